@@ -1,0 +1,3 @@
+"""Colorizer: colors anime line art from strokes, tags and a reference illustration."""
+
+__version__ = "0.1.0"

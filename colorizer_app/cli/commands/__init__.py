@@ -1,0 +1,1 @@
+"""One module per colorizer-cli subcommand; each defines COMMAND."""

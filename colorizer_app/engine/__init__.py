@@ -1,0 +1,1 @@
+"""Inference without Qt: model registry, devices, the colorize pipeline, scheduling, flat fill."""

@@ -1,0 +1,1 @@
+"""torch.nn modules of every network family, and the model file format."""

@@ -1,0 +1,1 @@
+"""Training data: the synthetic character generator, folder data sets, hint simulation."""
