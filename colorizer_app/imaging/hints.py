@@ -1,0 +1,297 @@
+"""Color hints: the one JSON format (DESIGN §3) and the one rasterizer every consumer shares.
+
+The canvas, project files, the CLI, the training simulations and the scoreboard all describe hints
+as strokes and fills in line-art pixel coordinates, and all turn them into the same 4-channel hint
+map (RGB × mask, mask) through ``rasterize_hints`` — so a model sees at inference exactly what it
+was trained on, at whatever resolution it works.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from colorizer_app.errors import ColorizerError
+from colorizer_app.imaging.color import hex_to_rgb
+
+FILL_DISC_RADIUS = 4.0  # source pixels: a fill's footprint when no region map is at hand
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+_STROKE_KEYS = {"color", "width", "points", "pressure", "opacity", "erase"}
+_FILL_KEYS = {"color", "point"}
+
+
+class HintsError(ColorizerError):
+    """Hints that do not follow the format; the message names the source and the problem."""
+
+
+def _finite_number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise HintsError(f"{what} must be a finite number, not {value!r}")
+    return float(value)
+
+
+def _color(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _HEX.fullmatch(value):
+        raise HintsError(f"{what} must be a '#rrggbb' color, not {value!r}")
+    return value.lower()
+
+
+def _point(value: Any, what: str) -> tuple[float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise HintsError(f"{what} must be an [x, y] pair, not {value!r}")
+    return _finite_number(value[0], what), _finite_number(value[1], what)
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """A painted polyline; width is in source pixels and is multiplied per point by pressure."""
+
+    color: str
+    width: float
+    points: tuple[tuple[float, float], ...]
+    pressure: tuple[float, ...] | None = None
+    opacity: float = 1.0
+    erase: bool = False
+
+    def __post_init__(self) -> None:
+        _color(self.color, "stroke color")
+        if _finite_number(self.width, "stroke width") <= 0:
+            raise HintsError(f"stroke width must be positive, not {self.width}")
+        if not self.points:
+            raise HintsError("a stroke needs at least one point")
+        for point in self.points:
+            _point(point, "stroke point")
+        if self.pressure is not None:
+            if len(self.pressure) != len(self.points):
+                raise HintsError(f"a stroke has {len(self.points)} points but "
+                                 f"{len(self.pressure)} pressure values")
+            if any(_finite_number(p, "pressure") < 0 for p in self.pressure):
+                raise HintsError("pressure values must not be negative")
+        if not 0.0 <= _finite_number(self.opacity, "stroke opacity") <= 1.0:
+            raise HintsError(f"stroke opacity must lie in [0, 1], not {self.opacity}")
+        if not isinstance(self.erase, bool):
+            raise HintsError(f"stroke erase must be true or false, not {self.erase!r}")
+
+    @staticmethod
+    def from_json(obj: Any) -> Stroke:
+        if not isinstance(obj, Mapping):
+            raise HintsError(f"a stroke must be an object, not {type(obj).__name__}")
+        unknown = set(obj) - _STROKE_KEYS
+        if unknown:
+            raise HintsError(f"unknown stroke field(s): {', '.join(sorted(unknown))}")
+        for key in ("color", "width", "points"):
+            if key not in obj:
+                raise HintsError(f"a stroke lacks '{key}'")
+        points = obj["points"]
+        if not isinstance(points, list):
+            raise HintsError("stroke points must be a list of [x, y] pairs")
+        pressure = obj.get("pressure")
+        if pressure is not None:
+            if not isinstance(pressure, list):
+                raise HintsError("stroke pressure must be a list of numbers")
+            pressure = tuple(_finite_number(p, "pressure") for p in pressure)
+        return Stroke(color=_color(obj["color"], "stroke color"),
+                      width=_finite_number(obj["width"], "stroke width"),
+                      points=tuple(_point(p, "stroke point") for p in points),
+                      pressure=pressure,
+                      opacity=_finite_number(obj.get("opacity", 1.0), "stroke opacity"),
+                      erase=obj.get("erase", False))
+
+    def to_json(self) -> dict[str, Any]:
+        obj: dict[str, Any] = {"color": self.color, "width": self.width,
+                               "points": [list(p) for p in self.points]}
+        if self.pressure is not None:
+            obj["pressure"] = list(self.pressure)
+        obj["opacity"] = self.opacity
+        obj["erase"] = self.erase
+        return obj
+
+
+@dataclass(frozen=True)
+class Fill:
+    """Fill the region under ``point`` (x, y in source pixels) with ``color``."""
+
+    color: str
+    point: tuple[float, float]
+
+    def __post_init__(self) -> None:
+        _color(self.color, "fill color")
+        _point(self.point, "fill point")
+
+    @staticmethod
+    def from_json(obj: Any) -> Fill:
+        if not isinstance(obj, Mapping):
+            raise HintsError(f"a fill must be an object, not {type(obj).__name__}")
+        unknown = set(obj) - _FILL_KEYS
+        if unknown:
+            raise HintsError(f"unknown fill field(s): {', '.join(sorted(unknown))}")
+        for key in ("color", "point"):
+            if key not in obj:
+                raise HintsError(f"a fill lacks '{key}'")
+        return Fill(color=_color(obj["color"], "fill color"), point=_point(obj["point"], "fill point"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"color": self.color, "point": list(self.point)}
+
+
+@dataclass(frozen=True)
+class Hints:
+    """Everything the user painted: strokes (applied in order) and region fills."""
+
+    strokes: tuple[Stroke, ...] = ()
+    fills: tuple[Fill, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.strokes and not self.fills
+
+    @staticmethod
+    def from_json(obj: Any) -> Hints:
+        """Parse the DESIGN §3 structure; raises HintsError saying what is wrong."""
+        if not isinstance(obj, Mapping):
+            raise HintsError(f"hints must be a JSON object, not {type(obj).__name__}")
+        unknown = set(obj) - {"strokes", "fills"}
+        if unknown:
+            raise HintsError(f"unknown hint field(s): {', '.join(sorted(unknown))}")
+        strokes, fills = obj.get("strokes", []), obj.get("fills", [])
+        if not isinstance(strokes, list) or not isinstance(fills, list):
+            raise HintsError("'strokes' and 'fills' must be lists")
+        parsed_strokes, parsed_fills = [], []
+        for i, stroke in enumerate(strokes):
+            try:
+                parsed_strokes.append(Stroke.from_json(stroke))
+            except HintsError as error:
+                raise HintsError(f"stroke {i}: {error}") from None
+        for i, fill in enumerate(fills):
+            try:
+                parsed_fills.append(Fill.from_json(fill))
+            except HintsError as error:
+                raise HintsError(f"fill {i}: {error}") from None
+        return Hints(tuple(parsed_strokes), tuple(parsed_fills))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"strokes": [s.to_json() for s in self.strokes],
+                "fills": [f.to_json() for f in self.fills]}
+
+    @staticmethod
+    def load(path: str | os.PathLike) -> Hints:
+        """Read a hints JSON file; any problem becomes a HintsError naming the file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise HintsError(f"{path}: cannot read hints: {error}") from None
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise HintsError(f"{path}: not valid JSON: {error.msg} "
+                             f"(line {error.lineno}, column {error.colno})") from None
+        try:
+            return Hints.from_json(obj)
+        except HintsError as error:
+            raise HintsError(f"{path}: {error}") from None
+
+
+def _stroke_coverage(stroke: Stroke, shape: tuple[int, int], sx: float, sy: float) -> np.ndarray:
+    """Anti-aliased coverage in [0, 1] of one stroke: the union of tapered capsules per segment.
+
+    Coverage is ``radius − distance + 0.5`` clipped to [0, 1] (a one-pixel ramp), with the radius
+    interpolated along each segment, so pressure changes the width smoothly. Taking the maximum
+    over segments keeps a self-overlapping stroke from doubling its opacity.
+    """
+    h, w = shape
+    cover = np.zeros(shape, np.float32)
+    scale = (sx + sy) / 2
+    pts = np.array(stroke.points, np.float64) * (sx, sy)
+    pressure = np.ones(len(pts)) if stroke.pressure is None else np.array(stroke.pressure)
+    radii = np.maximum(stroke.width * scale * pressure / 2, 0.0)
+    # Pixel centres sit at integer coordinates + 0.5 in the continuous frame of the points.
+    pts = pts - 0.5
+    segments = [(0, 0)] if len(pts) == 1 else [(i, i + 1) for i in range(len(pts) - 1)]
+    for i, j in segments:
+        (ax, ay), (bx, by), ra, rb = pts[i], pts[j], radii[i], radii[j]
+        reach = max(ra, rb) + 1.0
+        x0, x1 = int(math.floor(min(ax, bx) - reach)), int(math.ceil(max(ax, bx) + reach)) + 1
+        y0, y1 = int(math.floor(min(ay, by) - reach)), int(math.ceil(max(ay, by) + reach)) + 1
+        x0, x1, y0, y1 = max(x0, 0), min(x1, w), max(y0, 0), min(y1, h)
+        if x0 >= x1 or y0 >= y1:
+            continue
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+        dx, dy = bx - ax, by - ay
+        length2 = dx * dx + dy * dy
+        t = np.zeros_like(xs) if length2 == 0 else np.clip(((xs - ax) * dx + (ys - ay) * dy) / length2, 0, 1)
+        dist = np.hypot(xs - (ax + t * dx), ys - (ay + t * dy))
+        radius = ra + t * (rb - ra)
+        local = np.clip(radius - dist + 0.5, 0.0, 1.0).astype(np.float32)
+        np.maximum(cover[y0:y1, x0:x1], local, out=cover[y0:y1, x0:x1])
+    return cover
+
+
+def _fill_coverage(fill: Fill, source_size: tuple[int, int], shape: tuple[int, int],
+                   regions: np.ndarray | None) -> np.ndarray | None:
+    sh, sw = source_size
+    x, y = fill.point
+    col, row = int(math.floor(x)), int(math.floor(y))
+    if not (0 <= row < sh and 0 <= col < sw):
+        return None  # a seed off the drawing selects nothing
+    if regions is None:
+        disc = Stroke(color=fill.color, width=2 * FILL_DISC_RADIUS, points=((x, y),))
+        return _stroke_coverage(disc, shape, shape[1] / sw, shape[0] / sh)
+    mask = (regions == regions[row, col]).astype(np.uint8)
+    if mask.shape != shape:
+        mask = cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+    return mask.astype(np.float32)
+
+
+def rasterize_hints(hints: Hints, source_size: tuple[int, int],
+                    out_size: tuple[int, int] | None = None,
+                    regions: np.ndarray | None = None) -> np.ndarray:
+    """The (h, w, 4) float32 hint map: RGB in [0, 1] multiplied by the mask, and the mask.
+
+    Sizes are (height, width); coordinates and widths are in ``source_size`` pixels and scale to
+    ``out_size``. Fills come first (they paint whole areas), then strokes in order on top, each
+    composited "over" with its opacity; an erase stroke removes what lies beneath it. ``regions``
+    is an int label map of ``source_size``: a fill takes the whole region under its seed, without
+    it a small disc.
+    """
+    sh, sw = source_size
+    oh, ow = out_size if out_size is not None else source_size
+    if regions is not None and regions.shape[:2] != (sh, sw):
+        raise ValueError(f"regions {regions.shape[:2]} do not match the source size {(sh, sw)}")
+    color = np.zeros((oh, ow, 3), np.float32)  # premultiplied: RGB × mask
+    mask = np.zeros((oh, ow), np.float32)
+
+    def paint(coverage: np.ndarray, hex_color: str, erase: bool) -> None:
+        alpha = coverage[..., None]
+        color[...] *= 1 - alpha
+        mask[...] = mask * (1 - coverage) + (0 if erase else coverage)
+        if not erase:
+            color[...] += alpha * (np.array(hex_to_rgb(hex_color), np.float32) / 255)
+
+    for fill in hints.fills:
+        coverage = _fill_coverage(fill, (sh, sw), (oh, ow), regions)
+        if coverage is not None:
+            paint(coverage, fill.color, erase=False)
+    for stroke in hints.strokes:
+        coverage = _stroke_coverage(stroke, (oh, ow), ow / sw, oh / sh) * stroke.opacity
+        paint(coverage, stroke.color, stroke.erase)
+    return np.concatenate([color, mask[..., None]], axis=-1)
+
+
+def hints_from_png(rgba: np.ndarray) -> np.ndarray:
+    """The hint map of an RGBA hint image painted elsewhere: alpha is the mask, 0 = no hint."""
+    if rgba.ndim != 3 or rgba.shape[2] != 4:
+        raise HintsError(f"a hint image needs an alpha channel (got shape {rgba.shape}); "
+                         "transparent pixels mark where there is no hint")
+    pixels = rgba.astype(np.float32) / 255
+    alpha = pixels[..., 3:]
+    return np.concatenate([pixels[..., :3] * alpha, alpha], axis=-1)

@@ -1,0 +1,151 @@
+"""Torch datasets over every sample source, and the one collate that batches them all.
+
+Whatever the source — the synthetic generator on the fly, pre-rendered shards, a user's folder
+— items are ``Sample``s and ``collate`` turns a list of them into one batch dict, so a recipe
+never knows where its data came from. Simulated hints are drawn in the collate (a
+``HINT_OPTIONS`` name), so the same data trains point, patch and stroke models.
+
+Batch keys (B samples of H×W; tensors float32 unless noted):
+  sketch (B,1,H,W) in [-1, 1] (1 = paper) · color (B,3,H,W) in [-1, 1] · cvt (B,n_cvt) ·
+  cit (B,n_cit) · hint (B,4,h,w): RGB × mask and mask in [0, 1] (the app's hint map), h,w = H,W
+  except "ci-points" (H/4, W/4) · regions (B,H,W) int64 part ids + has_regions (B,) bool ·
+  skeleton (B,1,H,W) in [-1, 1] (1 = boundary) + has_skeleton · reference (B,3,H,W) in [-1, 1] +
+  has_reference · seed (B,) int64 (-1 for folder images) · sketch_style, framing: lists of str.
+Absent maps are zeros with their has_* flag False, so batches of any source have the same keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from colorizer_app.errors import ColorizerError
+from colorizer_app.imaging.regions import segment_regions
+from training.data.folder import FolderDataset
+from training.data.hints import HINT_OPTIONS, simulate_hint_map
+from training.data.sample import Sample
+from training.data.shards import ShardDataset
+
+DEFAULT_SYNTHETIC_LENGTH = 1_000_000
+
+
+class SyntheticDataset(Dataset):
+    """Samples of seeds [seed, seed + length) rendered on access; training seeds only."""
+
+    def __init__(self, seed: int = 0, length: int = DEFAULT_SYNTHETIC_LENGTH, *,
+                 config: str = "train", size: int = 256, with_reference: bool = False) -> None:
+        from training.data.synthetic import TRAIN_SEED_LIMIT, SyntheticConfig
+
+        if not (0 <= seed and seed + length <= TRAIN_SEED_LIMIT):
+            raise ColorizerError(f"training seeds lie in [0, {TRAIN_SEED_LIMIT}); "
+                                 f"[{seed}, {seed + length}) leaves that range")
+        self.seed, self.length, self.with_reference = seed, length, with_reference
+        self.config = dataclasses.replace(SyntheticConfig.named(config), size=size)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> Sample:
+        from training.data.synthetic import generate
+
+        if not 0 <= index < self.length:
+            raise IndexError(index)
+        return generate(self.seed + index, self.config, with_reference=self.with_reference)
+
+
+class _TorchView(Dataset):
+    """Gives the torch-free datasets (shards, folder) the torch Dataset type."""
+
+    def __init__(self, inner: ShardDataset | FolderDataset) -> None:
+        self.inner = inner
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+    def __getitem__(self, index: int) -> Sample:
+        return self.inner[index]
+
+
+def make_dataset(spec: str, *, size: int = 256, seed: int = 0,
+                 length: int = DEFAULT_SYNTHETIC_LENGTH, config: str = "train",
+                 with_reference: bool = False) -> Dataset:
+    """The training CLI's ``--data``: ``synthetic``, ``shards:DIR`` or a folder of illustrations."""
+    if spec == "synthetic":
+        return SyntheticDataset(seed, length, config=config, size=size,
+                                with_reference=with_reference)
+    if spec.startswith("shards:"):
+        shards = ShardDataset(spec.removeprefix("shards:"))
+        if shards.size != size:
+            raise ColorizerError(f"{shards.folder}: shards are {shards.size}² but training "
+                                 f"asks for {size}²; render shards at that size")
+        return _TorchView(shards)
+    if Path(spec).is_dir():
+        return _TorchView(FolderDataset(spec, size, random_crop=True))
+    raise ColorizerError(f"--data {spec!r}: expected 'synthetic', 'shards:DIR' or a folder "
+                         "of illustrations")
+
+
+def _image(array: np.ndarray) -> torch.Tensor:
+    """(H,W) or (H,W,C) uint8 → (C,H,W) float in [-1, 1]."""
+    tensor = torch.from_numpy(np.ascontiguousarray(array)).float() / 127.5 - 1
+    return tensor[None] if tensor.ndim == 2 else tensor.permute(2, 0, 1)
+
+
+class Collate:
+    """Batches Samples and simulates their hints; picklable, so DataLoader workers can use it.
+
+    ``seed`` None draws fresh randomness; an int makes hints reproducible per worker.
+    """
+
+    def __init__(self, hints: str = "none", seed: int | None = None) -> None:
+        if hints not in HINT_OPTIONS:
+            raise ColorizerError(f"unknown hint simulation {hints!r}; choose one of "
+                                 f"{', '.join(HINT_OPTIONS)}")
+        self.hints, self.seed = hints, seed
+        self._rng: np.random.Generator | None = None
+
+    def _generator(self) -> np.random.Generator:
+        if self._rng is None:
+            info = torch.utils.data.get_worker_info()
+            worker = 0 if info is None else info.id
+            self._rng = np.random.default_rng(None if self.seed is None else (self.seed, worker))
+        return self._rng
+
+    def __call__(self, samples: list[Sample]) -> dict[str, object]:
+        shapes = {s.color.shape for s in samples}
+        if len(shapes) != 1:
+            raise ValueError(f"samples of different sizes in one batch: {sorted(shapes)}")
+        h, w = samples[0].color.shape[:2]
+        rng = self._generator()
+        hint_maps = []
+        for s in samples:
+            labels = s.regions
+            if labels is None and self.hints == "strokes":
+                labels = segment_regions(255 - s.sketch)
+            hint_maps.append(simulate_hint_map(self.hints, s.color, labels, rng))
+        zeros_hw = np.zeros((h, w), np.uint8)
+        return {
+            "sketch": torch.stack([_image(s.sketch) for s in samples]),
+            "color": torch.stack([_image(s.color) for s in samples]),
+            "cvt": torch.from_numpy(np.stack([s.cvt for s in samples]).astype(np.float32)),
+            "cit": torch.from_numpy(np.stack([s.cit for s in samples]).astype(np.float32)),
+            "hint": torch.from_numpy(np.stack(hint_maps)).permute(0, 3, 1, 2).contiguous(),
+            "regions": torch.stack([torch.from_numpy(zeros_hw if s.regions is None else s.regions)
+                                    .long() for s in samples]),
+            "has_regions": torch.tensor([s.regions is not None for s in samples]),
+            "skeleton": torch.stack([_image(zeros_hw if s.skeleton is None else s.skeleton)
+                                     for s in samples]),
+            "has_skeleton": torch.tensor([s.skeleton is not None for s in samples]),
+            "reference": torch.stack([_image(np.zeros((h, w, 3), np.uint8) if s.reference is None
+                                             else s.reference) for s in samples]),
+            "has_reference": torch.tensor([s.reference is not None for s in samples]),
+            "seed": torch.tensor([-1 if s.seed is None else s.seed for s in samples],
+                                 dtype=torch.int64),
+            "sketch_style": [s.sketch_style for s in samples],
+            "framing": [s.framing for s in samples],
+        }
+
