@@ -8,7 +8,7 @@ never knows where its data came from. Simulated hints are drawn in the collate (
 Batch keys (B samples of H×W; tensors float32 unless noted):
   sketch (B,1,H,W) in [-1, 1] (1 = paper) · color (B,3,H,W) in [-1, 1] · cvt (B,n_cvt) ·
   cit (B,n_cit) · hint (B,4,h,w): RGB × mask and mask in [0, 1] (the app's hint map), h,w = H,W
-  except "ci-points" (H/4, W/4) · regions (B,H,W) int64 part ids + has_regions (B,) bool ·
+  except "ci-points" (H/4, W/4) + has_hint (B,) bool · regions (B,H,W) int64 part ids + has_regions (B,) bool ·
   skeleton (B,1,H,W) in [-1, 1] (1 = boundary) + has_skeleton · reference (B,3,H,W) in [-1, 1] +
   has_reference · seed (B,) int64 (-1 for folder images) · sketch_style, framing: lists of str.
 Absent maps are zeros with their has_* flag False, so batches of any source have the same keys.
@@ -17,6 +17,7 @@ Absent maps are zeros with their has_* flag False, so batches of any source have
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from torch.utils.data import Dataset
 
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.regions import segment_regions
+from colorizer_app.vocabulary import load_vocabulary
 from training.data.folder import FolderDataset
 from training.data.hints import HINT_OPTIONS, simulate_hint_map
 from training.data.sample import Sample
@@ -33,18 +35,44 @@ from training.data.shards import ShardDataset
 DEFAULT_SYNTHETIC_LENGTH = 1_000_000
 
 
+MIXED_TAG_PARTS = ("hair", "eyes", "top")  # one tag group each ("bottom" has two)
+
+
+def random_tag_values(vocabulary, rng: np.random.Generator) -> dict[str, float]:
+    """Slider values for one part, the way an artist moves them: a single tag below 1 (mixed with
+    the character's own color), above 1 (more chroma), or two tags mixed (strawberry blonde)."""
+    tags = vocabulary.cvt_for_part(str(rng.choice(MIXED_TAG_PARTS)))
+    first, second = rng.choice(len(tags), size=2, replace=False)
+    kind = rng.integers(3)
+    if kind == 0:
+        return {tags[first].name: float(rng.uniform(0.3, 0.9))}
+    if kind == 1:
+        return {tags[first].name: float(rng.uniform(1.2, 2.5))}
+    share = float(rng.uniform(0.3, 0.7))
+    return {tags[first].name: share, tags[second].name: 1.0 - share}
+
+
 class SyntheticDataset(Dataset):
-    """Samples of seeds [seed, seed + length) rendered on access; training seeds only."""
+    """Samples of seeds [seed, seed + length) rendered on access; training seeds only.
+
+    ``tag_mixing`` is the share of samples re-colored with fractional or mixed tag values, so
+    that models learn what a slider means (DESIGN §3); which samples and values is fixed by the
+    seed. ``styles`` overrides the line-art style mix (e.g. Yuan & Simo-Serra's 0.1/0.5/0.4).
+    """
 
     def __init__(self, seed: int = 0, length: int = DEFAULT_SYNTHETIC_LENGTH, *,
-                 config: str = "train", size: int = 256, with_reference: bool = False) -> None:
+                 config: str = "train", size: int = 256, with_reference: bool = False,
+                 styles: Mapping[str, float] | None = None, tag_mixing: float = 0.0) -> None:
         from training.data.synthetic import TRAIN_SEED_LIMIT, SyntheticConfig
 
         if not (0 <= seed and seed + length <= TRAIN_SEED_LIMIT):
             raise ColorizerError(f"training seeds lie in [0, {TRAIN_SEED_LIMIT}); "
                                  f"[{seed}, {seed + length}) leaves that range")
         self.seed, self.length, self.with_reference = seed, length, with_reference
+        self.tag_mixing = tag_mixing
         self.config = dataclasses.replace(SyntheticConfig.named(config), size=size)
+        if styles is not None:
+            self.config = dataclasses.replace(self.config, styles=tuple(styles.items()))
 
     def __len__(self) -> int:
         return self.length
@@ -54,7 +82,13 @@ class SyntheticDataset(Dataset):
 
         if not 0 <= index < self.length:
             raise IndexError(index)
-        return generate(self.seed + index, self.config, with_reference=self.with_reference)
+        seed = self.seed + index
+        tag_values = None
+        if self.tag_mixing > 0:
+            rng = np.random.default_rng((seed, 0x7A6))
+            if rng.random() < self.tag_mixing:
+                tag_values = random_tag_values(load_vocabulary(), rng)
+        return generate(seed, self.config, tag_values=tag_values, with_reference=self.with_reference)
 
 
 class _TorchView(Dataset):
@@ -72,11 +106,14 @@ class _TorchView(Dataset):
 
 def make_dataset(spec: str, *, size: int = 256, seed: int = 0,
                  length: int = DEFAULT_SYNTHETIC_LENGTH, config: str = "train",
-                 with_reference: bool = False) -> Dataset:
-    """The training CLI's ``--data``: ``synthetic``, ``shards:DIR`` or a folder of illustrations."""
+                 with_reference: bool = False, styles: Mapping[str, float] | None = None,
+                 tag_mixing: float = 0.0) -> Dataset:
+    """The training CLI's ``--data``: ``synthetic``, ``shards:DIR`` or a folder of illustrations.
+    ``styles`` and ``tag_mixing`` apply to on-the-fly synthetic data only."""
     if spec == "synthetic":
         return SyntheticDataset(seed, length, config=config, size=size,
-                                with_reference=with_reference)
+                                with_reference=with_reference, styles=styles,
+                                tag_mixing=tag_mixing)
     if spec.startswith("shards:"):
         shards = ShardDataset(spec.removeprefix("shards:"))
         if shards.size != size:
@@ -89,7 +126,7 @@ def make_dataset(spec: str, *, size: int = 256, seed: int = 0,
                          "of illustrations")
 
 
-def _image(array: np.ndarray) -> torch.Tensor:
+def image_tensor(array: np.ndarray) -> torch.Tensor:
     """(H,W) or (H,W,C) uint8 → (C,H,W) float in [-1, 1]."""
     tensor = torch.from_numpy(np.ascontiguousarray(array)).float() / 127.5 - 1
     return tensor[None] if tensor.ndim == 2 else tensor.permute(2, 0, 1)
@@ -129,18 +166,19 @@ class Collate:
             hint_maps.append(simulate_hint_map(self.hints, s.color, labels, rng))
         zeros_hw = np.zeros((h, w), np.uint8)
         return {
-            "sketch": torch.stack([_image(s.sketch) for s in samples]),
-            "color": torch.stack([_image(s.color) for s in samples]),
+            "sketch": torch.stack([image_tensor(s.sketch) for s in samples]),
+            "color": torch.stack([image_tensor(s.color) for s in samples]),
             "cvt": torch.from_numpy(np.stack([s.cvt for s in samples]).astype(np.float32)),
             "cit": torch.from_numpy(np.stack([s.cit for s in samples]).astype(np.float32)),
             "hint": torch.from_numpy(np.stack(hint_maps)).permute(0, 3, 1, 2).contiguous(),
+            "has_hint": torch.tensor([bool(m[..., 3].any()) for m in hint_maps]),
             "regions": torch.stack([torch.from_numpy(zeros_hw if s.regions is None else s.regions)
                                     .long() for s in samples]),
             "has_regions": torch.tensor([s.regions is not None for s in samples]),
-            "skeleton": torch.stack([_image(zeros_hw if s.skeleton is None else s.skeleton)
+            "skeleton": torch.stack([image_tensor(zeros_hw if s.skeleton is None else s.skeleton)
                                      for s in samples]),
             "has_skeleton": torch.tensor([s.skeleton is not None for s in samples]),
-            "reference": torch.stack([_image(np.zeros((h, w, 3), np.uint8) if s.reference is None
+            "reference": torch.stack([image_tensor(np.zeros((h, w, 3), np.uint8) if s.reference is None
                                              else s.reference) for s in samples]),
             "has_reference": torch.tensor([s.reference is not None for s in samples]),
             "seed": torch.tensor([-1 if s.seed is None else s.seed for s in samples],

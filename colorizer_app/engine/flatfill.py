@@ -1,0 +1,160 @@
+"""The flat-fill colorizer (``model = flat``): one color per closed area, no neural network.
+
+Artists lay flats first — every area one solid color — and shade on top. This engine does that
+from the same hints the networks take: the line art is split into regions that survive small
+gaps in the lines (``segment_regions``), and each region takes the color of the latest stroke
+whose centre line crosses it, or of the fill seeded in it (erasers remove what they cover).
+Regions without hints stay transparent, or take the median color a neural result gave them, so
+flats can also clean up a network's output.
+
+The segmentation is cached per ink map: while the artist only paints strokes, a new result
+costs drawing the strokes' centre lines and a few array passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from colorizer_app.imaging.color import hex_to_rgb
+from colorizer_app.imaging.hints import Hints, Stroke, rasterize_hints
+from colorizer_app.imaging.layers import Layer, composite, lineart_layer
+from colorizer_app.imaging.regions import DEFAULT_GAP, LINE_THRESHOLD, segment_regions
+
+log = logging.getLogger(__name__)
+
+# A stroke colors a region when its centre line crosses the region's clear paper: ink below
+# this, away from the lines' anti-aliased rims, which belong to either side.
+_CLEAR_INK = 32
+# Stroke points are drawn with this many bits of sub-pixel precision, and clipped this far
+# (pixels) outside the drawing so that they fit the drawing routine's integers.
+_SUBPIXEL_BITS = 4
+_FAR = 1 << 20
+
+
+@dataclass(frozen=True)
+class FlatResult:
+    flats: np.ndarray  # (H, W, 4) uint8 RGBA; alpha 0 where a region got no color
+    composite: np.ndarray  # (H, W, 4) uint8 RGBA, opaque: the flats under the line art (multiply)
+    regions: np.ndarray  # (H, W) int32 labels 1..N, the segmentation the flats follow
+
+
+class FlatFill:
+    """Segments line art (cached for the last few ink maps) and fills its regions from hints.
+    Keep one per worker thread: the cache is not locked."""
+
+    def __init__(self, *, gap: int = DEFAULT_GAP, cache_size: int = 2) -> None:
+        self.gap = gap
+        self._cache_size = cache_size
+        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    def regions(self, ink: np.ndarray) -> np.ndarray:
+        """The region labels of an ink map (255 = ink), segmented once per distinct map."""
+        key = _ink_key(ink, self.gap)
+        labels = self._cache.get(key)
+        if labels is None:
+            labels = segment_regions(ink, gap=self.gap)
+            labels.setflags(write=False)
+            self._cache[key] = labels
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            log.debug("segmented %s ink map into %d regions", ink.shape, int(labels.max()))
+        else:
+            self._cache.move_to_end(key)
+        return labels
+
+    def __call__(self, ink: np.ndarray, hints: Hints, neural: np.ndarray | None = None) -> FlatResult:
+        """Flats and composite for ``ink`` (H, W) uint8; ``neural`` is an optional (H, W, 3|4)
+        uint8 colorization whose per-region median colors the regions no hint reaches."""
+        labels = self.regions(ink)
+        count = int(labels.max())
+        paper = ink < LINE_THRESHOLD
+        palette = np.zeros((count + 1, 4), dtype=np.uint8)  # row 0 unused: labels start at 1
+        if neural is not None:
+            if neural.shape[:2] != ink.shape or neural.ndim != 3 or neural.shape[2] not in (3, 4):
+                raise ValueError(f"neural result {neural.shape} does not match the ink map {ink.shape}")
+            palette[:, :3] = _region_medians(labels, paper, neural[..., :3], count)
+            palette[1:, 3] = 255
+        hinted, colors = _hint_colors(labels, ink < _CLEAR_INK, hints)
+        palette[hinted, :3] = colors
+        palette[hinted, 3] = 255
+        flats = palette[labels]
+        merged = composite([Layer("flats", flats), lineart_layer(ink)])
+        return FlatResult(flats=flats, composite=merged, regions=labels)
+
+
+def _ink_key(ink: np.ndarray, gap: int) -> bytes:
+    if ink.ndim != 2 or ink.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W) uint8 ink map, got {ink.shape} {ink.dtype}")
+    digest = hashlib.blake2b(np.ascontiguousarray(ink).data, digest_size=16)
+    digest.update(repr((ink.shape, gap)).encode())
+    return digest.digest()
+
+
+def _hint_colors(labels: np.ndarray, clear: np.ndarray, hints: Hints) -> tuple[np.ndarray, np.ndarray]:
+    """(region ids, (K, 3) uint8 colors) of the regions the hints color.
+
+    A stroke colors the regions its centre line crosses, not every region its brush grazes: a
+    wide stroke along an outline spills over it, and the area beyond must stay as it was. Where
+    several strokes cross a region, the latest wins, as in painting; strokes lie on top of fills,
+    and an eraser removes the stroke cores it covers and the fills whose seed it covers.
+    """
+    latest = np.zeros(labels.shape, dtype=np.int32)  # per pixel: 1 + index of the latest core
+    erased = np.zeros(labels.shape, dtype=bool)
+    for index, stroke in enumerate(hints.strokes, start=1):
+        if stroke.erase:
+            # The eraser's own footprint: the same stroke painted, weakened by its opacity.
+            footprint = Hints(strokes=(replace(stroke, erase=False),))
+            cover = rasterize_hints(footprint, labels.shape)[..., 3] >= 0.5
+            latest[cover] = 0
+            erased |= cover
+        elif stroke.opacity > 0:
+            _draw_core(latest, stroke, index)
+    chosen: dict[int, tuple[int, int, int]] = {}
+    height, width = labels.shape
+    for fill in hints.fills:
+        column, row = int(np.floor(fill.point[0])), int(np.floor(fill.point[1]))
+        if 0 <= row < height and 0 <= column < width and not erased[row, column]:
+            chosen[int(labels[row, column])] = hex_to_rgb(fill.color)
+    crossed = (latest > 0) & clear
+    base = len(hints.strokes) + 1
+    pairs = np.unique(labels[crossed].astype(np.int64) * base + latest[crossed])
+    region, stroke_index = pairs // base, pairs % base  # sorted: per region, latest stroke last
+    last = np.ones(pairs.size, dtype=bool)
+    last[:-1] = region[1:] != region[:-1]
+    for label, index in zip(region[last].tolist(), stroke_index[last].tolist()):
+        chosen[label] = hex_to_rgb(hints.strokes[index - 1].color)
+    regions = np.fromiter(chosen.keys(), dtype=np.int64, count=len(chosen))
+    return regions, np.array(list(chosen.values()), dtype=np.uint8).reshape(-1, 3)
+
+
+def _draw_core(target: np.ndarray, stroke: Stroke, value: int) -> None:
+    """Draw the stroke's centre line, one pixel wide, with ``value`` (points are in the hint
+    format's frame, where pixel centres sit at +0.5)."""
+    points = np.clip(np.asarray(stroke.points, dtype=np.float64) - 0.5, -_FAR, _FAR)
+    points = np.rint(points * (1 << _SUBPIXEL_BITS)).astype(np.int32)
+    if len(points) == 1:  # a dab: a line from the point to itself marks its pixel
+        points = np.repeat(points, 2, axis=0)
+    cv2.polylines(target, [points.reshape(-1, 1, 2)], False, value, 1, cv2.LINE_8, _SUBPIXEL_BITS)
+
+
+def _region_medians(labels: np.ndarray, paper: np.ndarray, rgb: np.ndarray, count: int) -> np.ndarray:
+    """(N + 1, 3) uint8 per-region median color of ``rgb`` over each region's paper pixels
+    (over all its pixels when it is only line), from per-region channel histograms."""
+    medians = np.zeros((count + 1, 3), dtype=np.uint8)
+    for channel in range(3):
+        keys = labels.astype(np.int64) * 256 + rgb[..., channel]
+        histogram = np.bincount(keys[paper], minlength=(count + 1) * 256).reshape(count + 1, 256)
+        no_paper = histogram.sum(axis=1) == 0
+        if no_paper[1:].any():
+            everywhere = np.bincount(keys.ravel(), minlength=(count + 1) * 256).reshape(count + 1, 256)
+            histogram[no_paper] = everywhere[no_paper]
+        cumulative = np.cumsum(histogram, axis=1)
+        half = np.maximum((cumulative[:, -1:] + 1) // 2, 1)
+        medians[:, channel] = np.argmax(cumulative >= half, axis=1)
+    return medians

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from colorizer_app.imaging.layers import Layer, composite, lineart_layer
+
+
+def test_composite_multiplies_and_honours_opacity_and_visibility():
+    white = np.full((1, 1, 4), 255, np.uint8)
+    red = np.array([[[200, 0, 0, 255]]], np.uint8)
+    gray = np.array([[[128, 128, 128, 255]]], np.uint8)
+    assert composite([Layer("a", red), Layer("b", gray, blend="multiply")])[0, 0].tolist() == [100, 0, 0, 255]
+    half = composite([Layer("a", white), Layer("b", red, opacity=0.5)])[0, 0].tolist()
+    assert half == [228, 128, 128, 255]
+    assert composite([Layer("a", red), Layer("b", gray, visible=False)])[0, 0].tolist() == [200, 0, 0, 255]
+    # Multiply over transparency shows the layer itself, as in Krita and GIMP.
+    transparent = np.zeros((1, 1, 4), np.uint8)
+    assert composite([Layer("a", transparent), Layer("b", gray, blend="multiply")])[0, 0].tolist() == [128, 128, 128, 255]
+
+
+def test_lineart_layer_is_opaque_gray_in_multiply():
+    ink = np.array([[0, 128, 255]], np.uint8)
+    layer = lineart_layer(ink)
+    assert layer.blend == "multiply" and layer.name == "line art"
+    assert layer.pixels[0].tolist() == [[255, 255, 255, 255], [127, 127, 127, 255], [0, 0, 0, 255]]
+
+
+def test_layers_are_validated():
+    with pytest.raises(ValueError):
+        Layer("rgb", np.zeros((2, 2, 3), np.uint8))
+    with pytest.raises(ValueError):
+        Layer("a", np.zeros((2, 2, 4), np.uint8), opacity=1.5)
+    with pytest.raises(ValueError):
+        Layer("a", np.zeros((2, 2, 4), np.uint8), blend="screen")
+    with pytest.raises(ValueError):
+        composite([Layer("a", np.zeros((2, 2, 4), np.uint8)), Layer("b", np.zeros((3, 2, 4), np.uint8))])
