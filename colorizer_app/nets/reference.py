@@ -120,7 +120,7 @@ class ReferenceEncoder(FrozenExtractor):
 # --------------------------------------------------------------------------- attention
 
 
-class _Attention(nn.Module):
+class Attention(nn.Module):
     """Single-head dot-product attention over positions, bias-free linear maps, scale dim^-½."""
 
     def __init__(self, dim: int, context_dim: int) -> None:
@@ -141,7 +141,7 @@ class _Attention(nn.Module):
         return self.o(weights @ v).transpose(1, 2).reshape(b, c, h, w)
 
 
-class _RBCA(nn.Module):
+class RBCA(nn.Module):
     """Reference-based channel attention: out + out·σ(attention between GAP(out) and GAP(φ(r))).
 
     As in the official code, each channel of GAP(out) is a query and each channel of the
@@ -207,7 +207,7 @@ class _UpBlock(nn.Module):
     def __init__(self, cin: int, cout: int, ref_dim: int | None, final: bool = False) -> None:
         super().__init__()
         self.up = PixelShuffleUp(cin, cout, act="relu")
-        self.rbca = _RBCA(cout, ref_dim) if ref_dim is not None else None
+        self.rbca = RBCA(cout, ref_dim) if ref_dim is not None else None
         self.out = conv3x3(cout, 3 if final else cout)
         self.final = final
 
@@ -232,12 +232,12 @@ class YanGenerator(nn.Module):
         self.residual = nn.Sequential(_conv_relu(w5, w5), conv3x3(w5, w5))
         self.ref_proj = (nn.Conv2d(config.ref_channels, w5, 1)
                          if config.ref_channels != w5 else nn.Identity())
-        self.cross_attention = _Attention(w5, w5) if config.receiving == "attention" else None
+        self.cross_attention = Attention(w5, w5) if config.receiving == "attention" else None
         self.receive_conv = _conv_relu(w5, w5)  # H in eq. 5
 
         # First up-block: sub-pixel upsampling then self-attention, no skip.
         self.up_first = PixelShuffleUp(w5, w4, act="relu")
-        self.self_attention = _Attention(w4, w4)
+        self.self_attention = Attention(w4, w4)
         ref_dim = w5 if config.rbca else None
         self.ups = nn.ModuleList([
             _UpBlock(2 * w4, w3, ref_dim),  # H/8

@@ -147,9 +147,9 @@ def test_rbca_switch():
     torch.manual_seed(0)
     on = YanGenerator(TINY["generator"])
     off = YanGenerator(dataclasses.replace(TINY["generator"], rbca=False))
-    rbca = [m for m in on.modules() if isinstance(m, reference._RBCA)]
+    rbca = [m for m in on.modules() if isinstance(m, reference.RBCA)]
     assert len(rbca) == 3
-    assert not any(isinstance(m, reference._RBCA) for m in off.modules())
+    assert not any(isinstance(m, reference.RBCA) for m in off.modules())
     assert _millions(on) - _millions(off) == pytest.approx(sum(_millions(m) for m in rbca))
     # Same weights but the RBCA gates: the gates change the output.
     off.load_state_dict({k: v for k, v in on.state_dict().items() if "rbca" not in k})

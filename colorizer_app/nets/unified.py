@@ -1,0 +1,372 @@
+"""The app's own generator: line art plus ANY subset of strokes, tag values and a reference.
+
+A U-Net with a skip at every level, built from the papers' pieces:
+
+- sketch encoder (``encode_sketch``, cacheable): two 3×3 convs per level, LeakyReLU 0.2, no
+  normalization (Ci et al., Yan et al.), level 0 at full resolution, each further level halves;
+- hint stream: the 4-channel hint map (RGB·mask, mask) concatenated with the sketch at its first
+  conv, at full resolution (a single mid-encoder injection of ¼-resolution points barely learns),
+  then one strided conv per level, so every decoder level sees the hints at its own resolution.
+  A light stream of its own rather than the encoder's input, so that while the user paints, the
+  cached line-art encoding is reused;
+- tags: an MLP turns the CVT values (0–5) into a code that is broadcast into the bottleneck (the
+  spatial CVT code of Tag2Pix, broadcast instead of a fixed-size map so any input size works) and
+  conditions an SECat gate in every residual block (Tag2Pix §4.2);
+- reference: features of a frozen ResNet tagger (Yan et al.'s reference encoder) reach the
+  bottleneck through the Attention receiving block and the decoder levels through RBCA;
+- optionally Cao et al.'s dual branch: a segmentation decoder predicts the skeleton map from the
+  sketch encoding, and its features join every colour-decoder level's input. It depends on the
+  line art only, so it runs in ``encode_sketch`` and is cached with it.
+
+Absent inputs are masked, never guessed as zeros: each of tags and reference has a per-sample
+presence flag; an absent tag vector is replaced by a learned "no tags" code, the reference's
+attention and RBCA outputs are multiplied by its flag and a learned "no reference" vector is added
+instead. Hints carry their own per-pixel presence (the mask channel; colours where it is 0 are
+ignored). So the output never depends on the tensor of an absent input.
+
+Tensors: sketch (B, 1, H, W) in [-1, 1] (1 = paper); hints (B, 4, H, W) as the rasterizer gives
+them (RGB·mask and mask, in [0, 1]); cvt (B, n_cvt) tag values; reference (B, 3, H', W') in
+[-1, 1] of any size ≥ 32; presence flags (B,) bool or 0/1 float. H and W must be multiples of
+``size_multiple``. Output (B, 3, H, W) in [-1, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from colorizer_app.nets.blocks import (
+    PixelShuffleUp,
+    SqueezeExcitation,
+    broadcast_code,
+    conv1x1,
+    conv3x3,
+    init_weights,
+    vocabulary_sizes,
+)
+from colorizer_app.nets.reference import (
+    RBCA,
+    Attention,
+    ReferenceEncoder,
+    ResNetTaggerConfig,
+)
+
+PRESETS = ("base", "small", "tiny")
+
+
+@dataclass(frozen=True)
+class UnifiedConfig:
+    """``widths``: sketch encoder/decoder width per level, full resolution first (the last is the
+    bottleneck, at 1/2**(levels-1)); ``hint_widths``: the hint stream's, same length.
+    ``n_cvt`` = 0 disables tags; ``reference`` = None disables the reference input.
+    ``segmentation``: Cao et al.'s dual-branch skeleton head; its widths are half the encoder's."""
+
+    n_cvt: int
+    widths: tuple[int, ...] = (32, 48, 96, 128, 128)
+    hint_widths: tuple[int, ...] = (16, 16, 32, 32, 32)
+    mid_blocks: int = 2
+    tag_dim: int = 64
+    tag_layers: int = 4
+    se_reduction: int = 8
+    reference: ResNetTaggerConfig | None = None
+    segmentation: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.widths) < 2 or len(self.widths) != len(self.hint_widths):
+            raise ValueError("widths and hint_widths must list the same levels (at least 2)")
+        if self.n_cvt < 0 or self.mid_blocks < 0 or self.tag_layers < 1:
+            raise ValueError("n_cvt and mid_blocks must be ≥ 0 and tag_layers ≥ 1")
+
+    @classmethod
+    def named(cls, name: str, n_cvt: int | None = None,
+              n_cit: int | None = None) -> UnifiedConfig:
+        """A preset sized for our tag vocabulary (``resources/tags.json`` unless given)."""
+        generators = configs(n_cvt, n_cit)["generator"]
+        if name not in generators:
+            raise ValueError(f"unknown unified preset {name!r}; expected one of {PRESETS}")
+        return generators[name]  # type: ignore[return-value]
+
+
+def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dict[str, object]]:
+    """Every named config of this family: network → preset → config.
+
+    The reference encoders have the shape of ``reference.configs()``' taggers (n_cvt + n_cit
+    tags, ``blocks.vocabulary_sizes`` when not given), so a tagger pre-trained for Yan et al.
+    loads into them. ``small`` (≈4.8 M trainable parameters + the 0.7 M frozen tagger; ≈3 GMAC
+    per 128² image) trains on 2 CPU cores at 128–256²: a U-Net with a skip at every level, the
+    hint map at full resolution, cheap full-resolution levels (32 sketch + 16 hint channels).
+    ``base`` (≈28 M trainable) is for a GPU; ``tiny`` for tests.
+    """
+    n_cvt, n_cit = vocabulary_sizes(n_cvt, n_cit)
+    n_tags = n_cvt + n_cit
+    return {"generator": {
+        "base": UnifiedConfig(
+            n_cvt=n_cvt, widths=(64, 96, 192, 256, 384), hint_widths=(32, 32, 64, 64, 96),
+            mid_blocks=3, tag_dim=128, se_reduction=16, segmentation=True,
+            reference=ResNetTaggerConfig(stem=32, widths=(32, 64, 128, 256), layers=(2, 2, 2, 2),
+                                         n_tags=n_tags)),
+        "small": UnifiedConfig(
+            n_cvt=n_cvt, segmentation=True,
+            reference=ResNetTaggerConfig(stem=16, widths=(16, 32, 64, 128), layers=(2, 2, 2, 2),
+                                         n_tags=n_tags)),
+        "tiny": UnifiedConfig(
+            n_cvt=n_cvt, widths=(8, 8, 16, 16), hint_widths=(4, 4, 8, 8), mid_blocks=1,
+            tag_dim=8, tag_layers=2, se_reduction=2, segmentation=True,
+            reference=ResNetTaggerConfig(stem=4, widths=(4, 8, 8, 16), layers=(1, 1, 1, 1),
+                                         n_tags=n_tags)),
+    }}
+
+
+@dataclass
+class SketchEncoding:
+    """Everything that depends on the line art alone: reused while strokes, tags or the
+    reference change."""
+
+    sketch: Tensor  # (B, 1, H, W): the hint stream reads it again
+    skips: tuple[Tensor, ...]  # level i: (B, widths[i], H/2**i, W/2**i); the last is the bottleneck
+    segmentation: tuple[Tensor, ...]  # level i < levels-1: (B, widths[i]//2, …); empty when off
+    skeleton: Tensor | None  # (B, 1, H, W) in [-1, 1], the predicted skeleton map, or None
+
+
+@dataclass
+class RefFeatures:
+    """The reference, encoded once and reused while the sketch, strokes or tags change."""
+
+    latent: Tensor  # (B, bottleneck width, H'/32, W'/32): φ(r) projected to the bottleneck
+
+
+def _conv_lrelu(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(conv3x3(cin, cout, stride), nn.LeakyReLU(0.2))
+
+
+def _flags(present: Tensor | None, batch: int, like: Tensor) -> Tensor:
+    """Presence flags as a (B, 1) float of ``like``'s dtype; None means present for every sample."""
+    if present is None:
+        return torch.ones(batch, 1, dtype=like.dtype, device=like.device)
+    if present.shape != (batch,):
+        raise ValueError(f"presence flags must have shape ({batch},), got {tuple(present.shape)}")
+    return present.to(device=like.device, dtype=like.dtype).view(batch, 1)
+
+
+class _Residual(nn.Module):
+    """x + SE(conv(lrelu(conv(x)))) — the SE gate is SECat when there is a tag code."""
+
+    def __init__(self, channels: int, code_dim: int, reduction: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(conv3x3(channels, channels), nn.LeakyReLU(0.2),
+                                  conv3x3(channels, channels))
+        self.se = SqueezeExcitation(channels, reduction, cond_dim=code_dim)
+
+    def forward(self, x: Tensor, code: Tensor | None) -> Tensor:
+        return x + self.se(self.body(x), code)
+
+
+class _DecoderLevel(nn.Module):
+    """Upsample the level below, fuse it with this level's sketch skip, hint features and
+    (dual branch) segmentation features; below full resolution also refine with a residual
+    block and apply RBCA (Yan et al. put RBCA in the middle levels). The full-resolution level
+    stays one conv: it is the costliest on a CPU and only places colours against the lines."""
+
+    def __init__(self, below: int, width: int, extra: int, code_dim: int, reduction: int,
+                 ref_dim: int | None, refine: bool) -> None:
+        super().__init__()
+        self.up = PixelShuffleUp(below, width)  # (B, width, 2h, 2w)
+        self.fuse = _conv_lrelu(2 * width + extra, width)
+        self.refine = _Residual(width, code_dim, reduction) if refine else None
+        self.rbca = RBCA(width, ref_dim) if refine and ref_dim is not None else None
+
+    def forward(self, below: Tensor, features: list[Tensor], code: Tensor | None,
+                ref_pooled: Tensor | None, ref_flag: Tensor | None) -> Tensor:
+        y = self.fuse(torch.cat([self.up(below), *features], 1))  # (B, width, 2h, 2w)
+        if self.refine is not None:
+            y = self.refine(y, code)
+        if self.rbca is not None and ref_pooled is not None:
+            y = torch.lerp(y, self.rbca(y, ref_pooled), ref_flag[:, :, None, None])
+        return y
+
+
+class UnifiedGenerator(nn.Module):
+    """G(sketch, [hints], [tags], [reference]) → colour image (+ skeleton map, dual branch)."""
+
+    def __init__(self, config: UnifiedConfig) -> None:
+        super().__init__()
+        self.config = config
+        widths, hint_widths = config.widths, config.hint_widths
+        levels = len(widths)
+        bottom = widths[-1]
+        self.size_multiple = 2 ** (levels - 1)
+
+        # Sketch encoder: level 0 keeps the size, each further level halves it.
+        self.encoder = nn.ModuleList(
+            nn.Sequential(_conv_lrelu(cin, cout, 1 if i == 0 else 2), _conv_lrelu(cout, cout))
+            for i, (cin, cout) in enumerate(zip((1, *widths[:-1]), widths)))
+
+        # Dual branch (Cao et al.): segmentation decoder on the sketch encoding.
+        seg_widths = tuple(max(1, w // 2) for w in widths[:-1])
+        self.seg_ups = self.seg_fuse = self.seg_head = None
+        if config.segmentation:
+            self.seg_ups = nn.ModuleList(
+                PixelShuffleUp(widths[-1] if i == levels - 2 else seg_widths[i + 1], seg_widths[i])
+                for i in range(levels - 1))
+            self.seg_fuse = nn.ModuleList(_conv_lrelu(seg_widths[i] + widths[i], seg_widths[i])
+                                          for i in range(levels - 1))
+            self.seg_head = conv3x3(seg_widths[0], 1)
+
+        # Hint stream: sketch + hint map (5 ch) at full resolution, one conv per level.
+        self.hint_stream = nn.ModuleList(
+            _conv_lrelu(cin, cout, 1 if i == 0 else 2)
+            for i, (cin, cout) in enumerate(zip((5, *hint_widths[:-1]), hint_widths)))
+
+        # Tags: CVT values → code; a learned code stands for "no tags".
+        code_dim = config.tag_dim if config.n_cvt else 0
+        self.tag_mlp = self.no_tags = None
+        if config.n_cvt:
+            layers: list[nn.Module] = []
+            for i in range(config.tag_layers):
+                layers.append(nn.Linear(config.n_cvt if i == 0 else code_dim, code_dim))
+                if i < config.tag_layers - 1:
+                    layers.append(nn.LeakyReLU(0.2))
+            self.tag_mlp = nn.Sequential(*layers)
+            self.no_tags = nn.Parameter(torch.zeros(code_dim))
+
+        # Reference: frozen tagger features → bottleneck width; receiving block; "no reference".
+        self.reference_encoder = self.ref_proj = self.receive = self.no_reference = None
+        if config.reference is not None:
+            self.reference_encoder = ReferenceEncoder(config.reference)
+            self.ref_proj = conv1x1(self.reference_encoder.out_channels, bottom, bias=True)
+            self.receive = Attention(bottom, bottom)
+            self.no_reference = nn.Parameter(torch.zeros(bottom))
+
+        # Bottleneck: sketch + hints + broadcast tag code → bottom channels, then residual blocks.
+        self.fuse = nn.Sequential(conv1x1(bottom + hint_widths[-1] + code_dim, bottom, bias=True),
+                                  nn.LeakyReLU(0.2))
+        self.mid = nn.ModuleList(_Residual(bottom, code_dim, config.se_reduction)
+                                 for _ in range(config.mid_blocks))
+
+        # Decoder: levels-2 … 0, each fed by the level below and this level's skips.
+        seg_extra = seg_widths if config.segmentation else (0,) * (levels - 1)
+        ref_dim = bottom if config.reference is not None else None
+        self.decoder = nn.ModuleList(
+            _DecoderLevel(widths[i + 1], widths[i], hint_widths[i] + seg_extra[i], code_dim,
+                          config.se_reduction, ref_dim, refine=i > 0)
+            for i in range(levels - 1))
+        self.to_rgb = conv3x3(widths[0], 3)
+
+        self.apply(init_weights)  # the tagger is random until pre-trained weights are loaded
+
+    # ------------------------------------------------------------------ encoders
+
+    def encode_sketch(self, sketch: Tensor) -> SketchEncoding:
+        """(B, 1, H, W) → the line-art encoding (and skeleton map with the dual branch)."""
+        m = self.size_multiple
+        if sketch.shape[1] != 1 or sketch.shape[2] % m or sketch.shape[3] % m:
+            raise ValueError(f"sketch must be (B, 1, H, W) with H, W multiples of {m}, "
+                             f"got {tuple(sketch.shape)}")
+        skips = []
+        x = sketch
+        for level in self.encoder:
+            x = level(x)  # (B, widths[i], H/2**i, W/2**i)
+            skips.append(x)
+        segmentation: list[Tensor] = []
+        skeleton = None
+        if self.seg_ups is not None:
+            s = skips[-1]
+            for i in reversed(range(len(self.seg_ups))):
+                s = self.seg_fuse[i](torch.cat([self.seg_ups[i](s), skips[i]], 1))
+                segmentation.insert(0, s)  # (B, seg_widths[i], H/2**i, W/2**i)
+            skeleton = torch.tanh(self.seg_head(s))  # (B, 1, H, W)
+        return SketchEncoding(sketch, tuple(skips), tuple(segmentation), skeleton)
+
+    def encode_reference(self, reference: Tensor) -> RefFeatures:
+        """(B, 3, H', W') in [-1, 1] → the reference's features at the bottleneck width."""
+        if self.reference_encoder is None:
+            raise ValueError("this generator takes no reference (config.reference is None)")
+        return RefFeatures(self.ref_proj(self.reference_encoder(reference)))
+
+    # ------------------------------------------------------------------ decoder
+
+    def decode(self, encoding: SketchEncoding, hints: Tensor | None = None,
+               cvt: Tensor | None = None, cvt_present: Tensor | None = None,
+               ref_features: RefFeatures | None = None,
+               ref_present: Tensor | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+        """The colour image from a sketch encoding and whatever hints there are.
+
+        ``cvt``/``ref_features`` None: absent for the whole batch (their flags must be None then);
+        given with flags None: present for every sample. Returns ``(rgb, aux)``, rgb (B, 3, H, W)
+        in [-1, 1]; aux holds ``"skeleton"`` (B, 1, H, W) with the dual branch.
+        """
+        sketch = encoding.sketch
+        batch = sketch.shape[0]
+        if (cvt is None and cvt_present is not None) or (ref_features is None
+                                                         and ref_present is not None):
+            raise ValueError("presence flags given for an input that is missing")
+        if ref_features is not None and self.receive is None:
+            raise ValueError("this generator takes no reference (config.reference is None)")
+
+        # Hint features at every level; colours only where the mask says there is a hint.
+        if hints is None:
+            hints = sketch.new_zeros(batch, 4, *sketch.shape[2:])
+        mask = hints[:, 3:4]
+        colours = torch.where(mask > 0, hints[:, :3], 0.0)  # already RGB·mask where mask > 0
+        h = torch.cat([sketch, colours, mask], 1)  # (B, 5, H, W)
+        hint_features = []
+        for level in self.hint_stream:
+            h = level(h)  # (B, hint_widths[i], H/2**i, W/2**i)
+            hint_features.append(h)
+
+        code = self._tag_code(cvt, cvt_present, batch, sketch)  # (B, tag_dim) or None
+        bottom = encoding.skips[-1]  # (B, C, h, w)
+        parts = [bottom, hint_features[-1]]
+        if code is not None:
+            parts.append(broadcast_code(code, bottom))
+        x = self.fuse(torch.cat(parts, 1))  # (B, C, h, w)
+
+        ref_pooled = ref_flag = None
+        if self.receive is not None:
+            x, ref_pooled, ref_flag = self._receive(x, ref_features, ref_present, batch)
+        for block in self.mid:
+            x = block(x, code)
+
+        for i in reversed(range(len(self.decoder))):
+            features = [encoding.skips[i], hint_features[i]]
+            if encoding.segmentation:
+                features.append(encoding.segmentation[i])
+            x = self.decoder[i](x, features, code, ref_pooled, ref_flag)  # (B, widths[i], …)
+        rgb = torch.tanh(self.to_rgb(x))  # (B, 3, H, W)
+        aux = {} if encoding.skeleton is None else {"skeleton": encoding.skeleton}
+        return rgb, aux
+
+    def _tag_code(self, cvt: Tensor | None, present: Tensor | None, batch: int,
+                  like: Tensor) -> Tensor | None:
+        """The tag code, or the learned "no tags" code for samples without tags."""
+        if self.tag_mlp is None:
+            if cvt is not None:
+                raise ValueError("this generator takes no tags (config.n_cvt is 0)")
+            return None
+        absent = self.no_tags.to(like.dtype).expand(batch, -1)  # (B, D)
+        if cvt is None:
+            return absent
+        flag = _flags(present, batch, like)  # (B, 1)
+        return torch.lerp(absent, self.tag_mlp(cvt.to(like.dtype)), flag)
+
+    def _receive(self, x: Tensor, ref: RefFeatures | None, present: Tensor | None,
+                 batch: int) -> tuple[Tensor, Tensor | None, Tensor | None]:
+        """Attention receiving block, masked per sample; returns x, GAP(reference), flags."""
+        if ref is None:
+            return x + self.no_reference[None, :, None, None], None, None
+        flag = _flags(present, batch, x)  # (B, 1)
+        received = x + self.receive(x, ref.latent)  # (B, C, h, w)
+        x = torch.lerp(x + self.no_reference[None, :, None, None], received,
+                       flag[:, :, None, None])
+        return x, ref.latent.mean(dim=(2, 3)), flag
+
+    def forward(self, sketch: Tensor, hints: Tensor | None = None, cvt: Tensor | None = None,
+                cvt_present: Tensor | None = None, reference: Tensor | None = None,
+                ref_present: Tensor | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+        """``decode(encode_sketch(sketch), …)`` with the reference image encoded on the way."""
+        ref_features = None if reference is None else self.encode_reference(reference)
+        return self.decode(self.encode_sketch(sketch), hints, cvt, cvt_present, ref_features,
+                           ref_present)
+

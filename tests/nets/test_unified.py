@@ -1,0 +1,185 @@
+"""The unified generator: any subset of inputs, masking of absent ones, encode/decode split."""
+
+import dataclasses
+import itertools
+
+import pytest
+import torch
+
+from colorizer_app.nets.blocks import count_parameters
+from colorizer_app.nets.unified import (
+    PRESETS,
+    RefFeatures,
+    UnifiedConfig,
+    UnifiedGenerator,
+    configs,
+)
+
+torch.set_num_threads(1)
+
+N_CVT, N_CIT = 6, 4
+TINY = UnifiedConfig.named("tiny", N_CVT, N_CIT)
+INPUTS = ("hints", "tags", "reference")
+SUBSETS = [frozenset(c) for r in range(4) for c in itertools.combinations(INPUTS, r)]
+
+
+@pytest.fixture(scope="module")
+def model() -> UnifiedGenerator:
+    torch.manual_seed(0)
+    return UnifiedGenerator(TINY).eval()
+
+
+def _sketch(batch: int = 2, h: int = 32, w: int = 32, seed: int = 1) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(batch, 1, h, w, generator=g) * 2 - 1
+
+
+def _hints(batch: int = 2, h: int = 32, w: int = 32, color: float = 0.9) -> torch.Tensor:
+    hints = torch.zeros(batch, 4, h, w)
+    hints[:, :3, 4:12, 4:12] = color  # a square stroke, RGB·mask
+    hints[:, 3, 4:12, 4:12] = 1.0
+    return hints
+
+
+def _inputs(present: frozenset, batch: int = 2, h: int = 32, w: int = 32, *, hint_color=0.9,
+            tag_value=3.0, ref_seed=5) -> dict:
+    """Keyword arguments of ``forward`` for the inputs in ``present`` (the others None)."""
+    cvt = torch.zeros(batch, N_CVT)
+    cvt[:, 2] = tag_value
+    g = torch.Generator().manual_seed(ref_seed)
+    return {
+        "hints": _hints(batch, h, w, hint_color) if "hints" in present else None,
+        "cvt": cvt if "tags" in present else None,
+        "reference": torch.rand(batch, 3, 64, 64, generator=g) * 2 - 1
+        if "reference" in present else None,
+    }
+
+
+@torch.no_grad()
+def _run(model, sketch, **inputs) -> torch.Tensor:
+    return model(sketch, **inputs)[0]
+
+
+@pytest.mark.parametrize("size", [(32, 32), (24, 40)])
+def test_forward_backward_shapes_and_range(size):
+    torch.manual_seed(0)
+    model = UnifiedGenerator(TINY).train()
+    h, w = size
+    sketch = _sketch(2, h, w)
+    rgb, aux = model(sketch, **_inputs(frozenset(INPUTS), 2, h, w))
+    assert rgb.shape == (2, 3, h, w) and aux["skeleton"].shape == (2, 1, h, w)
+    assert rgb.abs().max() <= 1 and aux["skeleton"].abs().max() <= 1
+    (rgb.mean() + aux["skeleton"].mean()).backward()
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in trainable)
+    assert all(not p.requires_grad for p in model.reference_encoder.parameters())
+    assert not model.reference_encoder.training  # frozen: batch norms keep their statistics
+
+
+def _absent_as_tensors(present: frozenset, seed: int) -> dict:
+    """The inputs NOT in ``present`` given anyway, switched off by their flags (tags, reference)
+    or by a zero mask (hints): random tensors that must not matter."""
+    g = torch.Generator().manual_seed(seed)
+    given = {}
+    if "hints" not in present:
+        colours = torch.rand(2, 3, 32, 32, generator=g)
+        given["hints"] = torch.cat([colours, torch.zeros(2, 1, 32, 32)], 1)  # mask 0 everywhere
+    if "tags" not in present:
+        given |= {"cvt": torch.rand(2, N_CVT, generator=g) * 5, "cvt_present": torch.zeros(2)}
+    if "reference" not in present:
+        given |= {"reference": torch.rand(2, 3, 64, 64, generator=g) * 2 - 1,
+                  "ref_present": torch.zeros(2, dtype=torch.bool)}
+    return given
+
+
+@pytest.mark.parametrize("present", SUBSETS, ids=lambda s: "+".join(sorted(s)) or "none")
+def test_each_subset_runs_steers_and_ignores_absent_inputs(model, present):
+    sketch = _sketch()
+    inputs = _inputs(present)
+    base = _run(model, sketch, **inputs)
+    assert base.shape == (2, 3, 32, 32) and torch.isfinite(base).all()
+    changes = {"hints": {"hint_color": 0.1}, "tags": {"tag_value": 0.5},
+               "reference": {"ref_seed": 9}}
+    for name in present:
+        changed = _run(model, sketch, **_inputs(present, **changes[name]))
+        assert (changed - base).abs().max() > 1e-4, f"changing {name} did not change the output"
+    if len(present) < len(INPUTS):
+        present_only = {k: v for k, v in inputs.items() if v is not None}
+        for seed in (1, 2):
+            ignored = _run(model, sketch, **present_only, **_absent_as_tensors(present, seed))
+            assert torch.equal(ignored, base), "an absent input's tensor changed the output"
+
+
+def test_absent_inputs_are_masked_per_sample(model):
+    """Sample 1 has no tags, no reference and no hints: its output ignores their tensors, and
+    equals the output of a call that omits them altogether."""
+    sketch = _sketch()
+    present = torch.tensor([True, False])
+    hints = _hints()
+    hints[1, 3] = 0  # sample 1: no hint anywhere, yet colour values left in its RGB channels
+    inputs = _inputs(frozenset(INPUTS))
+    base = _run(model, sketch, hints=hints, cvt=inputs["cvt"], cvt_present=present,
+                reference=inputs["reference"], ref_present=present)
+    other = _inputs(frozenset(INPUTS), hint_color=0.2, tag_value=5.0, ref_seed=11)
+    cvt, reference, hints2 = inputs["cvt"].clone(), inputs["reference"].clone(), hints.clone()
+    cvt[1], reference[1], hints2[1, :3] = other["cvt"][1], other["reference"][1], 0.2
+    changed = _run(model, sketch, hints=hints2, cvt=cvt, cvt_present=present,
+                   reference=reference, ref_present=present)
+    assert torch.equal(changed[1], base[1])
+    omitted = _run(model, sketch[1:])
+    assert torch.allclose(omitted[0], base[1], atol=1e-5)  # batch of 1 vs 2: rounding only
+    # and sample 0, whose inputs are present, does respond to them
+    cvt[0] = other["cvt"][0]
+    steered = _run(model, sketch, hints=hints, cvt=cvt, cvt_present=present,
+                   reference=inputs["reference"], ref_present=present)
+    assert (steered[0] - base[0]).abs().max() > 1e-4
+    assert torch.equal(steered[1], base[1])
+
+
+def test_encode_decode_split_equals_forward(model):
+    sketch = _sketch(2, 24, 40)
+    inputs = _inputs(frozenset(INPUTS), 2, 24, 40)
+    with torch.no_grad():
+        expected, expected_aux = model(sketch, **inputs)
+        encoding = model.encode_sketch(sketch)
+        ref = model.encode_reference(inputs["reference"])
+        rgb, aux = model.decode(encoding, inputs["hints"], inputs["cvt"], None, ref, None)
+        again, _ = model.decode(encoding, inputs["hints"], inputs["cvt"], None, ref, None)
+    assert torch.equal(rgb, expected) and torch.equal(aux["skeleton"], expected_aux["skeleton"])
+    assert torch.equal(again, rgb)  # the cached encoding is not consumed
+
+
+def test_generator_without_tags_or_reference():
+    config = dataclasses.replace(TINY, n_cvt=0, reference=None, segmentation=False)
+    model = UnifiedGenerator(config).eval()
+    rgb, aux = model(_sketch(1), hints=_hints(1))
+    assert rgb.shape == (1, 3, 32, 32) and aux == {}
+    with pytest.raises(ValueError, match="no tags"):
+        model(_sketch(1), cvt=torch.zeros(1, 0))
+    with pytest.raises(ValueError, match="no reference"):
+        model.encode_reference(torch.zeros(1, 3, 32, 32))
+    with pytest.raises(ValueError, match="no reference"):
+        model.decode(model.encode_sketch(_sketch(1)),
+                     ref_features=RefFeatures(torch.zeros(1, 16, 1, 1)))
+
+
+def test_bad_inputs_are_refused(model):
+    with pytest.raises(ValueError, match="multiples of 8"):
+        model.encode_sketch(torch.zeros(1, 1, 30, 32))
+    with pytest.raises(ValueError, match="shape"):
+        model(_sketch(2), cvt=torch.zeros(2, N_CVT), cvt_present=torch.ones(3))
+    with pytest.raises(ValueError, match="missing"):
+        model(_sketch(2), cvt_present=torch.ones(2))
+
+
+def test_presets():
+    assert set(configs(N_CVT, N_CIT)["generator"]) == set(PRESETS)
+    small = UnifiedConfig.named("small", N_CVT, N_CIT)
+    with torch.device("meta"):
+        net = UnifiedGenerator(small)
+    assert 2e6 <= count_parameters(net) <= 6e6
+    assert small.reference.n_tags == N_CVT + N_CIT
+    with pytest.raises(ValueError, match="unknown unified preset"):
+        UnifiedConfig.named("huge", N_CVT, N_CIT)
+    with pytest.raises(ValueError):
+        UnifiedConfig(n_cvt=3, widths=(8, 8), hint_widths=(4,))
