@@ -82,10 +82,11 @@ def run_cli(prog: str, description: str, package: ModuleType, argv: Sequence[str
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=logging.INFO if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.debug:  # our own modules in detail, third-party libraries (matplotlib, PIL) less so
+        for ours in ("colorizer_app", "training"):
+            logging.getLogger(ours).setLevel(logging.DEBUG)
     try:
         return int(args._run(args) or 0)
     except ColorizerError as error:

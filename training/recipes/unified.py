@@ -1,0 +1,179 @@
+"""The app's own model: one generator for any subset of strokes, tags and a reference.
+
+Each sample gets a random subset of the inputs (none included), so the model learns every
+combination the artist can give it. Losses:
+
+- region-weighted L1 (small parts such as irises weigh about as much as hair: a probe's model
+  trained with plain L1 painted every iris brown);
+- part color: the mean output color of each part's region must match the ground truth's — the
+  direct form of what tag accuracy and hint accuracy measure, for every part, however small;
+- Cao et al.'s segmentation L1 on the skeleton map from the dual branch (λseg = 0.9);
+- optionally a PatchGAN adversarial term (off by default: on two CPU cores every step counts, and
+  the scoreboard measures colors, not texture).
+
+Two steps as in Tag2Pix: the first ``SEGMENTATION_SHARE`` of the budget learns shapes
+(reconstruction + segmentation only), the colorization step adds the part-color loss.
+Fractional and mixed tag values appear in the data (``tag_mixing``) so sliders mean what DESIGN
+§3 defines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from colorizer_app.nets.modelfile import load_model
+from colorizer_app.nets.reference import PatchDiscriminator, PatchDiscriminatorConfig
+from colorizer_app.nets.unified import UnifiedConfig, UnifiedGenerator
+from training import losses
+from training.recipes.base import DataNeeds, Export, Recipe, RecipeSetup
+
+log = logging.getLogger(__name__)
+
+SEGMENTATION_SHARE = 0.25   # Tag2Pix's step 1 share, shortened: our colors need the budget
+P_TAGS, P_TAG_KEPT, P_HINTS, P_REFERENCE = 0.7, 0.8, 0.5, 0.4
+LAMBDA_REC, LAMBDA_PART, LAMBDA_SEG, LAMBDA_ADV = 1.0, 2.0, 0.9, 0.01
+
+
+def part_color_loss(output: Tensor, target: Tensor, regions: Tensor, has_regions: Tensor,
+                    n_parts: int) -> Tensor:
+    """Mean |mean color of the output − of the truth| over every (sample, part) present.
+
+    Each part counts once whatever its size, so a 30-pixel iris matters as much as the hair.
+    """
+    if not bool(has_regions.any()):
+        return output.new_zeros(())
+    onehot = F.one_hot(regions.clamp(0, n_parts - 1), n_parts).permute(0, 3, 1, 2).to(output.dtype)
+    onehot = onehot * has_regions.view(-1, 1, 1, 1).to(output.dtype)  # (B, P, H, W)
+    area = onehot.sum((2, 3))  # (B, P)
+    present = area > 0
+    mean_out = torch.einsum("bchw,bphw->bpc", output, onehot) / area.clamp(min=1)[..., None]
+    mean_true = torch.einsum("bchw,bphw->bpc", target, onehot) / area.clamp(min=1)[..., None]
+    error = (mean_out - mean_true).abs().mean(-1)  # (B, P)
+    return error[present].mean()
+
+
+class UnifiedRecipe(Recipe):
+    name = "unified"
+    description = "the app's model: strokes + tag sliders + reference, any subset (ours)"
+    configs = ("small", "base", "tiny")
+    ablations = {"adversarial": ("off", "on"), "part_loss": ("on", "off"),
+                 "region_weights": ("on", "off")}
+    networks = ("generator", "discriminator")
+
+    def __init__(self, setup: RecipeSetup) -> None:
+        super().__init__(setup)
+        vocabulary = setup.vocabulary
+        self.n_parts = len(vocabulary.parts)
+        config = UnifiedConfig.named(setup.config, len(vocabulary.cvt), len(vocabulary.cit))
+        self.generator = UnifiedGenerator(config).to(self.device)
+        self.tagger_note = self._load_tagger(setup)
+        width = {"tiny": 8, "small": 32, "base": 64}[setup.config]
+        self.discriminator = PatchDiscriminator(
+            PatchDiscriminatorConfig(in_channels=4, ndf=width, n_layers=3)).to(self.device)
+        betas = (0.5, 0.999)
+        self.opt_g = torch.optim.Adam([p for p in self.generator.parameters() if p.requires_grad],
+                                      lr=2e-4, betas=betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=2e-4, betas=betas)
+        self.generator_rng = torch.Generator().manual_seed(1234)
+
+    def _load_tagger(self, setup: RecipeSetup) -> str:
+        """The reference encoder is Yan et al.'s frozen tagger: pre-trained when given."""
+        if setup.tagger is None:
+            log.warning("no --tagger given: the unified model's reference encoder keeps random "
+                        "(frozen) features")
+            return "none (random features)"
+        tagger = load_model(setup.tagger, vocabulary=setup.vocabulary).module
+        encoder = self.generator.reference_encoder
+        own = encoder.state_dict()
+        shared = {k: v for k, v in tagger.state_dict().items() if k in own}
+        if not shared or any(own[k].shape != v.shape for k, v in shared.items()):
+            raise ValueError(f"{setup.tagger} does not fit the unified {setup.config} reference "
+                             "encoder (train it with the tagger recipe at the same config)")
+        encoder.load_state_dict(shared, strict=False)
+        return str(setup.tagger)
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"opt_g": self.opt_g, "opt_d": self.opt_d}
+
+    def data_needs(self) -> DataNeeds:
+        return DataNeeds(hints="strokes", reference=True, tag_mixing=0.3)
+
+    def _choose_inputs(self, batch: Mapping[str, Tensor]) -> dict[str, Tensor]:
+        """A random subset of the inputs per sample, and a random subset of its tags."""
+        n = batch["sketch"].shape[0]
+        draw = lambda p: torch.rand(n, generator=self.generator_rng) < p  # noqa: E731
+        device = self.device
+        tags_on = draw(P_TAGS).to(device)
+        keep = (torch.rand(batch["cvt"].shape, generator=self.generator_rng) < P_TAG_KEPT).to(device)
+        hints_on = draw(P_HINTS).to(device) & batch["has_hint"]
+        reference_on = draw(P_REFERENCE).to(device) & batch["has_reference"]
+        hints = batch["hint"] * hints_on.view(-1, 1, 1, 1).to(batch["hint"].dtype)
+        return {"cvt": batch["cvt"] * keep, "cvt_present": tags_on, "hints": hints,
+                "ref_present": reference_on}
+
+    def _generate(self, batch: Mapping[str, Tensor], inputs: Mapping[str, Tensor]):
+        reference = batch["reference"] if bool(inputs["ref_present"].any()) else None
+        return self.generator(batch["sketch"], inputs["hints"], inputs["cvt"], inputs["cvt_present"],
+                              reference, inputs["ref_present"] if reference is not None else None)
+
+    def train_step(self, batch: Mapping[str, Tensor], progress: float) -> dict[str, float]:
+        colorization_step = progress >= SEGMENTATION_SHARE
+        adversarial = self.switch("adversarial") == "on"
+        inputs = self._choose_inputs(batch)
+        fake, aux = self._generate(batch, inputs)
+        real, sketch = batch["color"], batch["sketch"]
+        logs: dict[str, float] = {}
+
+        if adversarial:
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss = losses.bce_discriminator(self.discriminator(torch.cat([sketch, real], 1)),
+                                              self.discriminator(torch.cat([sketch, fake.detach()], 1)))
+            d_loss.backward()
+            self.opt_d.step()
+            logs["d_loss"] = d_loss.item()
+
+        self.opt_g.zero_grad(set_to_none=True)
+        if self.switch("region_weights") == "on":
+            rec = losses.region_weighted_l1(fake, real, batch["regions"], batch["has_regions"])
+        else:
+            rec = F.l1_loss(fake, real)
+        g_loss = LAMBDA_REC * rec
+        logs["rec"] = rec.item()
+        if "skeleton" in aux and bool(batch["has_skeleton"].any()):
+            has = batch["has_skeleton"]
+            seg = losses.segmentation_l1(aux["skeleton"][has], batch["skeleton"][has])
+            g_loss = g_loss + LAMBDA_SEG * seg
+            logs["seg"] = seg.item()
+        if colorization_step and self.switch("part_loss") == "on":
+            part = part_color_loss(fake, real, batch["regions"], batch["has_regions"], self.n_parts)
+            g_loss = g_loss + LAMBDA_PART * part
+            logs["part"] = part.item()
+        if adversarial:
+            adv = losses.bce_generator(self.discriminator(torch.cat([sketch, fake], 1)))
+            g_loss = g_loss + LAMBDA_ADV * adv
+            logs["g_adv"] = adv.item()
+        g_loss.backward()
+        self.opt_g.step()
+        logs["g_loss"] = g_loss.item()
+        return logs
+
+    def exports(self) -> list[Export]:
+        return [Export("unified", "unified.generator", self.generator,
+                       accepts=("strokes", "tags", "reference"),
+                       extra={"tagger": self.tagger_note,
+                              "adversarial": self.switch("adversarial")})]
+
+    @torch.no_grad()
+    def colorize(self, batch: Mapping[str, Tensor]) -> Tensor:
+        cvt = batch["cvt"]
+        has_tags = cvt.abs().sum(1) > 0
+        hints = batch["hint"] * batch["has_hint"].view(-1, 1, 1, 1).to(batch["hint"].dtype)
+        reference = batch["reference"] if bool(batch["has_reference"].any()) else None
+        image, _ = self.generator(batch["sketch"], hints, cvt, has_tags, reference,
+                                  batch["has_reference"] if reference is not None else None)
+        return image
