@@ -123,7 +123,8 @@ def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
     vocabulary = load_vocabulary()
     setup = RecipeSetup(config=options.config, vocabulary=vocabulary, size=options.size,
                         device=device, ablation=options.ablation,
-                        amp=options.amp and device.type == "cuda", tagger=options.tagger)
+                        amp=options.amp and device.type == "cuda", tagger=options.tagger,
+                        init=options.init)
     recipe: Recipe = build_recipe(options.recipe, setup)
     if options.init is not None:
         _initialise(recipe, options.init, vocabulary)

@@ -29,6 +29,8 @@ def recipe_colorizer(recipe: Recipe) -> Callable[[EvalRequest], np.ndarray]:
 
 def periodic_scoreboard(samples: int, size: int) -> Callable[[Recipe, int], dict[str, float]]:
     def evaluate(recipe: Recipe, step: int) -> dict[str, float]:
+        if not recipe.colorizes:
+            return {}  # pre-training (taggers) reports its own metric
         evaluator = Evaluator(recipe_colorizer(recipe), size=size)
         seeds = eval_seeds(samples, TRAINING_EVAL_OFFSET)
         recipe_was_training = {name: m.training for name, m in recipe.modules().items()}

@@ -88,6 +88,7 @@ class CSAGeneratorConfig:
     hint_width: int = 256
     attention_width: int = 256
     norm: str = "instance"
+    attention: bool = True  # False: plain ResNet blocks mid-level (the paper's "w/o proposed module")
 
     def __post_init__(self) -> None:
         if len(self.widths) != 5:
@@ -98,14 +99,19 @@ class CSAGeneratorConfig:
 
 class CSABlock(nn.Module):
     """Concatenation and Spatial Attention block (paper Fig. 1): x + σ-attention · processed(x),
-    where the attention map is computed from the processed input and the hint features."""
+    where the attention map is computed from the processed input and the hint features.
+    ``attention=False`` leaves the ResNet block x + processed(x) (hint features unused)."""
 
     def __init__(self, channels: int, hint_channels: int, hint_width: int,
-                 attention_width: int, norm: str) -> None:
+                 attention_width: int, norm: str, attention: bool = True) -> None:
         super().__init__()
         self.process = nn.Sequential(
             nn.Conv2d(channels, channels, 3, padding=1), _norm(norm, channels), nn.ReLU(),
             nn.Conv2d(channels, channels, 3, padding=1), _norm(norm, channels))
+        self.hint: nn.Module | None = None
+        self.attention: nn.Module | None = None
+        if not attention:
+            return
         self.hint = nn.Sequential(  # H/8 → H/16
             nn.Conv2d(hint_channels, hint_width, 3, stride=2, padding=1), nn.ReLU(),
             nn.Conv2d(hint_width, hint_width, 3, padding=1), nn.ReLU(),
@@ -114,8 +120,10 @@ class CSABlock(nn.Module):
             nn.Conv2d(channels + hint_width, attention_width, 3, padding=1), nn.ReLU(),
             nn.Conv2d(attention_width, 1, 3, padding=1), nn.Sigmoid())
 
-    def forward(self, x: Tensor, hint_features: Tensor) -> Tensor:
+    def forward(self, x: Tensor, hint_features: Tensor | None) -> Tensor:
         processed = self.process(x)  # (B, C, h, w)
+        if self.attention is None:
+            return x + processed
         hint = self.hint(hint_features)  # (B, hint_width, h, w)
         attention = self.attention(torch.cat([processed, hint], 1))  # (B, 1, h, w)
         return x + attention * processed
@@ -123,7 +131,8 @@ class CSABlock(nn.Module):
 
 class CSAGenerator(nn.Module):
     """G(x, h): line art (B, 1, H, W), hint map (B, 4, H, W) and its VGG features
-    (B, 512, H/8, W/8) → color (B, 3, H, W) in [-1, 1]. H and W must be multiples of 16."""
+    (B, 512, H/8, W/8; None without attention) → color (B, 3, H, W) in [-1, 1]. H and W must be
+    multiples of 16."""
 
     def __init__(self, config: CSAGeneratorConfig) -> None:
         super().__init__()
@@ -138,7 +147,7 @@ class CSAGenerator(nn.Module):
             for cin, cout in zip(w[:-1], w[1:]))
         self.blocks = nn.ModuleList(
             CSABlock(w[-1], config.hint_feature_channels, config.hint_width,
-                     config.attention_width, norm)
+                     config.attention_width, norm, config.attention)
             for _ in range(config.n_blocks))
         # Level i (deepest first) sees [decoder state, encoder output] and goes to width w[i-1].
         self.ups = nn.ModuleList(
@@ -148,7 +157,7 @@ class CSAGenerator(nn.Module):
             for i in range(len(w) - 1, 0, -1))
         self.exit = nn.Conv2d(2 * w[0], 3, 7, padding=3)
 
-    def forward(self, sketch: Tensor, hint: Tensor, hint_features: Tensor) -> Tensor:
+    def forward(self, sketch: Tensor, hint: Tensor, hint_features: Tensor | None) -> Tensor:
         x = self.enter(torch.cat([sketch, hint], 1))  # (B, w0, H, W)
         skips = [x]
         for down in self.downs:

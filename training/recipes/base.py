@@ -40,6 +40,7 @@ class RecipeSetup:
     ablation: Mapping[str, str] = field(default_factory=dict)
     amp: bool = False               # mixed precision (GPUs)
     tagger: Path | None = None      # pre-trained tagger model file for the frozen extractors
+    init: Path | None = None        # --init model file (also loaded by the loop; a recipe may read it)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class Recipe(ABC):
     description: ClassVar[str]
     configs: ClassVar[tuple[str, ...]] = ("paper", "small", "tiny")
     ablations: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # switch -> allowed values (first = default)
-    networks: ClassVar[tuple[str, ...]]  # attribute names of every network with state
+    networks: ClassVar[tuple[str, ...]]  # attributes of every network with state (None: not built)
+    colorizes: ClassVar[bool] = True  # False: a pre-training recipe (taggers), never scored
 
     def __init__(self, setup: RecipeSetup) -> None:
         unknown = set(setup.ablation) - set(self.ablations)
@@ -77,7 +79,8 @@ class Recipe(ABC):
 
     def modules(self) -> dict[str, nn.Module]:
         """Every network with state, trainable or frozen (checkpointed by name)."""
-        return {name: getattr(self, name) for name in self.networks}
+        return {name: getattr(self, name) for name in self.networks
+                if getattr(self, name) is not None}
 
     @abstractmethod
     def optimizers(self) -> dict[str, torch.optim.Optimizer]: ...
@@ -92,10 +95,11 @@ class Recipe(ABC):
     @abstractmethod
     def exports(self) -> list[Export]: ...
 
-    @abstractmethod
     @torch.no_grad()
     def colorize(self, batch: Mapping[str, Tensor]) -> Tensor:
-        """Colored images (B, 3, H, W) in [-1, 1] for evaluation, using what the batch offers."""
+        """Colored images (B, 3, H, W) in [-1, 1] for evaluation, using what the batch offers.
+        Every recipe that ``colorizes`` overrides it."""
+        raise NotImplementedError(f"recipe {self.name} trains no colorizer")
 
     @contextmanager
     def unwrapped(self) -> Iterator[None]:

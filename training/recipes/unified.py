@@ -19,20 +19,18 @@ Fractional and mixed tag values appear in the data (``tag_mixing``) so sliders m
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from colorizer_app.nets.modelfile import load_model
 from colorizer_app.nets.reference import PatchDiscriminator, PatchDiscriminatorConfig
 from colorizer_app.nets.unified import UnifiedConfig, UnifiedGenerator
 from training import losses
 from training.recipes.base import DataNeeds, Export, Recipe, RecipeSetup
+from training.recipes.pretrained import load_frozen
 
-log = logging.getLogger(__name__)
 
 SEGMENTATION_SHARE = 0.25   # Tag2Pix's step 1 share, shortened: our colors need the budget
 P_TAGS, P_TAG_KEPT, P_HINTS, P_REFERENCE = 0.7, 0.8, 0.5, 0.4
@@ -82,20 +80,10 @@ class UnifiedRecipe(Recipe):
         self.generator_rng = torch.Generator().manual_seed(1234)
 
     def _load_tagger(self, setup: RecipeSetup) -> str:
-        """The reference encoder is Yan et al.'s frozen tagger: pre-trained when given."""
-        if setup.tagger is None:
-            log.warning("no --tagger given: the unified model's reference encoder keeps random "
-                        "(frozen) features")
-            return "none (random features)"
-        tagger = load_model(setup.tagger, vocabulary=setup.vocabulary).module
-        encoder = self.generator.reference_encoder
-        own = encoder.state_dict()
-        shared = {k: v for k, v in tagger.state_dict().items() if k in own}
-        if not shared or any(own[k].shape != v.shape for k, v in shared.items()):
-            raise ValueError(f"{setup.tagger} does not fit the unified {setup.config} reference "
-                             "encoder (train it with the tagger recipe at the same config)")
-        encoder.load_state_dict(shared, strict=False)
-        return str(setup.tagger)
+        """The reference encoder is Yan et al.'s frozen tagger: pre-trained when given (the
+        ``tagger`` recipe with ``arch=resnet34`` at the same config)."""
+        return load_frozen(self.generator.reference_encoder.tagger, setup, "reference.tagger",
+                           "unified model's reference encoder")
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"opt_g": self.opt_g, "opt_d": self.opt_d}

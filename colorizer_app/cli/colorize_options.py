@@ -1,0 +1,136 @@
+"""The options ``colorize`` and ``batch`` share, parsed once into an engine and a request recipe.
+
+Both commands take the same tags, hints, reference, model, device, size and region-consistency
+options; only where the results go differs. Everything the user typed is checked here before any
+drawing is touched, so a misspelled tag fails at once with its close matches (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from colorizer_app.engine.request import ColorizeRequest, ColorizeResult
+from colorizer_app.errors import ColorizerError
+from colorizer_app.imaging.hints import Hints
+
+if TYPE_CHECKING:
+    from colorizer_app.engine.pipeline import Engine
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")  # as engine.devices, without importing torch
+HINT_IMAGE_SUFFIXES = (".png", ".webp", ".tif", ".tiff")
+
+
+def add_colorize_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tags", nargs="+", default=[], metavar="TAG[=VALUE]",
+                        help="color tags, e.g. blue_hair red_eyes=1.5 (value 0..5, default 1)")
+    parser.add_argument("--hints", metavar="HINTS.json|HINTS.png",
+                        help="color strokes and fills (JSON, line-art pixel coordinates) or an "
+                             "RGBA image of the drawing's size, transparent where there is no hint")
+    parser.add_argument("--reference", metavar="REF", help="a colored illustration to follow")
+    parser.add_argument("--model", default="auto",
+                        help="auto (best installed model for the hints given), a model name "
+                             "(see `colorizer-cli models`), or flat (flat fill, no network)")
+    parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES,
+                        help="where the model runs (auto: CUDA, then MPS, then CPU)")
+    parser.add_argument("--size", type=int, metavar="N",
+                        help="working resolution in pixels (default: the model's own)")
+    parser.add_argument("--region-consistency", action="store_true",
+                        help="one hue per closed area (keeps shading, removes stray colors)")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="CPU threads for the model (default: all cores but one)")
+
+
+@dataclass(frozen=True)
+class ColorizeOptions:
+    """What the shared options ask for, read and checked."""
+
+    tags: Mapping[str, float]
+    hints: Hints
+    hint_image: np.ndarray | None
+    reference: np.ndarray | None
+    model: str
+    size: int | None
+    region_consistency: bool
+
+    def request(self, drawing: np.ndarray) -> ColorizeRequest:
+        return ColorizeRequest(drawing=drawing, hints=self.hints, tags=dict(self.tags),
+                               reference=self.reference, model=self.model, size=self.size,
+                               region_consistency=self.region_consistency,
+                               hint_image=self.hint_image)
+
+
+def read_options(args: argparse.Namespace) -> ColorizeOptions:
+    from colorizer_app.imaging.loader import load_image
+
+    hints, hint_image = Hints(), None
+    if args.hints:
+        path = Path(args.hints)
+        if path.suffix.lower() in HINT_IMAGE_SUFFIXES:
+            hint_image = load_image(path).pixels
+        else:
+            hints = Hints.load(path)
+    reference = load_image(args.reference).pixels if args.reference else None
+    if args.size is not None and args.size < 16:
+        raise ColorizerError(f"--size {args.size}: the working size must be at least 16 pixels")
+    if args.threads is not None and args.threads < 1:
+        raise ColorizerError(f"--threads {args.threads}: need at least one thread")
+    return ColorizeOptions(tags=parse_tags(args.tags), hints=hints, hint_image=hint_image,
+                           reference=reference, model=args.model, size=args.size,
+                           region_consistency=args.region_consistency)
+
+
+def parse_tags(items: list[str]) -> dict[str, float]:
+    """``["blue_hair", "red_eyes=1.5"]`` → values; unknown tags list their close matches."""
+    from colorizer_app.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary()
+    tags: dict[str, float] = {}
+    for item in items:
+        name, _, text = item.partition("=")
+        try:
+            value = float(text) if text else 1.0
+        except ValueError:
+            raise ColorizerError(f"--tags {item}: '{text}' is not a number") from None
+        if not math.isfinite(value) or not 0.0 <= value <= 5.0:
+            raise ColorizerError(f"--tags {item}: the value must lie between 0 and 5")
+        if vocabulary.tag(name).kind != "cvt":  # unknown: ColorizerError with close matches
+            raise ColorizerError(f"--tags {name}: a shape tag; only color tags steer colors")
+        tags[name] = value
+    return tags
+
+
+def make_engine(args: argparse.Namespace) -> Engine:
+    """The engine for these options (imports torch, so only when a command runs)."""
+    from colorizer_app.engine.pipeline import Engine
+
+    return Engine(device=args.device, threads=args.threads)
+
+
+def write_outputs(result: ColorizeResult, *, png: Path | None = None, layers: Path | None = None,
+                  ora: Path | None = None, psd: Path | None = None) -> list[Path]:
+    """Writes the composite and/or the layer stack where asked (each file atomically); returns
+    what was written."""
+    from colorizer_app.imaging.atomic import atomic_save_png
+    from colorizer_app.imaging.export import write_ora, write_png_layers, write_psd
+
+    written: list[Path] = []
+    if png is not None:
+        atomic_save_png(png, result.composite)
+        written.append(png)
+    if layers is not None:
+        write_png_layers(layers, result.stack(), merged=result.composite)
+        written.append(layers)
+    if ora is not None:
+        write_ora(ora, result.stack(), merged=result.composite)
+        written.append(ora)
+    if psd is not None:
+        write_psd(psd, result.stack())
+        written.append(psd)
+    return written

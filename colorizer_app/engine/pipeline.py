@@ -1,0 +1,418 @@
+"""The colorize pipeline: one request in, the layers out, at the drawing's own size.
+
+Stages (``check`` runs between them, so a superseded request stops early):
+
+1. **prepare** — the drawing's ink map (``normalize_lineart``) and its regions (the flat-fill
+   segmentation at full resolution), cached by a content hash of the drawing;
+2. **model** — ``flat``, a named model, or ``auto``: the registry's best model for the hint kinds
+   given (strokes, tags, reference); when no neural model can be used, flat fill, with a note;
+3. **encode** — the ink map scaled to the working resolution (the model's own, or
+   ``request.size``) with its aspect ratio kept, padded with paper to the network's size
+   multiple, through ``encode_sketch`` — cached by (drawing, model, size), so a slider or a new
+   stroke never re-encodes the line art; reference features likewise by (reference, model);
+4. **decode** — hint map, tag vector (by the model's own tag names) and reference features into
+   the generator, under ``inference_mode`` and, on GPUs, autocast;
+5. **upsample** — the working-size colors to the original size along the full-resolution regions
+   (``upsample.upsample_color``; optionally region consistency), then flats (each region's hint
+   color, else its median), the hints layer, and the composite under the line art in multiply.
+
+The engine is not thread-safe: one worker thread drives it (``scheduler.LatestWinsScheduler``
+guarantees one job at a time). Drawings above ``max_pixels`` are refused with a message rather
+than tiled: a 40-megapixel drawing already needs about 2 GB for its layers, and colors computed
+at a 256–512 px working size gain nothing from tiles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch import Tensor
+
+from colorizer_app.engine.cache import LRUCache
+from colorizer_app.engine.devices import autocast_dtype, default_threads, pick_device
+from colorizer_app.engine.flatfill import FlatFill
+from colorizer_app.engine.registry import AUTO, FLAT, ModelEntry, ModelRegistry, Refusal
+from colorizer_app.engine.request import ColorizeRequest, ColorizeResult
+from colorizer_app.engine.upsample import upsample_color
+from colorizer_app.errors import ColorizerError
+from colorizer_app.imaging.hints import hints_from_png, rasterize_hints
+from colorizer_app.imaging.layers import Layer, composite, lineart_layer
+from colorizer_app.imaging.lineart import LineArt, normalize_lineart
+from colorizer_app.nets.modelfile import LoadedModel, ModelFileError
+from colorizer_app.vocabulary import Vocabulary, load_vocabulary
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_PIXELS = 40_000_000
+MAX_TAG_VALUE = 5.0
+MAX_WORKING_SIZE = 2048
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the app and ``colorizer-cli models`` show about a model."""
+
+    name: str
+    accepts: frozenset[str]
+    resolution: int | None          # None: works at the drawing's own size (flat fill)
+    source: str                     # "shipped" | "user" | "built-in"
+    architecture: str
+    default: bool = False
+    scoreboard: Mapping[str, Any] = field(default_factory=dict)
+
+
+FLAT_INFO = ModelInfo(FLAT, frozenset({"strokes"}), None, "built-in", "flat fill (no network)")
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    key: bytes                      # content hash of the drawing
+    lineart: LineArt
+    regions: np.ndarray             # (H, W) int32 labels 1..N
+    lines: Layer                    # the line art layer (multiply), reused by every result
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """The drawing scaled to ``scaled`` (h, w), aspect kept, at the top left of a paper canvas of
+    ``padded`` (h, w), a multiple of the network's size multiple."""
+
+    scaled: tuple[int, int]
+    padded: tuple[int, int]
+
+
+class Engine:
+    """Colorizes requests with the registry's models or flat fill, reusing unchanged stages."""
+
+    def __init__(self, registry: ModelRegistry | None = None, *, device: str = "auto",
+                 threads: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 cache_size: int = 4, vocabulary: Vocabulary | None = None) -> None:
+        self.registry = registry if registry is not None else ModelRegistry()
+        self.device = pick_device(device)
+        self.threads = threads if threads is not None else default_threads()
+        self.max_pixels = max_pixels
+        self.vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
+        self.calls: Counter[str] = Counter()  # stage → times computed (cache misses)
+        self._flat = FlatFill(cache_size=cache_size)
+        self._drawings: LRUCache[_Prepared] = LRUCache(cache_size)
+        self._encodings: LRUCache[Any] = LRUCache(cache_size)
+        self._references: LRUCache[Any] = LRUCache(cache_size)
+        self._hint_inputs: LRUCache[Tensor] = LRUCache(cache_size)
+        self._hint_layers: LRUCache[np.ndarray] = LRUCache(cache_size)
+        self._modules: dict[str, torch.nn.Module] = {}
+
+    # ------------------------------------------------------------------ public API
+
+    def models(self) -> list[ModelInfo]:
+        """The usable models (the default first, then by name) and flat fill last."""
+        entries = sorted(self.registry.entries, key=lambda e: (not e.default, e.name))
+        return [ModelInfo(e.name, e.accepts, e.resolution, e.source, e.architecture, e.default,
+                          e.scoreboard) for e in entries] + [FLAT_INFO]
+
+    @property
+    def refusals(self) -> tuple[Refusal, ...]:
+        return self.registry.refusals
+
+    def colorize(self, request: ColorizeRequest,
+                 check: Callable[[], None] | None = None) -> ColorizeResult:
+        """The layers for ``request``; ``check`` may raise ``scheduler.Cancelled`` between
+        stages. Bad input raises ColorizerError with a one-line message."""
+        start = time.perf_counter()
+        check = check or (lambda: None)
+        self._validate(request)
+        notes: list[str] = []
+        prepared = self._prepare(request.drawing)
+        check()
+        chosen = self._choose(request, notes)
+        if chosen is None:
+            layers = self._flat_layers(request, prepared, notes)
+            name = FLAT
+        else:
+            layers = self._neural_layers(request, prepared, *chosen, notes, check)
+            name = chosen[0].name
+        seconds = time.perf_counter() - start
+        log.debug("colorized %s with %s in %.3f s", request.drawing.shape[:2], name, seconds)
+        return ColorizeResult(layers=layers, model=name, seconds=seconds, notes=tuple(notes))
+
+    # ------------------------------------------------------------------ stages
+
+    def _validate(self, request: ColorizeRequest) -> None:
+        drawing = request.drawing
+        if (not isinstance(drawing, np.ndarray) or drawing.dtype != np.uint8 or drawing.ndim not in (2, 3)
+                or (drawing.ndim == 3 and drawing.shape[2] not in (3, 4)) or 0 in drawing.shape[:2]):
+            raise ColorizerError("the drawing must be an (H, W), (H, W, 3) or (H, W, 4) uint8 image")
+        height, width = drawing.shape[:2]
+        if height * width > self.max_pixels:
+            raise ColorizerError(
+                f"the drawing is {width}×{height} ({height * width / 1e6:.1f} MP), more than the "
+                f"{self.max_pixels / 1e6:.0f} MP the engine colors at once; scale it down first")
+        for name, value in request.tags.items():
+            tag = self.vocabulary.tag(name)  # unknown names: ColorizerError with close matches
+            if tag.kind != "cvt":
+                raise ColorizerError(f"'{name}' is a shape tag; only color tags steer colors")
+            if not (isinstance(value, (int, float)) and math.isfinite(value)
+                    and 0.0 <= value <= MAX_TAG_VALUE):
+                raise ColorizerError(f"tag '{name}': value {value!r} is not between 0 and "
+                                     f"{MAX_TAG_VALUE:g}")
+        if request.hint_image is not None and request.hint_image.shape != (height, width, 4):
+            raise ColorizerError(f"the hint image is {request.hint_image.shape[1::-1]} pixels with "
+                                 f"{request.hint_image.shape[2:] or 1} channels; it must be an RGBA "
+                                 f"image of the drawing's size {width}×{height}")
+        if request.reference is not None:
+            reference = request.reference
+            if (reference.dtype != np.uint8 or reference.ndim != 3 or reference.shape[2] not in (3, 4)
+                    or min(reference.shape[:2]) < 1):
+                raise ColorizerError("the reference must be an (h, w, 3) or (h, w, 4) uint8 image")
+        if request.size is not None and not 16 <= request.size <= MAX_WORKING_SIZE:
+            raise ColorizerError(f"working size {request.size} is not between 16 and "
+                                 f"{MAX_WORKING_SIZE}")
+
+    def _prepare(self, drawing: np.ndarray) -> _Prepared:
+        key = _digest(drawing)
+
+        def make() -> _Prepared:
+            self.calls["normalize"] += 1
+            lineart = normalize_lineart(drawing)
+            self.calls["segment"] += 1
+            return _Prepared(key, lineart, self._flat.regions(lineart.ink),
+                             lineart_layer(lineart.ink))
+
+        return self._drawings.get_or_make(key, make)
+
+    def _choose(self, request: ColorizeRequest,
+                notes: list[str]) -> tuple[ModelEntry, LoadedModel] | None:
+        """The model to run (with its loaded weights), or None for flat fill."""
+        if request.model == FLAT:
+            return None
+        if request.model != AUTO:
+            entry = self.registry.entry(request.model)
+            return entry, self.registry.load(entry.name)
+        given = _given_kinds(request)
+        while (entry := self.registry.choose(given)) is not None:
+            try:
+                return entry, self.registry.load(entry.name)
+            except ModelFileError as error:
+                notes.append(f"model '{entry.name}' was refused: {error}")
+        refused = len(self.registry.refusals)
+        notes.append("no neural model is available" + (f" ({refused} refused)" if refused else "")
+                     + "; fell back to flat fill")
+        return None
+
+    def _neural_layers(self, request: ColorizeRequest, prepared: _Prepared, entry: ModelEntry,
+                       loaded: LoadedModel, notes: list[str],
+                       check: Callable[[], None]) -> dict[str, np.ndarray]:
+        module = self._module(entry.name, loaded)
+        ink = prepared.lineart.ink
+        size = request.size or entry.resolution
+        geometry = _geometry(ink.shape, size, module.size_multiple)
+        accepts = entry.accepts
+        for kind, given in (("strokes", not request.hints.is_empty or request.hint_image is not None),
+                            ("tags", bool(request.tags)), ("reference", request.reference is not None)):
+            if given and kind not in accepts:
+                notes.append(f"model '{entry.name}' takes no {kind}; they were ignored")
+        if self.device.type == "cpu" and torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
+        with torch.inference_mode(), self._autocast():
+            module.eval()
+            encoding = self._encodings.get_or_make(
+                (prepared.key, entry.name, geometry, str(self.device)),
+                lambda: self._encode(module, ink, geometry))
+            check()
+            hints = (self._hint_input(request, prepared, geometry)
+                     if "strokes" in accepts and _has_hints(request) else None)
+            cvt = self._tag_vector(request, entry, notes) if "tags" in accepts else None
+            reference = (self._reference_features(module, request.reference, entry.name, size)
+                         if "reference" in accepts and request.reference is not None else None)
+            check()
+            self.calls["decode"] += 1
+            rgb, _ = module.decode(encoding, hints, cvt, None, reference, None)  # (1, 3, H', W')
+            small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
+        check()
+        color = upsample_color(small, ink, prepared.regions, consistency=request.region_consistency)
+        check()
+        flats = self._flat(ink, request.hints, neural=color).flats
+        color_layer = _opaque(color)
+        return self._layers(request, prepared, color_layer, flats,
+                            composite([Layer("color", color_layer), prepared.lines]))
+
+    def _flat_layers(self, request: ColorizeRequest, prepared: _Prepared,
+                     notes: list[str]) -> dict[str, np.ndarray]:
+        ignored = [what for what, given in (("tags", bool(request.tags)),
+                                            ("the reference", request.reference is not None),
+                                            ("the hint image", request.hint_image is not None))
+                   if given]
+        if ignored:
+            notes.append(f"flat fill follows strokes and fills only; {', '.join(ignored)} ignored")
+        result = self._flat(prepared.lineart.ink, request.hints)
+        return self._layers(request, prepared, result.flats, result.flats, result.composite)
+
+    def _layers(self, request: ColorizeRequest, prepared: _Prepared, color: np.ndarray,
+                flats: np.ndarray, merged: np.ndarray) -> dict[str, np.ndarray]:
+        return {"composite": merged, "color": color, "flats": flats,
+                "lineart": prepared.lines.pixels,
+                "hints": self._hint_layer(request, prepared)}
+
+    # ------------------------------------------------------------------ model inputs
+
+    def _module(self, name: str, loaded: LoadedModel) -> torch.nn.Module:
+        if name not in self._modules:
+            self._modules[name] = loaded.module.to(self.device).eval()
+        return self._modules[name]
+
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        dtype = autocast_dtype(self.device)
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=dtype)
+
+    def _encode(self, module: torch.nn.Module, ink: np.ndarray, geometry: _Geometry) -> Any:
+        self.calls["encode_sketch"] += 1
+        scaled = _resize(ink, geometry.scaled)
+        canvas = np.zeros(geometry.padded, dtype=np.uint8)  # ink 0 = paper
+        canvas[: scaled.shape[0], : scaled.shape[1]] = scaled
+        sketch = torch.from_numpy(255 - canvas).to(self.device, torch.float32)
+        return module.encode_sketch(sketch.div(127.5).sub(1.0)[None, None])  # (1, 1, H', W')
+
+    def _hint_input(self, request: ColorizeRequest, prepared: _Prepared,
+                    geometry: _Geometry) -> Tensor:
+        """(1, 4, H', W') hint map at the working size: strokes and fills over the hint image."""
+        key = (prepared.key, request.hints, _optional_digest(request.hint_image), geometry,
+               str(self.device))
+
+        def make() -> Tensor:
+            self.calls["hints"] += 1
+            hint_map = rasterize_hints(request.hints, prepared.lineart.ink.shape, geometry.scaled,
+                                       regions=prepared.regions)
+            if request.hint_image is not None:
+                under = _resize(hints_from_png(request.hint_image), geometry.scaled)
+                hint_map = hint_map + (1.0 - hint_map[..., 3:]) * under
+            canvas = np.zeros(geometry.padded + (4,), dtype=np.float32)
+            canvas[: geometry.scaled[0], : geometry.scaled[1]] = hint_map
+            return torch.from_numpy(canvas).permute(2, 0, 1)[None].to(self.device)
+
+        return self._hint_inputs.get_or_make(key, make)
+
+    def _hint_layer(self, request: ColorizeRequest, prepared: _Prepared) -> np.ndarray:
+        """(H, W, 4) uint8: the hints as an RGBA layer at the drawing's size."""
+        key = (prepared.key, request.hints, _optional_digest(request.hint_image))
+
+        def make() -> np.ndarray:
+            ink = prepared.lineart.ink
+            hint_map = rasterize_hints(request.hints, ink.shape, regions=prepared.regions)
+            if request.hint_image is not None:
+                hint_map = hint_map + (1.0 - hint_map[..., 3:]) * hints_from_png(request.hint_image)
+            alpha = hint_map[..., 3:]
+            rgb = np.divide(hint_map[..., :3], alpha, out=np.zeros_like(hint_map[..., :3]),
+                            where=alpha > 0)
+            return np.rint(np.concatenate([rgb, alpha], axis=-1) * 255).clip(0, 255).astype(np.uint8)
+
+        return self._hint_layers.get_or_make(key, make)
+
+    def _tag_vector(self, request: ColorizeRequest, entry: ModelEntry,
+                    notes: list[str]) -> Tensor | None:
+        """(1, n_cvt) tag values in the model's own tag order; None (absent) without tags."""
+        if not request.tags:
+            return None
+        names = entry.manifest.cvt
+        vector = torch.zeros(1, len(names), dtype=torch.float32)
+        for name, value in request.tags.items():
+            if name in names:
+                vector[0, names.index(name)] = float(value)
+            else:
+                notes.append(f"tag '{name}' is unknown to model '{entry.name}'; ignored")
+        return vector.to(self.device)
+
+    def _reference_features(self, module: torch.nn.Module, reference: np.ndarray, model: str,
+                            size: int) -> Any:
+        key = (_digest(reference), model, size, str(self.device))
+
+        def make() -> Any:
+            self.calls["encode_reference"] += 1
+            rgb = _on_white(reference)
+            square = _resize(rgb, (size, size)).astype(np.float32)
+            tensor = torch.from_numpy(square).permute(2, 0, 1)[None].to(self.device)
+            return module.encode_reference(tensor.div(127.5).sub(1.0))  # (1, 3, size, size)
+
+        return self._references.get_or_make(key, make)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _given_kinds(request: ColorizeRequest) -> frozenset[str]:
+    kinds = set()
+    if _has_hints(request):
+        kinds.add("strokes")
+    if request.tags:
+        kinds.add("tags")
+    if request.reference is not None:
+        kinds.add("reference")
+    return frozenset(kinds)
+
+
+def _has_hints(request: ColorizeRequest) -> bool:
+    return not request.hints.is_empty or request.hint_image is not None
+
+
+def _geometry(shape: tuple[int, int], size: int, multiple: int) -> _Geometry:
+    """The long side scaled to ``size`` (aspect kept), padded up to ``multiple``."""
+    height, width = shape
+    scale = size / max(height, width)
+    scaled = (max(1, round(height * scale)), max(1, round(width * scale)))
+    padded = tuple(max(multiple, math.ceil(side / multiple) * multiple) for side in scaled)
+    return _Geometry(scaled, padded)  # type: ignore[arg-type]
+
+
+def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """To (h, w): area averaging when shrinking (thin lines fade, never vanish), linear when
+    enlarging."""
+    height, width = size
+    if image.shape[:2] == (height, width):
+        return image
+    shrinking = height * width < image.shape[0] * image.shape[1]
+    resized = cv2.resize(image, (width, height),
+                         interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    return resized.reshape((height, width) + image.shape[2:])
+
+
+def _on_white(image: np.ndarray) -> np.ndarray:
+    """(h, w, 3) uint8: an RGB or RGBA image composited on white paper."""
+    if image.shape[2] == 3:
+        return image
+    alpha = image[..., 3:].astype(np.float32) / 255.0
+    return np.rint(image[..., :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+
+
+def _to_uint8(rgb: Tensor) -> np.ndarray:
+    """(1, 3, H, W) in [-1, 1] → (H, W, 3) uint8."""
+    pixels = rgb[0].float().clamp(-1.0, 1.0).add(1.0).mul(127.5).round().to(torch.uint8)
+    return pixels.permute(1, 2, 0).cpu().numpy()
+
+
+def _opaque(rgb: np.ndarray) -> np.ndarray:
+    rgba = np.empty(rgb.shape[:2] + (4,), dtype=np.uint8)
+    rgba[..., :3] = rgb
+    rgba[..., 3] = 255
+    return rgba
+
+
+def _digest(array: np.ndarray) -> bytes:
+    """A content hash of an array (shape and dtype included): the cache key of a drawing."""
+    digest = hashlib.blake2b(np.ascontiguousarray(array).data, digest_size=16)
+    digest.update(repr((array.shape, array.dtype.str)).encode())
+    return digest.digest()
+
+
+def _optional_digest(array: np.ndarray | None) -> Hashable:
+    return None if array is None else _digest(array)

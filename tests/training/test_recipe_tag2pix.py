@@ -1,0 +1,171 @@
+"""The Tag2Pix recipe: CLI run, model file, resume, changing loss, brightness fine-tune, tagger."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from colorizer_app.errors import ColorizerError
+from colorizer_app.imaging.xdog import sketch_brightness_tag2pix
+from colorizer_app.nets.blocks import SEResNeXt, SEResNeXtConfig
+from colorizer_app.nets.modelfile import ModelManifest, load_model, save_model
+from colorizer_app.nets.registry import ARCHITECTURES
+from colorizer_app.vocabulary import load_vocabulary
+from training.cli import main
+from training.data.dataset import Collate, SyntheticDataset
+from training.recipes import build_recipe
+from training.recipes.base import RecipeSetup
+from training.recipes.tag2pix import tag2pix_schedule, weaken_ink
+
+torch.set_num_threads(1)
+TINY = ["--config", "tiny", "--size", "128", "--batch-size", "2", "--eval-samples", "1"]
+
+
+def tiny_recipe(name, tagger=None, **ablation):
+    setup = RecipeSetup(config="tiny", vocabulary=load_vocabulary(), size=128,
+                        device=torch.device("cpu"), ablation=ablation, tagger=tagger)
+    return build_recipe(name, setup)
+
+
+def batch(n=2, seed=7):
+    dataset = SyntheticDataset(seed, 10, size=128)
+    return Collate("none", seed=0)([dataset[i] for i in range(n)])
+
+
+def assert_model_file_matches_checkpoint(run, model_name, network, inner=None):
+    """The model file holds the checkpoint's weights of ``network`` (in its submodule ``inner``,
+    for extractors that wrap the trained net) and, rebuilt from its manifest with the
+    checkpoint's weights, is the same module: returns (loaded, rebuilt)."""
+    loaded = load_model(run / f"{model_name}.safetensors", vocabulary=load_vocabulary())
+    saved = load_file(str(run / "checkpoint" / "modules.safetensors"))
+    prefix = f"{network}."
+    own = {k.removeprefix(prefix): v for k, v in saved.items() if k.startswith(prefix)}
+    part = lambda module: module if inner is None else getattr(module, inner)  # noqa: E731
+    state = part(loaded.module).state_dict()
+    assert own.keys() == state.keys()
+    assert all(torch.equal(own[k], state[k]) for k in own)
+    rebuilt = ARCHITECTURES[loaded.manifest.architecture].build(loaded.manifest.config)
+    part(rebuilt).load_state_dict(own)
+    return loaded, rebuilt
+
+
+def generator_outputs_equal(a, b, config, in_channels=1):
+    data = batch()
+    sketch = data["sketch"].repeat(1, in_channels, 1, 1)
+    features = torch.randn(2, config.cit_channels, 16, 16,
+                           generator=torch.Generator().manual_seed(0))  # (B, C, H/8, W/8)
+    a.eval(), b.eval()
+    with torch.no_grad():
+        return torch.equal(a(sketch, data["cvt"], features)[0], b(sketch, data["cvt"], features)[0])
+
+
+def adam_steps(run, optimizer):
+    tensors = load_file(str(run / "checkpoint" / "optimizers.safetensors"))
+    return max(float(v) for k, v in tensors.items()
+               if k.startswith(f"{optimizer}.") and k.endswith(".step"))
+
+
+def resume_from_marked_checkpoint(recipe, run, out, steps, extra=()):
+    """Copies ``run``, adds 100 to every Adam step count of its checkpoint, resumes to ``steps``.
+
+    A resumed optimizer then counts 100 + all steps, and only the missing steps run; a fresh one
+    (or a restarted step counter) would give other counts.
+    """
+    shutil.copytree(run, out)
+    path = out / "checkpoint" / "optimizers.safetensors"
+    tensors = {k: v + 100 if k.endswith(".step") else v for k, v in load_file(str(path)).items()}
+    save_file(tensors, str(path))
+    assert main(["train", recipe, *TINY, *extra, "--steps", str(steps), "--out", str(out),
+                 "--resume"]) == 0
+    assert json.loads((out / "checkpoint" / "state.json").read_text())["step"] == steps
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tag2pix") / "run"
+    assert main(["train", "tag2pix", *TINY, "--steps", "3", "--out", str(out)]) == 0
+    return out
+
+
+def test_cli_run_writes_a_generator_that_loads_back_identically(run):
+    manifest = json.loads((run / "tag2pix.json").read_text())
+    assert manifest["architecture"] == "tag2pix.generator" and manifest["hints"] == ["tags"]
+    assert manifest["recipe"]["tagger"] == "none (random features)"
+    assert "tag_accuracy" in manifest["metrics"]
+    loaded, rebuilt = assert_model_file_matches_checkpoint(run, "tag2pix", "generator")
+    assert generator_outputs_equal(loaded.module, rebuilt, loaded.manifest.config)
+
+
+def test_resume_continues_the_step_and_both_optimizers(run, tmp_path):
+    resume_from_marked_checkpoint("tag2pix", run, tmp_path / "resumed", 5)
+    assert adam_steps(tmp_path / "resumed", "opt_g") == 105.0  # 3 + 100 marked, then 2 more
+    assert adam_steps(tmp_path / "resumed", "opt_d") == 105.0
+
+
+def test_classification_loss_starts_with_step_two():
+    recipe = tiny_recipe("tag2pix", brightness="off")
+    data = batch()
+    before, after = recipe.train_step(data, 0.2), recipe.train_step(data, 0.7)
+    assert "d_cls" not in before and "g_cls" not in before
+    assert after["d_cls"] > 0 and after["g_cls"] > 0
+    one_step = tiny_recipe("tag2pix", two_step="off").train_step(data, 0.0)
+    assert one_step["g_cls"] > 0
+
+
+def test_schedule_keeps_the_papers_epoch_ratios():
+    both = tag2pix_schedule(two_step=True, brightness=True)  # 10 + 10 + 3 epochs
+    assert both.classification_start == pytest.approx(10 / 23)
+    assert both.brightness_start == pytest.approx(20 / 23)
+    plain = tag2pix_schedule(two_step=True, brightness=False)
+    assert plain.classification_start == 0.5 and not plain.weakens_ink(0.99)
+    assert tag2pix_schedule(two_step=False, brightness=False).classifies(0.0)
+
+
+def test_weaken_ink_matches_the_uint8_brightness_adjustment():
+    rng = np.random.default_rng(0)
+    sketch = rng.integers(0, 256, (8, 8), dtype=np.uint8)
+    expected = sketch_brightness_tag2pix(sketch, rng, (3.0, 3.0)).astype(np.float32) / 127.5 - 1
+    tensor = torch.from_numpy(sketch.astype(np.float32) / 127.5 - 1)[None, None]
+    got = weaken_ink(tensor, (3.0, 3.0))[0, 0].numpy()
+    assert np.abs(got - expected).max() <= 1 / 127.5 + 1e-6  # uint8 rounding only
+
+
+def test_brightness_fine_tune_weakens_the_ink_only_at_the_end():
+    recipe = tiny_recipe("tag2pix")
+    seen = []
+    generate = recipe._generate
+    recipe._generate = lambda sketch, cvt: seen.append(sketch) or generate(sketch, cvt)
+    data = batch()
+    recipe.train_step(data, 0.5)
+    recipe.train_step(data, 0.95)
+    assert torch.equal(seen[0], data["sketch"])
+    assert (seen[1] >= data["sketch"]).all() and not torch.equal(seen[1], data["sketch"])
+
+
+def test_n1_ablation_drops_cit_guide_and_secat():
+    recipe = tiny_recipe("tag2pix", cit="off", guide="off", decoder="se", two_step="off")
+    assert recipe.cit_extractor is None and "cit_extractor" not in recipe.modules()
+    assert recipe.generator.guide is None and recipe.generator.config.decoder_kind == "se"
+    logs = recipe.train_step(batch(), 0.0)
+    assert logs["g_cls"] > 0 and np.isfinite(logs["g_loss"])
+
+
+def test_cit_extractor_comes_from_the_pretrained_tagger(tmp_path):
+    vocabulary = load_vocabulary()
+    tagger = SEResNeXt(SEResNeXtConfig.named("tiny", len(vocabulary.cit)))
+    manifest = ModelManifest(architecture="tag2pix.tagger", config=tagger.config,
+                             cvt=tuple(t.name for t in vocabulary.cvt),
+                             cit=tuple(t.name for t in vocabulary.cit), hints=(), resolution=128)
+    save_model(tmp_path / "tagger", tagger, manifest)
+    recipe = tiny_recipe("tag2pix", tagger=tmp_path / "tagger.safetensors")
+    assert torch.equal(recipe.cit_extractor.stem[0].weight, tagger.stem[0].weight)
+    assert not any(p.requires_grad for p in recipe.cit_extractor.parameters())
+    assert recipe.exports()[0].extra["tagger"].startswith("tagger.safetensors (sha256 ")
+    small = SEResNeXtConfig.named("small", len(vocabulary.cit))  # another config: refused
+    save_model(tmp_path / "small", SEResNeXt(small),
+               ModelManifest("tag2pix.tagger", small, manifest.cvt, manifest.cit, (), 128))
+    with pytest.raises(ColorizerError, match="config differs from the CIT extractor"):
+        tiny_recipe("tag2pix", tagger=tmp_path / "small.safetensors")

@@ -1,0 +1,53 @@
+"""Small documents with every kind of content, shared by the project and journal tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from colorizer_app.imaging.hints import Fill, Hints, Stroke
+from colorizer_app.ui.document_state import DocumentState
+
+
+def drawing(height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:
+    """RGBA line art with varied alpha, so that a lossy round trip would show."""
+    rng = np.random.default_rng(seed)
+    pixels = np.full((height, width, 4), 255, np.uint8)
+    pixels[8:40:4, 4:60] = (20, 20, 30, 255)
+    pixels[..., 3] = rng.integers(0, 256, (height, width), dtype=np.uint8)
+    return pixels
+
+
+def reference(seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (30, 20, 4), dtype=np.uint8)
+
+
+def stroke(index: int) -> Stroke:
+    return Stroke(color=f"#{(index * 37) % 256:02x}40a0", width=3.5 + index,
+                  points=((1.5 + index, 2.25), (10.0, 12.0 + index)),
+                  pressure=(0.3, 0.9) if index % 2 else None, opacity=0.75,
+                  erase=index % 3 == 2)
+
+
+def full_document() -> DocumentState:
+    return DocumentState(
+        drawing=drawing(), drawing_name="lines.png",
+        hints=Hints(tuple(stroke(i) for i in range(4)), (Fill("#ff0000", (5.0, 6.5)),)),
+        tags=(("blue_hair", 1.0), ("red_eyes", 0.35), ("blonde_hair", 2.5)),
+        reference=reference(), reference_name="ref.jpg")
+
+
+def next_edit(state: DocumentState, index: int) -> DocumentState:
+    """The ``index``-th edit of a scripted session: strokes, fills, tag moves, reference changes,
+    undos and a clear, as an artist's session mixes them."""
+    if index % 11 == 10:
+        return state.with_hints(type(state.hints)())  # clear
+    if index % 7 == 6:
+        return state.with_hints(Hints(state.hints.strokes[:-1], state.hints.fills))  # undo
+    if index % 5 == 4:
+        return state.with_tag("blue_hair", round(0.1 * index, 2))
+    if index % 13 == 12:
+        return state.with_reference(reference(seed=index), f"ref{index}.png")
+    if index % 3 == 2:
+        return state.with_fill(Fill("#00ff00", (float(index), 3.0)))
+    return state.with_stroke(stroke(index))
