@@ -207,18 +207,17 @@ ORACLES: dict[str, Colorizer] = {"truth": truth_colorizer, "flat-gray": flat_gra
 
 
 def resolve_colorizer(spec: str) -> Colorizer:
-    """``truth``, ``flat-gray``, ``flat`` or a model file.
-
-    Model files are the adapter point: once the engine can load a model, wrap it here as a
-    Colorizer (sketch, hints, tags, reference → the model's request; its output as uint8 RGB).
-    """
+    """``truth``, ``flat-gray``, ``flat``, a model file (the generator alone, at the evaluation
+    size), or ``engine:MODEL_FILE`` (through the app's engine, as an artist gets it)."""
     if spec in ORACLES:
         return ORACLES[spec]
-    path = Path(spec)
+    from training.model_colorizer import direct_colorizer, engine_colorizer
+
+    through_engine = spec.startswith("engine:")
+    path = Path(spec.removeprefix("engine:"))
     if not path.exists():
         raise ColorizerError(f"--model {spec}: not {', '.join(ORACLES)} and no such file")
-    raise ColorizerError(f"{path}: evaluating model files needs the engine's model loader, "
-                         "which is not available yet; use one of " + ", ".join(ORACLES))
+    return engine_colorizer(path) if through_engine else direct_colorizer(path)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,48 @@
+"""Model files on the scoreboard: directly at the working size, and through the app's engine."""
+
+import numpy as np
+import pytest
+import torch
+
+from colorizer_app.errors import ColorizerError
+from colorizer_app.imaging.hints import Hints, Stroke
+from colorizer_app.nets.modelfile import ModelManifest, save_model
+from colorizer_app.nets.reference import PatchDiscriminator, PatchDiscriminatorConfig
+from colorizer_app.vocabulary import load_vocabulary
+from tests.tiny_model import make_tiny_model
+from training.metrics import EvalRequest, resolve_colorizer
+
+torch.set_num_threads(1)
+
+
+def _request(size=64):
+    sketch = np.full((size, size), 255, np.uint8)
+    sketch[:, size // 2] = 0
+    return EvalRequest(sketch=sketch, tags={"blue_hair": 1.0},
+                       hints=Hints((Stroke("#ff0000", 3, ((5, 5), (20, 20))),)),
+                       hint_map=np.zeros((size, size, 4), np.float32))
+
+
+@pytest.mark.parametrize("prefix", ["", "engine:"])
+def test_a_model_file_colors_at_the_request_size(tmp_path, prefix):
+    make_tiny_model(tmp_path, "tiny", resolution=32)
+    colorize = resolve_colorizer(prefix + str(tmp_path / "tiny.safetensors"))
+    out = colorize(_request())
+    assert out.shape == (64, 64, 3) and out.dtype == np.uint8
+    assert np.array_equal(out, colorize(_request()))  # deterministic
+
+
+def test_direct_mode_refuses_architectures_it_cannot_run(tmp_path):
+    vocabulary = load_vocabulary()
+    config = PatchDiscriminatorConfig(ndf=4, n_layers=1)
+    save_model(tmp_path / "d.safetensors", PatchDiscriminator(config), ModelManifest(
+        architecture="reference.discriminator", config=config,
+        cvt=tuple(t.name for t in vocabulary.cvt), cit=tuple(t.name for t in vocabulary.cit),
+        hints=(), resolution=64))
+    with pytest.raises(ColorizerError, match="runs unified.generator model files directly"):
+        resolve_colorizer(str(tmp_path / "d.safetensors"))
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ColorizerError, match="no such file"):
+        resolve_colorizer(str(tmp_path / "none.safetensors"))

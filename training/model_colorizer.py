@@ -1,0 +1,72 @@
+"""Model files as scoreboard colorizers, measured two ways (issue: quality of the default model):
+
+- ``direct``: the generator alone at the evaluation size (the model's working resolution);
+- ``engine``: through the app's Engine — normalization, working-size resize and padding,
+  region-guided upsampling to the drawing's own size — exactly what an artist gets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from colorizer_app.errors import ColorizerError
+from colorizer_app.nets.modelfile import load_model
+from colorizer_app.vocabulary import load_vocabulary
+from training.data.dataset import image_tensor
+from training.metrics import Colorizer, EvalRequest
+
+DIRECT_ARCHITECTURES = ("unified.generator",)
+
+
+def direct_colorizer(path: Path) -> Colorizer:
+    """The unified generator run on the request as it is (no engine pre/post-processing)."""
+    vocabulary = load_vocabulary()
+    loaded = load_model(path, vocabulary=vocabulary)
+    if loaded.manifest.architecture not in DIRECT_ARCHITECTURES:
+        raise ColorizerError(f"{path}: the scoreboard runs {', '.join(DIRECT_ARCHITECTURES)} "
+                             f"model files directly, not {loaded.manifest.architecture}; score "
+                             "paper recipes during training (their runs' eval/ columns)")
+    generator = loaded.module.eval()
+
+    @torch.inference_mode()
+    def colorize(request: EvalRequest) -> np.ndarray:
+        h, w = request.sketch.shape
+        hint = request.hint_map if request.hint_map is not None else np.zeros((h, w, 4), np.float32)
+        cvt = torch.from_numpy(vocabulary.encode_cvt(request.tags))[None]
+        reference = None if request.reference is None else image_tensor(request.reference)[None]
+        image, _ = generator(image_tensor(request.sketch)[None],
+                             torch.from_numpy(np.ascontiguousarray(hint)).permute(2, 0, 1)[None],
+                             cvt, torch.tensor([bool(request.tags)]), reference)
+        return ((image[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+
+    return colorize
+
+
+def engine_colorizer(path: Path, size: int | None = None,
+                     region_consistency: bool = False) -> Colorizer:
+    """The model file served by the app's Engine; the result is its color layer (the line art is
+    not multiplied on top, as the ground truth has none)."""
+    from colorizer_app.engine.pipeline import Engine
+    from colorizer_app.engine.registry import ModelRegistry
+    from colorizer_app.engine.request import ColorizeRequest
+
+    path = Path(path)
+    registry = ModelRegistry(shipped_dir=None, user_dir=path.parent)
+    name = path.name.removesuffix(".safetensors").removesuffix(".json")
+    registry.entry(name)  # refuses a bad file with its reason
+    engine = Engine(registry, device="cpu")
+
+    def colorize(request: EvalRequest) -> np.ndarray:
+        drawing = np.dstack([np.repeat(request.sketch[..., None], 3, 2),
+                             np.full(request.sketch.shape, 255, np.uint8)])
+        reference = None if request.reference is None else np.dstack(
+            [request.reference, np.full(request.reference.shape[:2], 255, np.uint8)])
+        result = engine.colorize(ColorizeRequest(
+            drawing=drawing, hints=request.hints, tags=dict(request.tags), reference=reference,
+            model=name, size=size, region_consistency=region_consistency))
+        return np.ascontiguousarray(result.layers["color"][..., :3])
+
+    return colorize
