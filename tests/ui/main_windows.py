@@ -1,0 +1,86 @@
+"""Fixtures for the window tests: a MainWindow on a flat-fill engine (or a tiny random model),
+isolated settings, and dialogs that record instead of blocking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from PySide6.QtCore import QPointF, QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from colorizer_app.engine.pipeline import Engine
+from colorizer_app.engine.registry import ModelRegistry
+from colorizer_app.ui.main_window import MainWindow
+from tests.tiny_model import drawing, make_tiny_model
+
+
+def flat_engine(device: str) -> Engine:
+    """No models installed: everything is flat fill."""
+    return Engine(ModelRegistry(shipped_dir=None, scan_user=False), device="cpu", threads=1)
+
+
+def tiny_engine_factory(folder: Path):
+    make_tiny_model(folder)
+
+    def factory(device: str) -> Engine:
+        return Engine(ModelRegistry(shipped_dir=None, user_dir=folder), device="cpu", threads=1)
+
+    return factory
+
+
+@pytest.fixture
+def dialogs(monkeypatch) -> list[tuple[str, str]]:
+    """(title, text) of every warning the app shows; the dialogs never block."""
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda parent, title, text, *rest: shown.append((title, text)))
+    return shown
+
+
+@pytest.fixture
+def drawing_file(tmp_path) -> Path:
+    path = tmp_path / "lines.png"
+    Image.fromarray(drawing(160, 200)).save(path)
+    return path
+
+
+def make_window(qtbot, tmp_path: Path, factory=flat_engine) -> MainWindow:
+    torch.set_num_threads(1)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(factory, settings=settings)
+    window.discard_on_close = True
+    qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, dialogs):
+    window = make_window(qtbot, tmp_path)
+    yield window
+    window.close()
+
+
+def widget_point(window: MainWindow, x: float, y: float):
+    """The canvas widget position of drawing pixel (x, y), as a QPoint."""
+    canvas = window.canvas
+    return canvas._to_widget(QPointF(x, y), canvas._panes()[0]).toPoint()
+
+
+def hint_alpha(window: MainWindow, x: int, y: int) -> int:
+    return window.canvas.hints.image.pixelColor(x, y).alpha()
+
+
+def wait_for_result(qtbot, window: MainWindow, timeout: int = 20_000) -> None:
+    window.request_colors()
+    qtbot.waitUntil(lambda: window.idle and window.result is not None, timeout=timeout)
+
+
+def color_at(window: MainWindow, x: int, y: int) -> tuple[int, ...]:
+    return tuple(int(v) for v in np.asarray(window.result.layers["color"])[y, x, :3])
