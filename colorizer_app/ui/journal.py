@@ -5,8 +5,8 @@ Each running app owns one session folder under the user data dir::
     journal/<session>/lock              OS lock held while the app runs (released even by SIGKILL)
     journal/<session>/snapshot.json     the whole document at generation g (written atomically)
     journal/<session>/edits-<g>.jsonl   one line per edit since that snapshot, flushed and fsynced
-    journal/<session>/drawing-<n>.png   large arrays, written once per change (sidecars)
-    journal/<session>/reference-<n>.png
+    journal/<session>/drawing-<n>.npy   large arrays, written once per change (sidecars)
+    journal/<session>/reference-<n>.npy
 
 A line is a small description of the document relative to the state before it: the sidecar
 files of the drawing and reference, names, tag values, and the hint edit as "keep the first k
@@ -15,6 +15,10 @@ keeps a line small however many strokes came before. Replay stops at the first l
 complete (a process killed mid-write leaves a torn last line without its newline): every edit
 before it is restored, the torn one is ignored. Compaction: at most every ``autosave_interval``
 seconds the whole state becomes the next snapshot generation and the older lines and sidecars go.
+
+Sidecars are raw ``.npy`` arrays (never pickles): the app writes them on the GUI thread when a
+drawing or reference arrives, and PNG-compressing a 1000² illustration takes ~50 ms there, long
+enough to stall the window; raw bytes take ~1 ms plus the disk.
 
 A session whose lock can be taken belongs to a process that ended without closing it: it is
 recoverable. A clean close deletes the folder.
@@ -25,6 +29,7 @@ No Qt: the app calls ``record`` after each completed edit (including undo and re
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -43,10 +48,9 @@ import platformdirs
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.atomic import atomic_write_bytes
 from colorizer_app.imaging.hints import Fill, Hints, Stroke
-from colorizer_app.imaging.loader import load_image
 from colorizer_app.imaging.oserrors import describe_os_error
 from colorizer_app.ui.document_state import DocumentState
-from colorizer_app.ui.project import encode_png, tags_from_json, tags_to_json
+from colorizer_app.ui.project import tags_from_json, tags_to_json
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +149,7 @@ class _Replayer:
         if not isinstance(name, str) or not name.startswith(f"{kind}-") or "/" in name or "\\" in name:
             raise ValueError(f"bad {kind} file name {name!r}")
         if kind not in self._loaded or self._loaded[kind][0] != name:
-            self._loaded[kind] = (name, load_image(self.folder / name).pixels)
+            self._loaded[kind] = (name, _read_sidecar(self.folder / name))
         return self._loaded[kind][1]
 
     def apply(self, line: dict[str, Any]) -> None:
@@ -164,6 +168,17 @@ class _Replayer:
             hints=hints, tags=tags_from_json(line["tags"], "journal line"),
             reference=reference, reference_name=str(line["reference_name"]),
             project_path=Path(project_path) if project_path else None)
+
+
+def _read_sidecar(path: Path) -> np.ndarray:
+    """An (H, W, 4) uint8 array written by ``Journal._write_sidecar``; pickles are refused."""
+    try:
+        pixels = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise ColorizerError(f'cannot read the autosave image "{path}": {error}') from error
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 4:
+        raise ColorizerError(f'cannot read the autosave image "{path}": not an RGBA image')
+    return pixels
 
 
 _LINE_ERRORS = (KeyError, TypeError, ValueError, ColorizerError)
@@ -358,8 +373,10 @@ class Journal:
 
     def _write_sidecar(self, kind: str, pixels: np.ndarray) -> str:
         self._sidecars += 1
-        name = f"{kind}-{self._sidecars}.png"
-        atomic_write_bytes(self.folder / name, encode_png(pixels))
+        name = f"{kind}-{self._sidecars}.npy"
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(pixels), allow_pickle=False)
+        atomic_write_bytes(self.folder / name, buffer.getvalue())
         return name
 
     def _append(self, data: bytes) -> None:

@@ -171,8 +171,8 @@ class MainWindow(QMainWindow):
             ToolKind.ERASER: a("&Eraser", lambda: self.tools.set_tool(ToolKind.ERASER), "E",
                                "Erase hints (the pen's eraser end works too)", "eraser", True),
             ToolKind.EYEDROPPER: a("Eye&dropper", lambda: self.tools.set_tool(ToolKind.EYEDROPPER),
-                                   "I", "Pick a color from the canvas (or hold Ctrl with any "
-                                        "tool)", "eyedropper", True),
+                                   "I", "Pick a color from the canvas or the reference picture "
+                                        "(or hold Ctrl with any tool)", "eyedropper", True),
             ToolKind.FILL: a("Region &Fill", lambda: self.tools.set_tool(ToolKind.FILL), "F",
                              "Click a closed area of the line art to give it a color",
                              "format-color-fill", True),
@@ -327,6 +327,7 @@ class MainWindow(QMainWindow):
         self.reference_panel.referenceChanged.connect(self.set_reference)
         self.reference_panel.mainColorsChanged.connect(self.color_picker.set_reference_colors)
         self.reference_panel.loadFailed.connect(lambda m: self.show_error("Cannot use the reference", m))
+        self.reference_panel.colorSampled.connect(self.tools.set_color)
         reference = self._add_dock("reference", "Reference", self.reference_panel, right)
         engine = self._add_dock("engine", "Engine", self.engine_controls, right)
         self.tabifyDockWidget(reference, engine)
@@ -375,9 +376,13 @@ class MainWindow(QMainWindow):
         self.tools.fillClicked.connect(self._fill_clicked)
         self.tools.colorChanged.connect(self._color_changed)
         self.tools.settingsChanged.connect(self._sync_brush)
-        self.tools.toolChanged.connect(lambda kind: self.tool_actions[kind].setChecked(True))
+        self.tools.toolChanged.connect(self._tool_changed)
         self.canvas.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
         self.canvas.cursorMoved.connect(self._show_position)
+
+    def _tool_changed(self, kind: ToolKind) -> None:
+        self.tool_actions[kind].setChecked(True)
+        self.reference_panel.set_sampling(kind is ToolKind.EYEDROPPER)
 
     def _sample_from(self, source: str) -> None:
         self.tools.sample_source = source
@@ -594,8 +599,7 @@ class MainWindow(QMainWindow):
             model = next((m.name for m in neural if m.default), neural[0].name if neural else FLAT)
         else:
             model = options.model
-        self.tag_panel.set_supported(self.model_tags.get(model, ()),
-                                     "flat fill" if model == FLAT else model)
+        self.tag_panel.set_supported(self.model_tags.get(model, ()), model)
 
     def request_colors(self) -> None:
         """Sends the current document to the worker (the latest request wins)."""

@@ -1,5 +1,6 @@
 """The color-tag panel: every color tag (CVT) of the vocabulary as a toggle with a 0–5 slider,
-grouped by the region-map parts the data engine uses, searchable.
+grouped by the region-map parts the data engine uses, searchable. Groups come in the order
+artists reach for them (hair and eyes first, background last), not the vocabulary's.
 
 A value means what DESIGN §3 says (``vocabulary.target_color`` is its one implementation): a
 part's color is the CIELAB mix of its ticked tags weighted by their values, below 1 a tag blends
@@ -22,12 +23,27 @@ from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QSlider,
                                QToolButton, QVBoxLayout, QWidget)
 
+from colorizer_app.engine.registry import FLAT
 from colorizer_app.vocabulary import Tag, Vocabulary, load_vocabulary, target_color
 
 log = logging.getLogger(__name__)
 
 MAX_VALUE = 5.0
 STEPS_PER_UNIT = 100  # slider resolution: 0.01
+# The parts artists tag most, first: character, then clothes top to bottom, then accessories.
+# Parts a newer vocabulary adds follow in its order; the background always comes last.
+PART_ORDER = ("hair", "eyes", "skin", "top", "bottom", "legwear", "footwear",
+              "hat", "bow", "neckwear", "gloves")
+LAST_PART = "background"
+FLAT_NOTICE = "Tags need a neural model; flat fill uses strokes only"
+
+
+def panel_order(parts: Iterable[str]) -> list[str]:
+    """``parts`` in the panel's order (``PART_ORDER``, the others, the background)."""
+    parts = list(parts)
+    known = [part for part in PART_ORDER if part in parts]
+    others = [part for part in parts if part not in PART_ORDER and part != LAST_PART]
+    return known + others + ([LAST_PART] if LAST_PART in parts else [])
 
 
 def pretty(name: str) -> str:
@@ -199,12 +215,16 @@ class TagPanel(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.addAction(qta.icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition)
         self.filter.textChanged.connect(self._apply_filter)
+        self.notice = QLabel(self)  # why every tag is greyed out, when they all are
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #8a6d00;")
+        self.notice.hide()
         self._rows: dict[str, _TagRow] = {}
         self.groups: list[_PartGroup] = []
         content = QWidget(self)
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
-        for part in self.vocabulary.parts:
+        for part in panel_order(self.vocabulary.parts):
             rows = [_TagRow(tag, self.vocabulary, content) for tag in self.vocabulary.cvt_for_part(part)]
             if not rows:
                 continue
@@ -226,6 +246,7 @@ class TagPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.notice)
         layout.addWidget(self.filter)
         layout.addWidget(scroll, 1)
 
@@ -241,11 +262,22 @@ class TagPanel(QWidget):
         self._refresh_groups()
 
     def set_supported(self, names: Iterable[str] | None, model: str = "") -> None:
-        """Enables only the tags the current model understands (None: all of them)."""
+        """Enables only the tags the current model understands (None: all of them). ``model``
+        names it for the explanations; ``FLAT`` (flat fill) understands no tags at all."""
         supported = None if names is None else set(names)
         who = f"The model “{model}”" if model else "The current model"
+        if model == FLAT:
+            supported, notice = set(), FLAT_NOTICE
+        elif supported is not None and not supported & set(self._rows):
+            notice = f"{who} takes no tags; choose one that does in the Engine panel"
+        else:
+            notice = ""
+        self.notice.setText(notice)
+        self.notice.setHidden(not notice)
         for name, row in self._rows.items():
-            reason = (f"{who} was not trained with “{pretty(name)}” and would ignore it; "
+            reason = (f"{FLAT_NOTICE}: choose a model in the Engine panel to use “{pretty(name)}”."
+                      if model == FLAT else
+                      f"{who} was not trained with “{pretty(name)}” and would ignore it; "
                       "choose a model that knows this tag to use it.")
             row.set_supported(supported is None or name in supported, reason)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from PySide6.QtCore import QPointF, QSettings
+from PySide6.QtCore import QPoint, QPointF, QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from colorizer_app.engine.pipeline import Engine
@@ -84,3 +84,13 @@ def wait_for_result(qtbot, window: MainWindow, timeout: int = 20_000) -> None:
 
 def color_at(window: MainWindow, x: int, y: int) -> tuple[int, ...]:
     return tuple(int(v) for v in np.asarray(window.result.layers["color"])[y, x, :3])
+
+
+def thumbnail_point(panel, x: float, y: float) -> QPoint:
+    """Where reference pixel (x, y) shows on the thumbnail, in its coordinates."""
+    pixmap, area = panel.thumbnail.pixmap(), panel.thumbnail.contentsRect()
+    height, width = panel.reference().shape[:2]
+    left = area.left() + (area.width() - pixmap.width()) / 2
+    top = area.top() + (area.height() - pixmap.height()) / 2
+    return QPoint(round(left + (x + 0.5) * pixmap.width() / width),
+                  round(top + (y + 0.5) * pixmap.height() / height))

@@ -6,6 +6,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from colorizer_app.errors import ColorizerError
@@ -115,13 +116,13 @@ def test_snapshots_compact_the_journal(tmp_path):
     # Edits 12 and 25 change the reference: the first one's file becomes garbage.
     journal, state = _session(tmp_path, edits=26, autosave_interval=60.0, clock=lambda: now[0])
     assert not (journal.folder / "snapshot.json").exists()
-    assert (journal.folder / "reference-2.png").exists()
+    assert (journal.folder / "reference-2.npy").exists()
     now[0] = 61.0
     state = next_edit(state, 26)
     journal.record(state)  # the interval has passed: this edit is followed by a snapshot
     names = sorted(path.name for path in journal.folder.iterdir())
     # The old edits and the replaced sidecars are gone; the drawing was written once.
-    assert names == ["drawing-1.png", "lock", "reference-3.png", "snapshot.json"]
+    assert names == ["drawing-1.npy", "lock", "reference-3.npy", "snapshot.json"]
     assert not journal.snapshot()  # nothing new since
     state = next_edit(state, 27)
     journal.record(state)
@@ -136,8 +137,8 @@ def test_large_arrays_are_written_once_per_change(tmp_path):
     for index in range(14, 20):
         state = next_edit(state, index)
         journal.record(state)
-    names = sorted(path.name for path in journal.folder.glob("*.png"))
-    assert names == ["drawing-1.png", "reference-2.png"]
+    names = sorted(path.name for path in journal.folder.glob("*.npy"))
+    assert names == ["drawing-1.npy", "reference-2.npy"]
     journal.close()
 
 
@@ -202,3 +203,18 @@ def test_a_sigkilled_app_loses_no_completed_edit(tmp_path):
             candidates.append(state)
     assert any(restored.same_content(candidate) and restored.tags == candidate.tags
                for candidate in candidates)
+
+
+def test_a_pickled_or_damaged_sidecar_is_refused(tmp_path):
+    journal, _ = _session(tmp_path, edits=2)
+    _crash(journal)
+    sidecar = journal.folder / "drawing-1.npy"
+    assert journal_module._read_sidecar(sidecar).shape == drawing().shape
+    np.save(sidecar, np.array([{"code": "would run on load"}], dtype=object), allow_pickle=True)
+    with pytest.raises(ColorizerError, match="drawing-1.npy"):
+        journal_module._read_sidecar(sidecar)
+    np.save(sidecar, np.zeros((4, 4), np.uint8))
+    with pytest.raises(ColorizerError, match="not an RGBA image"):
+        journal_module._read_sidecar(sidecar)
+    with pytest.raises(ColorizerError, match="holds no document"):
+        _restore_only(tmp_path)  # its first line needs the drawing

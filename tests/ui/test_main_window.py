@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QMessageBox
 from colorizer_app.imaging.hints import Fill
 from colorizer_app.ui.tools import ToolKind
 from colorizer_app.ui.undo import DocumentHistory
-from tests.ui.main_windows import (dialogs, drawing_file, wait_for_result,  # noqa: F401
-                                   window)
+from tests.ui.main_windows import (dialogs, drawing_file, thumbnail_point,  # noqa: F401
+                                   wait_for_result, window)
 
 
 def stroke(window, y, color="#2050e0"):
@@ -162,6 +162,29 @@ def test_eyedropper_samples_the_result_without_lines(qtbot, window, drawing_file
     assert window.color_picker.color().name() == "#30c060"
 
 
+def test_eyedropper_samples_the_reference_picture(qtbot, window, drawing_file, tmp_path):
+    from PIL import Image
+
+    picture = np.zeros((40, 80, 4), np.uint8)
+    picture[..., 3] = 255
+    picture[:, :40, :3] = (200, 30, 90)
+    picture[:, 40:, :3] = (20, 180, 220)
+    Image.fromarray(picture).save(tmp_path / "reference.png")
+    assert window.open_file(drawing_file)
+    assert window.open_reference(tmp_path / "reference.png")
+    panel = window.reference_panel
+    qtbot.keyClick(window.canvas, Qt.Key.Key_I)  # the eyedropper's shortcut
+    assert window.tools.kind is ToolKind.EYEDROPPER and panel.sampling
+    qtbot.mouseClick(panel.thumbnail, Qt.MouseButton.LeftButton, pos=thumbnail_point(panel, 60, 20))
+    assert window.tools.color.name() == "#14b4dc"
+    assert window.color_picker.color().name() == "#14b4dc"
+    window.tools.set_tool(ToolKind.BRUSH)
+    assert not panel.sampling
+    qtbot.mouseClick(panel.thumbnail, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
+                     pos=thumbnail_point(panel, 10, 20))  # Ctrl samples with any tool
+    assert window.tools.color.name() == "#c81e5a"
+
+
 class FakeSession:
     def __init__(self, state):
         self.state, self.discarded = state, False
@@ -214,3 +237,12 @@ def test_every_completed_edit_reaches_the_journal(qtbot, tmp_path, dialogs, draw
     assert edits and edits[0].read_text().count("\n") >= 3
     window.close()
     assert not journal.folder.exists()   # a clean exit leaves nothing to restore
+
+
+def test_with_flat_fill_only_the_tag_panel_says_why_tags_are_off(qtbot, window):
+    from colorizer_app.ui.tag_panel import FLAT_NOTICE
+
+    qtbot.waitUntil(lambda: bool(window.models), timeout=20_000)  # no model installed
+    assert window.tag_panel.notice.text() == FLAT_NOTICE
+    assert window.tag_panel.notice.isVisible()
+    assert not window.tag_panel.is_supported("blue_hair")

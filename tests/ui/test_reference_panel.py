@@ -6,7 +6,9 @@ from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
+from colorizer_app.ui import reference_panel
 from colorizer_app.ui.reference_panel import ReferencePanel, main_colors
+from tests.ui.main_windows import thumbnail_point
 
 COLORS = ("#d8323c", "#3c8cdc", "#f5d23c")
 
@@ -104,3 +106,47 @@ def test_drop_a_file_or_image_bytes(panel, qtbot, image_file):
     text_only = QMimeData()
     text_only.setText("hello")
     assert not panel._usable(text_only)
+
+
+def test_the_eyedropper_picks_colors_from_the_thumbnail(panel, qtbot, image_file):
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.open_file(image_file)
+    picked = []
+    panel.colorSampled.connect(lambda color: picked.append(color.name()))
+    qtbot.mouseClick(panel.thumbnail, Qt.MouseButton.LeftButton, pos=thumbnail_point(panel, 60, 30))
+    assert picked == []  # a plain click with another tool picks nothing
+    qtbot.mouseClick(panel.thumbnail, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
+                     pos=thumbnail_point(panel, 60, 30))
+    assert picked == [COLORS[1]]  # Ctrl held: the blue third
+    panel.set_sampling(True)
+    qtbot.mouseClick(panel.thumbnail, Qt.MouseButton.LeftButton, pos=thumbnail_point(panel, 85, 10))
+    qtbot.mouseClick(panel.thumbnail, Qt.MouseButton.LeftButton, pos=thumbnail_point(panel, 10, 50))
+    assert picked == [COLORS[1], COLORS[2], COLORS[0]]
+    assert panel.sample(QPointF(-3, -3)) is None  # outside the picture: nothing
+
+
+def test_drops_load_off_the_gui_thread_and_the_newest_wins(panel, qtbot, image_file, tmp_path,
+                                                          monkeypatch):
+    import threading
+
+    threads = []
+    real_prepare = reference_panel._prepare
+
+    def recording_prepare(pixels, name):
+        threads.append(threading.current_thread())
+        return real_prepare(pixels, name)
+
+    other = tmp_path / "other.png"
+    Image.fromarray(_three_colors()[::-1]).save(other)
+    monkeypatch.setattr(reference_panel, "_prepare", recording_prepare)
+    with qtbot.waitSignal(panel.referenceChanged) as blocker:
+        for path in (image_file, other):  # dropped quickly one after the other
+            mime = QMimeData()
+            mime.setUrls([QUrl.fromLocalFile(str(path))])
+            _drop(panel, mime)
+        assert panel.caption.text() == "Loading…" and panel.reference() is None
+    assert blocker.args[1] == "other.png"
+    qtbot.wait(50)  # the first drop's late answer, if any, changes nothing
+    assert panel.name() == "other.png" and np.array_equal(panel.reference(), _three_colors()[::-1])
+    assert threads and threading.main_thread() not in threads

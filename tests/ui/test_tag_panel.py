@@ -1,7 +1,7 @@
 import pytest
 from PySide6.QtCore import Qt
 
-from colorizer_app.ui.tag_panel import TagPanel
+from colorizer_app.ui.tag_panel import FLAT_NOTICE, TagPanel, panel_order
 from colorizer_app.vocabulary import load_vocabulary, target_color
 
 
@@ -26,7 +26,7 @@ def test_color_tags_only_grouped_by_part(panel, vocabulary):
     assert set(panel._rows) == {tag.name for tag in vocabulary.cvt}
     assert not set(panel._rows) & {tag.name for tag in vocabulary.cit}
     parts = [group.part for group in panel.groups]
-    assert parts == [part for part in vocabulary.parts if vocabulary.cvt_for_part(part)]
+    assert sorted(parts) == sorted(part for part in vocabulary.parts if vocabulary.cvt_for_part(part))
     for group in panel.groups:
         assert {row.tag.part for row in group.rows} == {group.part}
 
@@ -141,3 +141,25 @@ def test_only_supported_tags_are_enabled(panel):
     assert "Below 1" in explanation and "Above 1" in explanation and "mix" in explanation
     panel.set_supported(None)
     assert all(panel.is_supported(name) for name in panel._rows)
+
+
+def test_groups_start_with_the_parts_artists_use_most(panel):
+    parts = [group.part for group in panel.groups]
+    assert parts[:7] == ["hair", "eyes", "skin", "top", "bottom", "legwear", "footwear"]
+    assert parts[7:11] == ["hat", "bow", "neckwear", "gloves"]
+    assert parts[-1] == "background"
+    # A part a newer vocabulary adds goes after the known ones, still before the background.
+    assert panel_order(["background", "wings", "eyes", "hair"]) == ["hair", "eyes", "wings",
+                                                                    "background"]
+
+
+def test_flat_fill_greys_every_tag_and_says_why_in_the_header(panel):
+    assert panel.notice.isHidden()
+    panel.set_supported(["blue_hair"], model="flat")
+    assert panel.notice.text() == FLAT_NOTICE and not panel.notice.isHidden()
+    assert not any(panel.is_supported(name) for name in panel._rows)
+    assert FLAT_NOTICE in panel._rows["blue_hair"].toolTip()
+    panel.set_supported([], model="strokes-only")
+    assert "strokes-only" in panel.notice.text() and not panel.notice.isHidden()
+    panel.set_supported(["blue_hair"], model="unified-small")
+    assert panel.notice.isHidden() and panel.is_supported("blue_hair")
