@@ -8,44 +8,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
-
-from colorizer_app.nets.modelfile import ModelManifest, save_model
-from colorizer_app.nets.unified import UnifiedConfig, UnifiedGenerator
-from colorizer_app.vocabulary import load_vocabulary
+from colorizer_app.engine.stand_in import save_untrained_unified
+from colorizer_app.nets.modelfile import HINT_KINDS, ModelManifest
+from colorizer_app.reliability.fixtures import outline_drawing
 
 RESOLUTION = 32
+drawing = outline_drawing  # (H, W, 4) black outlines on white: a frame, an ellipse, a line
 
 
-def make_tiny_model(folder: Path, name: str = "tiny",
-                    accepts: tuple[str, ...] = ("strokes", "tags", "reference"),
+def make_tiny_model(folder: Path, name: str = "tiny", accepts: tuple[str, ...] = HINT_KINDS,
                     resolution: int = RESOLUTION, seed: int = 0,
                     metrics: Mapping[str, Any] | None = None) -> ModelManifest:
-    vocabulary = load_vocabulary()
-    config = UnifiedConfig.named("tiny")
-    torch.manual_seed(seed)
-    module = UnifiedGenerator(config)
-    manifest = ModelManifest(architecture="unified.generator", config=config,
-                             cvt=tuple(t.name for t in vocabulary.cvt),
-                             cit=tuple(t.name for t in vocabulary.cit),
-                             hints=accepts, resolution=resolution,
-                             recipe={"name": "test"}, metrics=dict(metrics or {}))
-    folder.mkdir(parents=True, exist_ok=True)
-    return save_model(folder / f"{name}.safetensors", module, manifest)
-
-
-def drawing(height: int = 96, width: int = 128) -> np.ndarray:
-    """(H, W, 4) RGBA black outlines on white: a frame, an ellipse and a dividing line."""
-    import cv2
-
-    gray = np.full((height, width), 255, np.uint8)
-    thickness = max(1, min(height, width) // 40)
-    cv2.rectangle(gray, (0, 0), (width - 1, height - 1), 0, thickness)
-    cv2.ellipse(gray, (width // 2, height // 2), (max(1, width // 4), max(1, height // 4)), 0, 0,
-                360, 0, thickness)
-    cv2.line(gray, (width // 8, 0), (width // 8, height - 1), 0, thickness)
-    rgba = np.empty((height, width, 4), np.uint8)
-    rgba[..., :3] = gray[..., None]
-    rgba[..., 3] = 255
-    return rgba
+    return save_untrained_unified(folder / f"{name}.safetensors", accepts=accepts,
+                                  resolution=resolution, seed=seed, metrics=metrics)

@@ -184,17 +184,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _stand_in(folder: Path) -> Path:
     """An untrained unified ``small`` model file in ``folder`` (speed needs no training)."""
-    from colorizer_app.nets.modelfile import ModelManifest, save_model
-    from colorizer_app.nets.unified import UnifiedConfig, UnifiedGenerator
-    from colorizer_app.vocabulary import load_vocabulary
+    from colorizer_app.engine.stand_in import save_untrained_unified
 
-    vocabulary = load_vocabulary()
-    config = UnifiedConfig.named("small")
-    manifest = ModelManifest(architecture="unified.generator", config=config,
-                             cvt=tuple(t.name for t in vocabulary.cvt),
-                             cit=tuple(t.name for t in vocabulary.cit),
-                             hints=("strokes", "tags", "reference"), resolution=256)
-    save_model(folder / "stand-in.safetensors", UnifiedGenerator(config), manifest)
+    save_untrained_unified(folder / "stand-in.safetensors", preset="small", resolution=256)
     return folder
 
 

@@ -139,11 +139,27 @@ class Engine:
             layers = self._flat_layers(request, prepared, notes)
             name = FLAT
         else:
-            layers = self._neural_layers(request, prepared, *chosen, notes, check)
             name = chosen[0].name
+            try:
+                layers = self._neural_layers(request, prepared, *chosen, notes, check)
+            except (MemoryError, RuntimeError) as error:  # torch's OutOfMemoryError included
+                if not isinstance(error, MemoryError) and "out of memory" not in str(error).lower():
+                    raise
+                raise self._out_of_memory(request, chosen[0]) from error
         seconds = time.perf_counter() - start
         log.debug("colorized %s with %s in %.3f s", request.drawing.shape[:2], name, seconds)
         return ColorizeResult(layers=layers, model=name, seconds=seconds, notes=tuple(notes))
+
+    def _out_of_memory(self, request: ColorizeRequest, entry: ModelEntry) -> ColorizerError:
+        """The one line for a model that ran out of memory; the cached GPU blocks are freed so
+        that the next, smaller request can run."""
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        height, width = request.drawing.shape[:2]
+        return ColorizerError(
+            f"not enough memory to color the {width}×{height} drawing with model '{entry.name}' "
+            f"at {request.size or entry.resolution} px on {self.device.type}: try a smaller "
+            "working resolution, or flat fill")
 
     # ------------------------------------------------------------------ stages
 
@@ -156,7 +172,7 @@ class Engine:
         if height * width > self.max_pixels:
             raise ColorizerError(
                 f"the drawing is {width}×{height} ({height * width / 1e6:.1f} MP), more than the "
-                f"{self.max_pixels / 1e6:.0f} MP the engine colors at once; scale it down first")
+                f"{self.max_pixels / 1e6:g} MP the engine colors at once; scale it down first")
         for name, value in request.tags.items():
             tag = self.vocabulary.tag(name)  # unknown names: ColorizerError with close matches
             if tag.kind != "cvt":

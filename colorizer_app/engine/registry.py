@@ -182,7 +182,9 @@ class ModelRegistry:
     # ------------------------------------------------------------------ scanning
 
     def _refuse(self, name: str, reason: str) -> None:
-        log.warning("model %s refused: %s", name, reason)
+        # INFO: every refusal reaches the user where it matters (the error for --model NAME, the
+        # fallback note, `colorizer-cli models`, About), not as a warning on every command.
+        log.info("model %s refused: %s", name, reason)
         self._refusals.append(Refusal(name, reason))
 
     def _add(self, name: str, path: Path, source: str, *, expected_sha256: str | None = None,

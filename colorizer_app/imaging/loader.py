@@ -175,6 +175,8 @@ def _damage_reason(error: Exception) -> str:
         return "the file is truncated"
     if "crc" in message.lower() or "checksum" in message.lower():
         return "the file is damaged (checksum mismatch)"
+    if "too large" in message.lower():  # Pillow's limit on compressed PNG text chunks
+        return "it holds metadata that would inflate beyond the safe limit (a decompression bomb)"
     return f"the image data is damaged ({message or type(error).__name__})"
 
 

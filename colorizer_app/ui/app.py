@@ -54,11 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"colorizer: {error}", file=sys.stderr)
             return 2
     journal, recoverable = None, []
-    if not args.no_journal and edits is None:
+    if not args.no_journal:
         from colorizer_app.ui.journal import Journal, find_recoverable
 
         try:
-            recoverable = find_recoverable()
+            # A replay journals its edits like any session (the crash tests rely on it), but
+            # nobody is there to answer an offer to restore.
+            recoverable = find_recoverable() if edits is None else []
             journal = Journal(autosave_interval=args.autosave_interval)
         except ColorizerError as error:
             log.warning("no crash journal this time: %s", error)

@@ -68,21 +68,10 @@ class Chosen:
 
 def stand_in_model(folder: Path) -> Chosen:
     """An untrained ``unified`` ``tiny`` model file in ``folder``."""
-    import torch
-
     from colorizer_app.engine.registry import ModelRegistry
-    from colorizer_app.nets.modelfile import ModelManifest, save_model
-    from colorizer_app.nets.unified import UnifiedConfig, UnifiedGenerator
-    from colorizer_app.vocabulary import load_vocabulary
+    from colorizer_app.engine.stand_in import save_untrained_unified
 
-    vocabulary = load_vocabulary()
-    config = UnifiedConfig.named("tiny")
-    torch.manual_seed(0)
-    manifest = ModelManifest(architecture="unified.generator", config=config,
-                             cvt=tuple(t.name for t in vocabulary.cvt),
-                             cit=tuple(t.name for t in vocabulary.cit),
-                             hints=ALL_KINDS, resolution=256)
-    save_model(folder / "stand-in.safetensors", UnifiedGenerator(config), manifest)
+    save_untrained_unified(folder / "stand-in.safetensors", resolution=256)
     return Chosen("stand-in", STAND_IN_LABEL,
                   lambda: ModelRegistry(shipped_dir=None, user_dir=folder))
 
@@ -189,15 +178,18 @@ class Bench:
 
     def drop_reference(self, run: int, files: list[Path]) -> None:
         """A reference file dragged onto the reference panel and dropped."""
-        from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+        from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
         from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(files[run % len(files)]))])
-        for kind in (QDragEnterEvent, QDropEvent):  # Qt delivers no drop whose entry it refused
-            self.app.sendEvent(self.window.reference_panel,
-                               kind(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
-                                    Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+        action, button, modifier = (Qt.DropAction.CopyAction, Qt.MouseButton.NoButton,
+                                    Qt.KeyboardModifier.NoModifier)
+        # Qt delivers no drop whose entry it refused, so the entry comes first.
+        self.app.sendEvent(self.window.reference_panel,
+                           QDragEnterEvent(QPoint(5, 5), action, mime, button, modifier))
+        self.app.sendEvent(self.window.reference_panel,
+                           QDropEvent(QPointF(5, 5), action, mime, button, modifier))
 
 
 def machine_line(threads: int, device: str) -> str:

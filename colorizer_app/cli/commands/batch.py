@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 from colorizer_app.cli.colorize_options import (
@@ -45,6 +46,14 @@ def drawings(folder: Path) -> list[Path]:
     return files
 
 
+def output_names(files: list[Path]) -> dict[Path, str]:
+    """The output name (without suffix) of each drawing: its stem, or stem-suffix when two
+    drawings share a stem (frame.png and frame.jpg must not overwrite each other)."""
+    stems = Counter(path.stem for path in files)
+    return {path: path.stem if stems[path.stem] == 1 else f"{path.stem}-{path.suffix[1:].lower()}"
+            for path in files}
+
+
 def run(args: argparse.Namespace) -> int:
     """A drawing that fails is reported on stderr and skipped; the rest are colored. Exit 2
     when any failed."""
@@ -54,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
     options = read_options(args)
     files = drawings(args.in_dir)
+    names = output_names(files)
     try:
         args.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -63,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     notes: set[str] = set()
     for path in tqdm(files, desc="coloring", unit="drawing", file=sys.stderr,
                      disable=None if sys.stderr.isatty() else True):
-        out = args.out_dir / path.stem
+        out = args.out_dir / names[path]
         try:
             result = engine.colorize(options.request(load_image(path).pixels))
             write_outputs(result, png=out.with_suffix(".png"), layers=out if args.layers else None,
