@@ -259,6 +259,11 @@ class UnifiedGenerator(nn.Module):
         self.to_rgb = conv3x3(widths[0], 3)
 
         self.apply(init_weights)  # the tagger is random until pre-trained weights are loaded
+        if self.ref_proj is not None:
+            # The reference enters as a no-op and grows in as training finds it useful: projected
+            # unnormalized tagger features fed the attention so strongly at first that training
+            # drove the output into tanh's flat ends (all white) and stalled there.
+            nn.init.zeros_(self.ref_proj.weight)
 
     # ------------------------------------------------------------------ encoders
 
