@@ -25,8 +25,21 @@ SUBSETS = [frozenset(c) for r in range(4) for c in itertools.combinations(INPUTS
 
 @pytest.fixture(scope="module")
 def model() -> UnifiedGenerator:
+    """A generator as after some training: the reference projection, zero when built, is not."""
     torch.manual_seed(0)
-    return UnifiedGenerator(TINY).eval()
+    net = UnifiedGenerator(TINY).eval()
+    torch.nn.init.normal_(net.ref_proj.weight, std=0.5)
+    return net
+
+
+def test_the_reference_starts_as_a_no_op():
+    torch.manual_seed(0)
+    net = UnifiedGenerator(TINY).eval()
+    sketch, hints = _sketch(1), _hints(1)
+    with torch.no_grad():
+        a, _ = net(sketch, hints, reference=torch.rand(1, 3, 64, 64) * 2 - 1)
+        b, _ = net(sketch, hints, reference=torch.rand(1, 3, 64, 64) * 2 - 1)
+    assert torch.equal(a, b)
 
 
 def _sketch(batch: int = 2, h: int = 32, w: int = 32, seed: int = 1) -> torch.Tensor:
