@@ -16,7 +16,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from colorizer_app.engine.pipeline import Engine
-    from colorizer_app.engine.registry import ModelRegistry
+    from colorizer_app.engine.registry import ModelRegistry, user_models_dir
 
     registry = ModelRegistry()
     registry.verify_all()  # load each model once, so that the list is final
@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"    scoreboard: {format_scoreboard(info.scoreboard)}")
     for refusal in registry.refusals:
         print(f"refused {refusal.name}: {refusal.reason}")
+    print(f"your own models (NAME.safetensors + NAME.json) go into {user_models_dir()}")
     return EXIT_OK
 
 
