@@ -7,6 +7,7 @@ how much of it is spent so the papers' ratios hold at any budget. Runs as one pr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -103,6 +104,14 @@ def train(options: TrainOptions, evaluate=None) -> Path:
         dist.close()
 
 
+def mixed_precision(enabled: bool, device: torch.device) -> contextlib.AbstractContextManager:
+    """bfloat16 autocast on GPUs that support it (no loss scaling needed); full precision
+    elsewhere. Recipes' backward passes run inside it, which autocast allows."""
+    if enabled and device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def _initialise(recipe: Recipe, path: Path, vocabulary) -> None:
     """Fine-tuning: loads a model file into the recipe network of the same architecture."""
     loaded = load_model(path, vocabulary=vocabulary)
@@ -171,7 +180,8 @@ def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
         for batch in loader:
             batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v
                      for k, v in batch.items()}
-            logs = recipe.train_step(batch, budget.progress)
+            with mixed_precision(setup.amp, device):
+                logs = recipe.train_step(batch, budget.progress)
             budget.step += 1
             bar.update(1)
             if budget.step % options.log_every == 0:

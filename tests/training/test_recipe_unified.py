@@ -114,3 +114,12 @@ def test_torchrun_two_processes_with_gloo(tmp_path):
     assert state["step"] == 3
     manifest = json.loads((tmp_path / "ddp" / "unified.json").read_text())
     assert manifest["budget"]["world_size"] == 2
+
+
+def test_mixed_precision_only_on_gpus():
+    from training.loop import mixed_precision
+
+    cpu = torch.device("cpu")
+    with mixed_precision(True, cpu):
+        assert not torch.is_autocast_enabled("cpu")
+        assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.float32
