@@ -61,7 +61,12 @@ class UnifiedConfig:
     """``widths``: sketch encoder/decoder width per level, full resolution first (the last is the
     bottleneck, at 1/2**(levels-1)); ``hint_widths``: the hint stream's, same length.
     ``n_cvt`` = 0 disables tags; ``reference`` = None disables the reference input.
-    ``segmentation``: Cao et al.'s dual-branch skeleton head; its widths are half the encoder's."""
+    ``segmentation``: Cao et al.'s dual-branch skeleton head; its widths are half the encoder's.
+    ``refine_from``: the first decoder level (0 = full resolution) with a residual block and RBCA;
+    the levels above it are one fusing conv each (they cost a CPU the most and mostly place
+    colours against the lines).
+    ``part_classes`` > 0 (needs ``segmentation``) adds our training-only head that names each
+    pixel's part from the same branch at half resolution (``part_logits``)."""
 
     n_cvt: int
     widths: tuple[int, ...] = (32, 48, 96, 128, 128)
@@ -72,10 +77,16 @@ class UnifiedConfig:
     se_reduction: int = 8
     reference: ResNetTaggerConfig | None = None
     segmentation: bool = False
+    part_classes: int = 0
+    refine_from: int = 1
 
     def __post_init__(self) -> None:
+        if self.part_classes and not self.segmentation:
+            raise ValueError("part_classes needs the segmentation branch (segmentation=True)")
         if len(self.widths) < 2 or len(self.widths) != len(self.hint_widths):
             raise ValueError("widths and hint_widths must list the same levels (at least 2)")
+        if not 1 <= self.refine_from < len(self.widths):
+            raise ValueError("refine_from must name a decoder level below full resolution")
         if self.n_cvt < 0 or self.mid_blocks < 0 or self.tag_layers < 1:
             raise ValueError("n_cvt and mid_blocks must be ≥ 0 and tag_layers ≥ 1")
 
@@ -94,12 +105,13 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
 
     The reference encoders have the shape of ``reference.configs()``' taggers (n_cvt + n_cit
     tags, ``blocks.vocabulary_sizes`` when not given), so a tagger pre-trained for Yan et al.
-    loads into them. ``small`` (≈4.6 M trainable parameters + the 0.7 M frozen tagger) trains on
+    loads into them. ``small`` (≈4.5 M trainable parameters + the 0.7 M frozen tagger) trains on
     2 CPU cores at 128–256²: a U-Net with a skip at every level, the hint map at full resolution,
-    and thin high-resolution levels (8 sketch + 8 hint channels at full size, 24 at half): on a
-    CPU, thin full-size convolutions cost time out of proportion to their parameters, and the
-    engine restores full-resolution edges from the regions anyway (measured: 0.37 s vs 1.1 s
-    for a 512² forward pass on 2 threads, against 1.6–1.9 s for paper-size Tag2Pix).
+    and thin high-resolution levels (8 sketch + 8 hint channels at full size, 16 at half, no
+    residual block above quarter size): on a CPU, thin full-size convolutions cost time out of
+    proportion to their parameters, and the engine restores full-resolution edges from the
+    regions anyway (measured on one thread, 512² forward: 0.50 s, against 0.60 s with 24
+    channels at half size and a residual block there).
     ``base`` (≈28 M trainable) is for a GPU; ``tiny`` for tests.
     """
     n_cvt, n_cit = vocabulary_sizes(n_cvt, n_cit)
@@ -111,8 +123,8 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
             reference=ResNetTaggerConfig(stem=32, widths=(32, 64, 128, 256), layers=(2, 2, 2, 2),
                                          n_tags=n_tags)),
         "small": UnifiedConfig(
-            n_cvt=n_cvt, widths=(8, 24, 64, 128, 160), hint_widths=(8, 8, 16, 32, 32),
-            segmentation=True,
+            n_cvt=n_cvt, widths=(8, 16, 64, 128, 160), hint_widths=(8, 8, 16, 32, 32),
+            refine_from=2, segmentation=True,
             reference=ResNetTaggerConfig(stem=16, widths=(16, 32, 64, 128), layers=(2, 2, 2, 2),
                                          n_tags=n_tags)),
         "tiny": UnifiedConfig(
@@ -217,6 +229,11 @@ class UnifiedGenerator(nn.Module):
             self.seg_fuse = nn.ModuleList(_conv_lrelu(seg_widths[i] + widths[i], seg_widths[i])
                                           for i in range(levels - 1))
             self.seg_head = conv3x3(seg_widths[0], 1)
+        # Part names per pixel: a direct signal for "where is the hair", which colour losses
+        # alone teach slowly (a 30-minute run learned only an average colour).
+        self.part_level = min(1, levels - 2)
+        self.part_head = (conv1x1(seg_widths[self.part_level], config.part_classes, bias=True)
+                          if config.part_classes else None)
 
         # Hint stream: sketch + hint map (5 ch) at full resolution, one conv per level.
         self.hint_stream = nn.ModuleList(
@@ -254,7 +271,7 @@ class UnifiedGenerator(nn.Module):
         ref_dim = bottom if config.reference is not None else None
         self.decoder = nn.ModuleList(
             _DecoderLevel(widths[i + 1], widths[i], hint_widths[i] + seg_extra[i], code_dim,
-                          config.se_reduction, ref_dim, refine=i > 0)
+                          config.se_reduction, ref_dim, refine=i >= config.refine_from)
             for i in range(levels - 1))
         self.to_rgb = conv3x3(widths[0], 3)
 
@@ -293,6 +310,13 @@ class UnifiedGenerator(nn.Module):
         if self.reference_encoder is None:
             raise ValueError("this generator takes no reference (config.reference is None)")
         return RefFeatures(self.ref_proj(self.reference_encoder(reference)))
+
+    def part_logits(self, encoding: SketchEncoding) -> Tensor:
+        """(B, part_classes, H/2, W/2) logits of each pixel's part (training only; H/1 with two
+        levels)."""
+        if self.part_head is None:
+            raise ValueError("this generator has no part head (config.part_classes is 0)")
+        return self.part_head(encoding.segmentation[self.part_level])
 
     # ------------------------------------------------------------------ decoder
 
@@ -373,9 +397,15 @@ class UnifiedGenerator(nn.Module):
 
     def forward(self, sketch: Tensor, hints: Tensor | None = None, cvt: Tensor | None = None,
                 cvt_present: Tensor | None = None, reference: Tensor | None = None,
-                ref_present: Tensor | None = None) -> tuple[Tensor, dict[str, Tensor]]:
-        """``decode(encode_sketch(sketch), …)`` with the reference image encoded on the way."""
+                ref_present: Tensor | None = None, *,
+                with_parts: bool = False) -> tuple[Tensor, dict[str, Tensor]]:
+        """``decode(encode_sketch(sketch), …)`` with the reference image encoded on the way;
+        ``with_parts`` adds the part logits to aux as ``"parts"`` (training, through DDP's
+        forward)."""
         ref_features = None if reference is None else self.encode_reference(reference)
-        return self.decode(self.encode_sketch(sketch), hints, cvt, cvt_present, ref_features,
-                           ref_present)
+        encoding = self.encode_sketch(sketch)
+        rgb, aux = self.decode(encoding, hints, cvt, cvt_present, ref_features, ref_present)
+        if with_parts:
+            aux["parts"] = self.part_logits(encoding)
+        return rgb, aux
 

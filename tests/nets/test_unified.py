@@ -196,3 +196,24 @@ def test_presets():
         UnifiedConfig.named("huge", N_CVT, N_CIT)
     with pytest.raises(ValueError):
         UnifiedConfig(n_cvt=3, widths=(8, 8), hint_widths=(4,))
+
+
+def test_part_head_names_pixels_at_half_size_and_needs_the_dual_branch():
+    config = dataclasses.replace(TINY, part_classes=14)
+    net = UnifiedGenerator(config)
+    rgb, aux = net(_sketch(2), with_parts=True)
+    assert aux["parts"].shape == (2, 14, 16, 16) and rgb.shape == (2, 3, 32, 32)
+    assert "parts" not in net(_sketch(2))[1]
+    with pytest.raises(ValueError, match="no part head"):
+        UnifiedGenerator(TINY).part_logits(UnifiedGenerator(TINY).encode_sketch(_sketch(1)))
+    with pytest.raises(ValueError, match="segmentation"):
+        dataclasses.replace(TINY, part_classes=14, segmentation=False)
+
+
+def test_refine_from_decides_which_levels_get_a_residual_block():
+    levels = len(TINY.widths) - 1
+    refined = [lvl.refine is not None
+               for lvl in UnifiedGenerator(dataclasses.replace(TINY, refine_from=2)).decoder]
+    assert refined == [i >= 2 for i in range(levels)]
+    with pytest.raises(ValueError, match="refine_from"):
+        dataclasses.replace(TINY, refine_from=0)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from colorizer_app.nets.modelfile import load_model
@@ -17,7 +18,7 @@ from training.cli import main
 from training.data.dataset import Collate, SyntheticDataset
 from training.recipes import build_recipe
 from training.recipes.base import RecipeSetup
-from training.recipes.unified import part_color_loss
+from training.recipes.unified import part_color_loss, part_naming_loss
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +93,18 @@ def test_part_color_loss_counts_a_small_part_like_a_big_one():
     loss = part_color_loss(wrong_iris, truth, regions, torch.tensor([True]), n_parts=14)
     assert loss.item() == pytest.approx(0.5)  # background right (0), iris off by 1: mean 0.5
     assert part_color_loss(wrong_iris, truth, regions, torch.tensor([False]), 14).item() == 0
+
+
+def test_part_naming_loss_rewards_the_right_part_map():
+    regions = torch.zeros(2, 16, 16, dtype=torch.long)
+    regions[:, 4:12, 4:12] = 2  # "hair" in the middle
+    right = F.one_hot(regions[:, ::2, ::2], 14).permute(0, 3, 1, 2).float() * 10
+    wrong = right.roll(1, dims=1)
+    present = torch.tensor([True, True])
+    assert part_naming_loss(right, regions, present) < 0.01 < 5 < part_naming_loss(wrong, regions, present)
+    one = torch.tensor([True, False])
+    mixed = torch.cat([right[:1], wrong[1:]])
+    assert part_naming_loss(mixed, regions, one) < 0.01  # the sample without a map is ignored
 
 
 def test_unknown_ablation_is_a_clear_error(tmp_path, capsys):

@@ -8,6 +8,9 @@ combination the artist can give it. Losses:
 - part color: the mean output color of each part's region must match the ground truth's — the
   direct form of what tag accuracy and hint accuracy measure, for every part, however small;
 - Cao et al.'s segmentation L1 on the skeleton map from the dual branch (λseg = 0.9);
+- part naming: cross-entropy of the dual branch's per-pixel part logits against the synthetic
+  part map, from the first step (``part_naming``; a colour loss alone tells the network *that*
+  the hair is wrong, this tells it *where* the hair is);
 - optionally a PatchGAN adversarial term (off by default: on two CPU cores every step counts, and
   the scoreboard measures colors, not texture).
 
@@ -19,6 +22,7 @@ Fractional and mixed tag values appear in the data (``tag_mixing``) so sliders m
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import torch
@@ -32,9 +36,9 @@ from training.recipes.base import DataNeeds, Export, Recipe, RecipeSetup
 from training.recipes.pretrained import load_frozen
 
 
-SEGMENTATION_SHARE = 0.25   # Tag2Pix's step 1 share, shortened: our colors need the budget
+SEGMENTATION_SHARE = 0.1    # Tag2Pix's step 1 share, shortened: our colors need the budget
 P_TAGS, P_TAG_KEPT, P_HINTS, P_REFERENCE = 0.7, 0.8, 0.5, 0.4
-LAMBDA_REC, LAMBDA_PART, LAMBDA_SEG, LAMBDA_ADV = 1.0, 2.0, 0.9, 0.01
+LAMBDA_REC, LAMBDA_PART, LAMBDA_SEG, LAMBDA_NAMING, LAMBDA_ADV = 1.0, 2.0, 0.9, 0.5, 0.01
 
 
 def part_color_loss(output: Tensor, target: Tensor, regions: Tensor, has_regions: Tensor,
@@ -55,12 +59,21 @@ def part_color_loss(output: Tensor, target: Tensor, regions: Tensor, has_regions
     return error[present].mean()
 
 
+def part_naming_loss(logits: Tensor, regions: Tensor, has_regions: Tensor) -> Tensor:
+    """Cross-entropy of (B, P, h, w) part logits against the (B, H, W) part map, sampled at the
+    logits' size, over the samples that have a part map."""
+    step = regions.shape[-1] // logits.shape[-1]
+    labels = regions[:, ::step, ::step][has_regions]
+    return F.cross_entropy(logits[has_regions], labels.clamp(0, logits.shape[1] - 1))
+
+
 class UnifiedRecipe(Recipe):
     name = "unified"
     description = "the app's model: strokes + tag sliders + reference, any subset (ours)"
     configs = ("small", "base", "tiny")
     ablations = {"adversarial": ("off", "on"), "part_loss": ("on", "off"),
-                 "region_weights": ("on", "off")}
+                 "region_weights": ("on", "off"), "part_naming": ("on", "off"),
+                 "learning_rate": ("5e-4", "2e-4")}
     networks = ("generator", "discriminator")
 
     def __init__(self, setup: RecipeSetup) -> None:
@@ -68,15 +81,17 @@ class UnifiedRecipe(Recipe):
         vocabulary = setup.vocabulary
         self.n_parts = len(vocabulary.parts)
         config = UnifiedConfig.named(setup.config, len(vocabulary.cvt), len(vocabulary.cit))
+        if self.switch("part_naming") == "on":
+            config = dataclasses.replace(config, part_classes=self.n_parts)
         self.generator = UnifiedGenerator(config).to(self.device)
         self.tagger_note = self._load_tagger(setup)
         width = {"tiny": 8, "small": 32, "base": 64}[setup.config]
         self.discriminator = PatchDiscriminator(
             PatchDiscriminatorConfig(in_channels=4, ndf=width, n_layers=3)).to(self.device)
-        betas = (0.5, 0.999)
+        betas, lr = (0.5, 0.999), float(self.switch("learning_rate"))
         self.opt_g = torch.optim.Adam([p for p in self.generator.parameters() if p.requires_grad],
-                                      lr=2e-4, betas=betas)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=2e-4, betas=betas)
+                                      lr=lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas)
         self.generator_rng = torch.Generator().manual_seed(1234)
 
     def _load_tagger(self, setup: RecipeSetup) -> str:
@@ -105,9 +120,11 @@ class UnifiedRecipe(Recipe):
                 "ref_present": reference_on}
 
     def _generate(self, batch: Mapping[str, Tensor], inputs: Mapping[str, Tensor]):
+        """(fake, aux); aux adds ``"parts"``, the part logits, when the part head is on."""
         reference = batch["reference"] if bool(inputs["ref_present"].any()) else None
         return self.generator(batch["sketch"], inputs["hints"], inputs["cvt"], inputs["cvt_present"],
-                              reference, inputs["ref_present"] if reference is not None else None)
+                              reference, inputs["ref_present"] if reference is not None else None,
+                              with_parts=self.switch("part_naming") == "on")
 
     def train_step(self, batch: Mapping[str, Tensor], progress: float) -> dict[str, float]:
         colorization_step = progress >= SEGMENTATION_SHARE
@@ -137,6 +154,10 @@ class UnifiedRecipe(Recipe):
             seg = losses.segmentation_l1(aux["skeleton"][has], batch["skeleton"][has])
             g_loss = g_loss + LAMBDA_SEG * seg
             logs["seg"] = seg.item()
+        if "parts" in aux and bool(batch["has_regions"].any()):
+            naming = part_naming_loss(aux["parts"], batch["regions"], batch["has_regions"])
+            g_loss = g_loss + LAMBDA_NAMING * naming
+            logs["naming"] = naming.item()
         if colorization_step and self.switch("part_loss") == "on":
             part = part_color_loss(fake, real, batch["regions"], batch["has_regions"], self.n_parts)
             g_loss = g_loss + LAMBDA_PART * part
