@@ -22,6 +22,8 @@ upsampling, so it costs almost nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -47,61 +49,125 @@ def upsample_color(color: np.ndarray, ink: np.ndarray, regions: np.ndarray, *,
                    consistency: bool = False) -> np.ndarray:
     """(h, w, 3) uint8 colors covering the whole drawing → (H, W, 3) uint8 at the size of the
     ink map (255 = ink) and its region labels (both (H, W))."""
-    if ink.shape != regions.shape or color.ndim != 3 or color.shape[2] != 3:
-        raise ValueError(f"expected (h, w, 3) colors and matching (H, W) ink and regions, got "
-                         f"{color.shape}, {ink.shape}, {regions.shape}")
-    height, width = ink.shape
-    rows, cols = color.shape[:2]
-    cell_labels = regions[_cell_centres(rows, height)][:, _cell_centres(cols, width)]  # (h, w)
-    contamination = cv2.resize(_borders(ink, regions), (cols, rows), interpolation=cv2.INTER_AREA)
-    trust = np.maximum((1.0 - np.clip(contamination, 0.0, 1.0)) ** _TRUST_POWER, _MIN_TRUST)
-    near_border = cv2.dilate(contamination, np.ones((3, 3), np.uint8))
-    cells, trust = _reach_lines(color.astype(np.float32), cell_labels, trust.astype(np.float32),
-                                near_border <= _CLEAN_CELL_FILL)
-    if consistency:
-        cells = _consistent(cells, cell_labels, contamination <= _CLEAN_CELL)
+    if color.ndim != 3 or color.shape[2] != 3:
+        raise ValueError(f"expected (h, w, 3) colors, got {color.shape}")
+    return RegionUpsampler(ink, regions, color.shape[:2])(color, consistency=consistency)
 
-    count = int(regions.max()) + 1
-    labels_flat, trust_flat, cells_flat = cell_labels.ravel(), trust.ravel(), cells.reshape(-1, 3)
-    weight_sum = np.bincount(labels_flat, weights=trust_flat, minlength=count)
-    region_mean = np.stack([np.bincount(labels_flat, weights=trust_flat * cells_flat[:, c],
-                                        minlength=count) for c in range(3)], axis=1)
-    has_cells = weight_sum > 0
-    region_mean[has_cells] /= weight_sum[has_cells, None]
-    # Where all four cells around a pixel are trusted and of its region, the constrained
-    # interpolation is plain bilinear: that is most pixels, and cv2 does it fast.
-    bilinear = cv2.resize(cells, (width, height), interpolation=cv2.INTER_LINEAR)
-    uniform = _uniform_blocks(cell_labels, trust).ravel()
 
-    y0, y1, wy = _taps(height, rows)
-    x0, x1, wx = _taps(width, cols)
-    out = np.empty((height, width, 3), dtype=np.uint8)
-    step = max(1, _CHUNK_PIXELS // width)
-    for top in range(0, height, step):
-        band = slice(top, min(height, top + step))
-        own = regions[band]  # (r, W)
-        first = y0[band, None] * cols + x0[None, :]  # (r, W) the cell up-left of each pixel
-        plain = uniform[first] & (labels_flat[first] == own)
-        np.clip(np.rint(bilinear[band]), 0, 255, out=bilinear[band])
-        out[band] = bilinear[band]
-        ys, xs = np.nonzero(~plain)
-        label = own[ys, xs]
-        ys = ys + top
-        total = np.zeros((ys.size, 3), dtype=np.float32)
-        weights = np.zeros(ys.size, dtype=np.float32)
-        for cy, fy in ((y0[ys], 1.0 - wy[ys]), (y1[ys], wy[ys])):
-            for cx, fx in ((x0[xs], 1.0 - wx[xs]), (x1[xs], wx[xs])):
-                index = cy * cols + cx
-                weight = fy * fx * trust_flat[index] * (labels_flat[index] == label)
-                total += weight[:, None] * cells_flat[index]
-                weights += weight
-        found = weights > 1e-6
-        value = total / np.maximum(weights, 1e-6)[:, None]
-        lonely = ~found
-        value[lonely] = np.where(has_cells[label[lonely]][:, None], region_mean[label[lonely]],
-                                 bilinear[ys[lonely], xs[lonely]])
-        out[ys, xs] = np.clip(np.rint(value), 0, 255).astype(np.uint8)
-    return out
+class RegionUpsampler:
+    """The upsampling of one drawing from one working size, planned once.
+
+    Which cells a pixel may draw from, and with what weight, depends only on the line art, its
+    regions and the working size; only the colors change while an artist drags a tag slider. So
+    everything but the colors is computed here once: the cells' labels and trust, which cells the
+    line-reaching fill averages, and, for every pixel that is not plain bilinear, its four taps
+    and weights. A call then costs a resize and a few gathers.
+    """
+
+    def __init__(self, ink: np.ndarray, regions: np.ndarray, cells: tuple[int, int]) -> None:
+        if ink.shape != regions.shape or ink.ndim != 2:
+            raise ValueError(f"expected matching (H, W) ink and regions, got {ink.shape}, "
+                             f"{regions.shape}")
+        height, width = self.size = ink.shape
+        rows, cols = self.cells = cells
+        labels = regions[_cell_centres(rows, height)][:, _cell_centres(cols, width)]  # (h, w)
+        contamination = cv2.resize(_borders(ink, regions), (cols, rows),
+                                   interpolation=cv2.INTER_AREA)
+        trust = np.maximum((1.0 - np.clip(contamination, 0.0, 1.0)) ** _TRUST_POWER, _MIN_TRUST)
+        trust = trust.astype(np.float32)
+        near_border = cv2.dilate(contamination, np.ones((3, 3), np.uint8))
+        self._rings = _reach_plan(labels, near_border <= _CLEAN_CELL_FILL)
+        for ring in self._rings:
+            trust.ravel()[ring.reached] = 1.0
+        self._labels = labels
+        self._clean = contamination <= _CLEAN_CELL  # the cells that vote for consistency
+        self._trust = trust.ravel()
+        self._weight_sum = np.bincount(labels.ravel(), weights=self._trust,
+                                       minlength=int(regions.max()) + 1)
+        self._plan_pixels(regions, _uniform_blocks(labels, trust).ravel())
+
+    def _plan_pixels(self, regions: np.ndarray, uniform: np.ndarray) -> None:
+        """The pixels that are not plain bilinear: where all four cells around a pixel are
+        trusted and of its region, the constrained interpolation is plain bilinear (most pixels,
+        and cv2 does those fast); the others interpolate from the cells of their own region."""
+        height, width = self.size
+        rows, cols = self.cells
+        labels_flat = self._labels.ravel()
+        y0, y1, wy = _taps(height, rows)
+        x0, x1, wx = _taps(width, cols)
+        pixels, corners, weights, sums, lonely, lonely_labels = [], [], [], [], [], []
+        step = max(1, _CHUNK_PIXELS // width)
+        for top in range(0, height, step):
+            band = slice(top, min(height, top + step))
+            own = regions[band]  # (r, W)
+            first = y0[band, None] * cols + x0[None, :]  # (r, W) the cell up-left of each pixel
+            plain = uniform[first] & (labels_flat[first] == own)
+            ys, xs = np.nonzero(~plain)
+            label = own[ys, xs]
+            ys = ys + top
+            taps = []
+            total = np.zeros(ys.size, dtype=np.float32)
+            for cy, fy in ((y0[ys], 1.0 - wy[ys]), (y1[ys], wy[ys])):
+                for cx, fx in ((x0[xs], 1.0 - wx[xs]), (x1[xs], wx[xs])):
+                    index = cy * cols + cx
+                    weight = fy * fx * self._trust[index] * (labels_flat[index] == label)
+                    taps.append(weight)
+                    total += weight
+            found = total > 1e-6
+            flat = ys * width + xs
+            pixels.append(flat[found])
+            # The up-left cell in a grid padded by one row and column, which then holds the
+            # other three taps at fixed offsets (the edge cells repeat, as the taps clamp).
+            corners.append(y0[ys[found]] * (cols + 1) + x0[xs[found]])
+            weights.append(np.stack([weight[found] for weight in taps], axis=1))
+            sums.append(total[found])
+            # A pixel whose four cells all lie in other regions takes its region's mean color;
+            # in a region no cell centre falls in it keeps plain bilinear.
+            alone = ~found & (self._weight_sum[label] > 0)
+            lonely.append(flat[alone])
+            lonely_labels.append(label[alone])
+        self._pixels = np.concatenate(pixels)
+        self._corners = np.concatenate(corners)
+        self._weights = np.concatenate(weights)
+        self._sums = np.concatenate(sums)
+        self._lonely = np.concatenate(lonely)
+        self._lonely_labels = np.concatenate(lonely_labels)
+
+    def __call__(self, color: np.ndarray, *, consistency: bool = False) -> np.ndarray:
+        """(h, w, 3) uint8 colors at the planned working size → (H, W, 3) uint8."""
+        if color.shape != self.cells + (3,):
+            raise ValueError(f"expected {self.cells + (3,)} colors, got {color.shape}")
+        height, width = self.size
+        rows, cols = self.cells
+        cells = color.astype(np.float32)
+        _reach_lines(cells.reshape(-1, 3), self._rings)
+        if consistency:
+            cells = _consistent(cells, self._labels, self._clean)
+        bilinear = cv2.resize(cells, (width, height), interpolation=cv2.INTER_LINEAR)
+        # Colors are never negative, so this is round-half-even and clip to 0..255 in one pass.
+        out = cv2.convertScaleAbs(bilinear).reshape(height, width, 3)
+        del bilinear
+        out_flat = out.reshape(-1, 3)
+        padded = cv2.copyMakeBorder(cells, 0, 1, 0, 1, cv2.BORDER_REPLICATE).reshape(-1, 3)
+        offsets = (0, 1, cols + 1, cols + 2)
+        for start in range(0, self._pixels.size, _CHUNK_PIXELS):
+            part = slice(start, start + _CHUNK_PIXELS)
+            corner, weights = self._corners[part], self._weights[part]
+            total = np.zeros((corner.size, 3), dtype=np.float32)
+            for tap, offset in enumerate(offsets):
+                total += weights[:, tap, None] * padded[corner + offset]
+            total /= self._sums[part, None]
+            out_flat[self._pixels[part]] = cv2.convertScaleAbs(total).reshape(-1, 3)
+        if self._lonely.size:
+            cells_flat = cells.reshape(-1, 3)
+            labels_flat = self._labels.ravel()
+            region_mean = np.stack([np.bincount(labels_flat, weights=self._trust * cells_flat[:, c],
+                                                minlength=self._weight_sum.size)
+                                    for c in range(3)], axis=1)
+            mean = (region_mean[self._lonely_labels]
+                    / self._weight_sum[self._lonely_labels, None]).astype(np.float32)
+            out_flat[self._lonely] = np.clip(np.rint(mean), 0, 255).astype(np.uint8)
+        return out
 
 
 def _uniform_blocks(labels: np.ndarray, trust: np.ndarray) -> np.ndarray:
@@ -145,21 +211,31 @@ def _borders(ink: np.ndarray, regions: np.ndarray) -> np.ndarray:
     return border.astype(np.float32)
 
 
-def _reach_lines(cells: np.ndarray, labels: np.ndarray, trust: np.ndarray,
-                 clean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Ring:
+    """One ring of the line-reaching fill: the cells it sets (flat indices), how many clean
+    neighbours each averages, and per direction which of them take which neighbour."""
+
+    reached: np.ndarray
+    count: np.ndarray
+    moves: tuple[tuple[np.ndarray, np.ndarray], ...]  # (positions in ``reached``, source cells)
+
+
+def _reach_plan(labels: np.ndarray, clean: np.ndarray) -> list[_Ring]:
     """Cells on lines and borders take the mean color of their clean neighbours of the same
     region, ring after ring inward-out, so an area's own color reaches its outline; they become
-    fully trusted. Cells no clean cell of their region reaches keep their color and trust."""
+    fully trusted. Cells no clean cell of their region reaches keep their color and trust.
+    Which cells average which depends only on the labels, so it is planned here once."""
     rows, cols = labels.shape
+    index = np.arange(rows * cols).reshape(rows, cols)
     valid = clean.copy()
-    cells = cells.copy()
-    trust = trust.copy()
+    rings = []
     for _ in range(_REACH_RINGS):
         todo = ~valid
         if not todo.any():
             break
-        total = np.zeros_like(cells)
         count = np.zeros(labels.shape, dtype=np.float32)
+        uses = []
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
                 if dy == dx == 0:
@@ -167,15 +243,28 @@ def _reach_lines(cells: np.ndarray, labels: np.ndarray, trust: np.ndarray,
                 target = (slice(max(0, -dy), rows - max(0, dy)), slice(max(0, -dx), cols - max(0, dx)))
                 source = (slice(max(0, dy), rows - max(0, -dy)), slice(max(0, dx), cols - max(0, -dx)))
                 use = valid[source] & (labels[source] == labels[target]) & todo[target]
-                total[target] += use[..., None] * cells[source]
                 count[target] += use
+                uses.append((index[target][use], index[source][use]))
         reached = count > 0
         if not reached.any():
             break
-        cells[reached] = total[reached] / count[reached][:, None]
-        trust[reached] = 1.0
+        flat_reached = np.flatnonzero(reached)
+        position = np.empty(rows * cols, dtype=np.intp)
+        position[flat_reached] = np.arange(flat_reached.size)
+        rings.append(_Ring(flat_reached, count.ravel()[flat_reached],
+                           tuple((position[target], source) for target, source in uses)))
         valid |= reached
-    return cells, trust
+    return rings
+
+
+def _reach_lines(cells: np.ndarray, rings: list[_Ring]) -> None:
+    """Applies the planned rings to (h·w, 3) float32 cells in place; each ring reads the colors
+    the previous one left."""
+    for ring in rings:
+        total = np.zeros((ring.reached.size, 3), dtype=np.float32)
+        for position, source in ring.moves:
+            total[position] += cells[source]
+        cells[ring.reached] = total / ring.count[:, None]
 
 
 def _consistent(cells: np.ndarray, labels: np.ndarray, clean: np.ndarray) -> np.ndarray:
