@@ -199,7 +199,7 @@ def load_model(path: str | Path, *, vocabulary: Vocabulary | None = None) -> Loa
             tensors = {name: weights.get_tensor(name) for name in weights.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
         raise ModelFileError(f"{weights_path}: not a valid safetensors file ({error})") from None
-    if embedded is None or json.loads(embedded) != manifest.to_json(with_sha256=False):
+    if _embedded_manifest(embedded, manifest.sha256) != manifest:
         raise ModelFileError(f"{weights_path}: the manifest beside it does not match the one "
                              "inside the weights file")
     architecture = ARCHITECTURES[manifest.architecture]
@@ -211,6 +211,17 @@ def load_model(path: str | Path, *, vocabulary: Vocabulary | None = None) -> Loa
 
 
 # --------------------------------------------------------------------------- checks
+
+
+def _embedded_manifest(embedded: str | None, sha256: str) -> ModelManifest | None:
+    """The manifest inside the weights, parsed as the one beside them is: compared as parsed
+    manifests, a file written before a config field was added (with its default) still loads."""
+    if embedded is None:
+        return None
+    try:
+        return ModelManifest.from_json({**json.loads(embedded), "sha256": sha256})
+    except (KeyError, ValueError, TypeError):
+        return None
 
 
 def _sha256(path: Path) -> str:

@@ -181,6 +181,18 @@ def test_edited_manifest_is_refused(saved):
         load_model(saved)
 
 
+def test_a_file_written_before_a_config_field_existed_still_loads(tmp_path, saved, model):
+    """Config fields added later (with defaults) are absent from older files, inside and beside."""
+    with safe_open(str(saved), framework="pt") as weights:
+        tensors = {name: weights.get_tensor(name) for name in weights.keys()}
+        embedded = json.loads(weights.metadata()[modelfile.METADATA_KEY])
+    del embedded["config"]["part_classes"], embedded["config"]["refine_from"]
+    old = tmp_path / "old.safetensors"
+    save_file(tensors, str(old), metadata={modelfile.METADATA_KEY: json.dumps(embedded)})
+    paths(old)[1].write_text(json.dumps({**embedded, "sha256": _sha256(old)}))
+    assert torch.equal(_outputs(load_model(old).module), _outputs(model))
+
+
 def test_wrong_tensor_shapes_are_refused(tmp_path, model):
     path = tmp_path / "shapes.safetensors"
     save_model(path, model, _manifest())
