@@ -13,8 +13,10 @@ Stages (``check`` runs between them, so a superseded request stops early):
 4. **decode** — hint map, tag vector (by the model's own tag names) and reference features into
    the generator, under ``inference_mode`` and, on GPUs, autocast;
 5. **upsample** — the working-size colors to the original size along the full-resolution regions
-   (``upsample.upsample_color``; optionally region consistency), then flats (each region's hint
-   color, else its median), the hints layer, and the composite under the line art in multiply.
+   (``upsample.RegionUpsampler``, planned once per drawing and working size, since only the
+   colors change on a tag or stroke update; optionally region consistency), then flats (each
+   region's hint color, else its median), the hints layer, and the composite under the line art
+   in multiply.
 
 The engine is not thread-safe: one worker thread drives it (``scheduler.LatestWinsScheduler``
 guarantees one job at a time). Drawings above ``max_pixels`` are refused with a message rather
@@ -44,7 +46,7 @@ from colorizer_app.engine.devices import autocast_dtype, default_threads, pick_d
 from colorizer_app.engine.flatfill import FlatFill
 from colorizer_app.engine.registry import AUTO, FLAT, ModelEntry, ModelRegistry, Refusal
 from colorizer_app.engine.request import ColorizeRequest, ColorizeResult
-from colorizer_app.engine.upsample import upsample_color
+from colorizer_app.engine.upsample import RegionUpsampler
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.hints import hints_from_png, rasterize_hints
 from colorizer_app.imaging.layers import Layer, composite, lineart_layer
@@ -110,6 +112,7 @@ class Engine:
         self._references: LRUCache[Any] = LRUCache(cache_size)
         self._hint_inputs: LRUCache[Tensor] = LRUCache(cache_size)
         self._hint_layers: LRUCache[np.ndarray] = LRUCache(cache_size)
+        self._upsamplers: LRUCache[RegionUpsampler] = LRUCache(cache_size)
         self._modules: dict[str, torch.nn.Module] = {}
 
     # ------------------------------------------------------------------ public API
@@ -255,12 +258,11 @@ class Engine:
             rgb, _ = module.decode(encoding, hints, cvt, None, reference, None)  # (1, 3, H', W')
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
         check()
-        color = upsample_color(small, ink, prepared.regions, consistency=request.region_consistency)
+        color = self._upsampler(prepared, geometry)(small, consistency=request.region_consistency)
         check()
-        flats = self._flat(ink, request.hints, neural=color).flats
-        color_layer = _opaque(color)
-        return self._layers(request, prepared, color_layer, flats,
-                            composite([Layer("color", color_layer), prepared.lines]))
+        flats = self._flat.flats(ink, request.hints, neural=color)
+        color_layer = cv2.cvtColor(color, cv2.COLOR_RGB2RGBA)  # opaque
+        return self._layers(request, prepared, color_layer, flats, _under_lines(color_layer, prepared))
 
     def _flat_layers(self, request: ColorizeRequest, prepared: _Prepared,
                      notes: list[str]) -> dict[str, np.ndarray]:
@@ -270,8 +272,8 @@ class Engine:
                    if given]
         if ignored:
             notes.append(f"flat fill follows strokes and fills only; {', '.join(ignored)} ignored")
-        result = self._flat(prepared.lineart.ink, request.hints)
-        return self._layers(request, prepared, result.flats, result.flats, result.composite)
+        flats = self._flat.flats(prepared.lineart.ink, request.hints)
+        return self._layers(request, prepared, flats, flats, _under_lines(flats, prepared))
 
     def _layers(self, request: ColorizeRequest, prepared: _Prepared, color: np.ndarray,
                 flats: np.ndarray, merged: np.ndarray) -> dict[str, np.ndarray]:
@@ -299,6 +301,16 @@ class Engine:
         canvas[: scaled.shape[0], : scaled.shape[1]] = scaled
         sketch = torch.from_numpy(255 - canvas).to(self.device, torch.float32)
         return module.encode_sketch(sketch.div(127.5).sub(1.0)[None, None])  # (1, 1, H', W')
+
+    def _upsampler(self, prepared: _Prepared, geometry: _Geometry) -> RegionUpsampler:
+        """The upsampling planned for this drawing at this working size: everything in it but
+        the colors depends on the line art alone, so a tag or stroke update only applies it."""
+
+        def make() -> RegionUpsampler:
+            self.calls["upsample_plan"] += 1
+            return RegionUpsampler(prepared.lineart.ink, prepared.regions, geometry.scaled)
+
+        return self._upsamplers.get_or_make((prepared.key, geometry.scaled), make)
 
     def _hint_input(self, request: ColorizeRequest, prepared: _Prepared,
                     geometry: _Geometry) -> Tensor:
@@ -416,16 +428,14 @@ def _to_uint8(rgb: Tensor) -> np.ndarray:
     return pixels.permute(1, 2, 0).cpu().numpy()
 
 
-def _opaque(rgb: np.ndarray) -> np.ndarray:
-    rgba = np.empty(rgb.shape[:2] + (4,), dtype=np.uint8)
-    rgba[..., :3] = rgb
-    rgba[..., 3] = 255
-    return rgba
+def _under_lines(colors: np.ndarray, prepared: _Prepared) -> np.ndarray:
+    """The composite: (H, W, 4) colors under the drawing's line art in multiply."""
+    return composite([Layer("colors", colors), prepared.lines])
 
 
 def _digest(array: np.ndarray) -> bytes:
     """A content hash of an array (shape and dtype included): the cache key of a drawing."""
-    digest = hashlib.blake2b(np.ascontiguousarray(array).data, digest_size=16)
+    digest = hashlib.sha256(np.ascontiguousarray(array).data)  # in hardware: ~2× BLAKE2b
     digest.update(repr((array.shape, array.dtype.str)).encode())
     return digest.digest()
 

@@ -16,20 +16,32 @@ Catalogue schema (``format`` 1)::
                  "file": "unified-small.safetensors",   # relative to the catalogue
                  "sha256": "<64 hex digits>",           # of the weights file
                  "architecture": "unified.generator",   # must equal the model manifest's
-                 "accepts": ["strokes", "tags", "reference"],  # must equal its "hints"
+                 "accepts": ["strokes", "tags", "reference"],  # its "hints" (+ companions')
                  "resolution": 256,                     # working side in pixels (its manifest's)
                  "default": true,                       # "auto" prefers it (at most one)
+                 "companions": {"ROLE": {"file": "ROLE-<sha12>.safetensors",
+                                         "sha256": "<64 hex digits>"}},  # optional
                  "recipe": {...}, "budget": {...},      # how it was trained (free-form)
                  "scoreboard": {...}}]}                 # its `python -m training eval` numbers
 
+A paper model's generator runs with frozen companion networks (``adapters.FAMILIES`` names each
+family's roles: Tag2Pix's ``cit_extractor``, AlacGAN's ``local_features``, CSA's
+``hint_features``, Yan et al.'s ``reference_encoder`` and ``mapping``), each a model file of its
+own beside it, checked like the main file; ``accepts`` is what the generator and its companions
+accept together (Yan's mapping adds tags). User-folder models have no companions, so a family
+that needs one is refused there.
+
 Models are checked in two steps. Listing (when the registry is built) is cheap: the file is
 present, its manifest parses, agrees with the catalogue (architecture, hints, resolution, SHA-256)
-and names an architecture the engine can run. Loading (on first use, once) goes through
-``modelfile.load_model``, which verifies the SHA-256 of the weights, that they are safetensors (a
-pickle renamed ``.safetensors`` fails here: it is never unpickled) and fit the network. A model
-failing either step is refused with a one-line reason and dropped from the list; the others stay
-usable, and ``refusals`` tells the app what to say ("fell back to flat fill"). ``verify_all``
-loads every model now, for listings that must be sure.
+and names an architecture the engine can run, and so do its companions (present, SHA-256, the
+role's architecture, the same tag vocabulary, every role its config needs). Loading (on first
+use, once) goes through ``modelfile.load_model``, which verifies the SHA-256 of the weights,
+that they are safetensors (a pickle renamed ``.safetensors`` fails here: it is never
+unpickled) and fit the network, the same for each companion, and wraps them in the family's
+adapter (``adapters.wrap``). A model failing either step is refused with a one-line reason
+and dropped from the list; the others stay usable, and ``refusals`` tells the app what to say
+("fell back to flat fill"). ``verify_all`` loads every model now, for listings that must be
+sure.
 """
 
 from __future__ import annotations
@@ -43,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from colorizer_app.engine import adapters
 from colorizer_app.errors import ColorizerError
 from colorizer_app.nets import modelfile
 from colorizer_app.nets.modelfile import HINT_KINDS, LoadedModel, ModelFileError, ModelManifest
@@ -56,7 +69,16 @@ USER_MODELS_ENV = "COLORIZER_MODELS_DIR"
 FLAT = "flat"
 AUTO = "auto"
 # The architectures the engine knows how to drive (encode_sketch / encode_reference / decode).
-RUNNABLE = ("unified.generator",)
+RUNNABLE = tuple(adapters.FAMILIES)
+
+
+@dataclass(frozen=True)
+class Companion:
+    """A frozen network a model's generator runs with, in a model file of its own."""
+
+    role: str
+    path: Path
+    manifest: ModelManifest
 
 
 @dataclass(frozen=True)
@@ -69,10 +91,17 @@ class ModelEntry:
     manifest: ModelManifest
     default: bool = False
     scoreboard: Mapping[str, Any] = field(default_factory=dict)
+    companions: tuple[Companion, ...] = ()
 
     @property
     def accepts(self) -> frozenset[str]:
-        return frozenset(self.manifest.hints)
+        return frozenset(adapters.accepted_hints(self.manifest,
+                                                 [c.manifest for c in self.companions]))
+
+    @property
+    def requires(self) -> frozenset[str]:
+        """The hint kinds it cannot color without (Yan et al.'s reference)."""
+        return adapters.FAMILIES[self.architecture].requires
 
     @property
     def resolution(self) -> int:
@@ -140,30 +169,38 @@ class ModelRegistry:
 
         Among the models accepting every given kind: one accepting exactly those (a specialist
         trained on just them), then the default model, then the one with the fewest extra
-        kinds, then by name. When none accepts them all, the one accepting most of them.
+        kinds, then by name. When none accepts them all, the one accepting most of them. A
+        model that cannot run without a kind not given (a reference) is never chosen.
         """
         given = frozenset(given)
-        if not self._entries:
+        runnable = [entry for entry in self._entries.values() if entry.requires <= given]
+        if not runnable:
             return None
 
         def rank(entry: ModelEntry) -> tuple:
             return (-len(given & entry.accepts), entry.accepts != given, not entry.default,
                     len(entry.accepts - given), entry.name)
 
-        return min(self._entries.values(), key=rank)
+        return min(runnable, key=rank)
 
     def load(self, name: str) -> LoadedModel:
-        """The model's module (CPU, eval mode) and manifest, read from disk on first use only.
-        A model that fails verification is refused from then on (ModelFileError)."""
+        """The model's module (CPU, eval mode; a paper generator wrapped with its companions in
+        its adapter) and manifest, read from disk on first use only. A model that fails
+        verification, or one of whose companions does, is refused from then on
+        (ModelFileError)."""
         entry = self.entry(name)
         with self._lock:
             if name not in self._loaded:
                 log.info("loading model %s from %s", name, entry.path)
                 try:
-                    loaded = modelfile.load_model(entry.path)
-                    if loaded.manifest != entry.manifest:
-                        raise ModelFileError(f"{entry.path}: the model changed on disk since the "
-                                             "program started; restart to use the new one")
+                    loaded = _load_verified(entry.path, entry.manifest)
+                    companions = {c.role: _load_companion(entry.path, c)
+                                  for c in entry.companions}
+                    try:
+                        module = adapters.wrap(name, loaded, companions)
+                    except ValueError as error:
+                        raise ModelFileError(f"{entry.path}: {error}") from None
+                    loaded = LoadedModel(module, loaded.manifest)
                 except ModelFileError as error:
                     del self._entries[name]
                     self._refuse(name, str(error))
@@ -188,14 +225,18 @@ class ModelRegistry:
         self._refusals.append(Refusal(name, reason))
 
     def _add(self, name: str, path: Path, source: str, *, expected_sha256: str | None = None,
-             expect: Mapping[str, Any] | None = None, default: bool = False,
+             expect: Mapping[str, Any] | None = None, accepts: Iterable[str] | None = None,
+             companions: Mapping[str, tuple[Path, str]] | None = None, default: bool = False,
              scoreboard: Mapping[str, Any] | None = None) -> None:
-        """List one model, or record why it is refused."""
+        """List one model (``companions``: role → (file, SHA-256)), or record why it is
+        refused."""
         if name in (AUTO, FLAT) or name in self._entries:
             self._refuse(name, f"{path}: the name '{name}' is already taken")
             return
         try:
             manifest = _read(path, expected_sha256)
+            listed = tuple(_read_companion(path, role, file, sha256)
+                           for role, (file, sha256) in (companions or {}).items())
         except ColorizerError as error:
             self._refuse(name, str(error))
             return
@@ -208,9 +249,18 @@ class ModelRegistry:
             self._refuse(name, f"{path}: a {manifest.architecture} network is for training; the "
                                f"app runs {', '.join(RUNNABLE)} models")
             return
-        self._entries[name] = ModelEntry(name, path, source, manifest, default,
-                                         dict(scoreboard if scoreboard is not None
-                                              else manifest.metrics))
+        problem = adapters.companion_problem(manifest, {c.role: c.manifest for c in listed})
+        if problem is not None:
+            self._refuse(name, f"{path}: {problem}")
+            return
+        entry = ModelEntry(name, path, source, manifest, default,
+                           dict(scoreboard if scoreboard is not None else manifest.metrics),
+                           listed)
+        if accepts is not None and frozenset(accepts) != entry.accepts:
+            self._refuse(name, f"{path}: the catalogue says hints {sorted(accepts)} but the model "
+                               f"(with its companions) accepts {sorted(entry.accepts)}")
+            return
+        self._entries[name] = entry
 
     def _scan_catalogue(self, folder: Path) -> None:
         catalogue = folder / CATALOGUE_NAME
@@ -230,11 +280,12 @@ class ModelRegistry:
         for item in items:
             default = item["default"] and not seen_default
             seen_default |= default
-            expect = {"architecture": item["architecture"], "hints": item["accepts"],
-                      "resolution": item["resolution"]}
+            expect = {"architecture": item["architecture"], "resolution": item["resolution"]}
+            companions = {role: (folder / c["file"], c["sha256"])
+                          for role, c in item["companions"].items()}
             self._add(item["name"], folder / item["file"], "shipped",
-                      expected_sha256=item["sha256"], expect=expect, default=default,
-                      scoreboard=item["scoreboard"])
+                      expected_sha256=item["sha256"], expect=expect, accepts=item["accepts"],
+                      companions=companions, default=default, scoreboard=item["scoreboard"])
 
     def _scan_user(self, folder: Path) -> None:
         if not folder.is_dir():
@@ -258,17 +309,54 @@ def _catalogue_item(item: Any) -> dict[str, Any]:
     result = {"name": item["name"], "file": item["file"], "sha256": item["sha256"],
               "architecture": item["architecture"], "accepts": accepts,
               "resolution": item["resolution"], "default": item.get("default", False),
-              "scoreboard": item.get("scoreboard", {})}
-    for key in ("name", "file", "sha256", "architecture"):
+              "companions": item.get("companions", {}), "scoreboard": item.get("scoreboard", {})}
+    for key in ("name", "sha256", "architecture"):
         if not isinstance(result[key], str) or not result[key]:
             raise ValueError(f"model field {key!r} must be a non-empty string")
-    if Path(result["file"]).is_absolute() or ".." in Path(result["file"]).parts:
-        raise ValueError(f"model file {result['file']!r} must lie in the models folder")
+    _check_file(result["file"])
+    if not isinstance(result["companions"], dict):
+        raise ValueError("companions must be a JSON object: role → {file, sha256}")
+    for role, companion in result["companions"].items():
+        if not isinstance(companion, dict) or not isinstance(companion.get("sha256"), str):
+            raise ValueError(f"companion {role!r} must be an object with a file and a sha256")
+        _check_file(companion.get("file"))
     if type(result["resolution"]) is not int or type(result["default"]) is not bool:
         raise ValueError("resolution must be an integer and default true or false")
     if not isinstance(result["scoreboard"], dict):
         raise ValueError("scoreboard must be a JSON object")
     return result
+
+
+def _check_file(file: Any) -> None:
+    """A catalogue's file name: a non-empty path inside the models folder (ValueError)."""
+    if not isinstance(file, str) or not file:
+        raise ValueError("a model's file must be a non-empty string")
+    if Path(file).is_absolute() or ".." in Path(file).parts:
+        raise ValueError(f"model file {file!r} must lie in the models folder")
+
+
+def _load_verified(path: Path, listed: ModelManifest) -> LoadedModel:
+    """``modelfile.load_model``, and the file still the one that was listed."""
+    loaded = modelfile.load_model(path)
+    if loaded.manifest != listed:
+        raise ModelFileError(f"{path}: the model changed on disk since the program started; "
+                             "restart to use the new one")
+    return loaded
+
+
+def _read_companion(model: Path, role: str, path: Path, expected_sha256: str) -> Companion:
+    try:
+        return Companion(role, path, _read(path, expected_sha256))
+    except ModelFileError as error:
+        raise ModelFileError(f"{model}: its {role} companion is unusable: {error}") from None
+
+
+def _load_companion(model: Path, companion: Companion) -> LoadedModel:
+    try:
+        return _load_verified(companion.path, companion.manifest)
+    except ModelFileError as error:
+        raise ModelFileError(f"{model}: its {companion.role} companion is unusable: "
+                             f"{error}") from None
 
 
 def _read(path: Path, expected_sha256: str | None) -> ModelManifest:

@@ -61,7 +61,8 @@ class RegionUpsampler:
     regions and the working size; only the colors change while an artist drags a tag slider. So
     everything but the colors is computed here once: the cells' labels and trust, which cells the
     line-reaching fill averages, and, for every pixel that is not plain bilinear, its four taps
-    and weights. A call then costs a resize and a few gathers.
+    and weights. A call then costs a resize and a few gathers. The plan keeps 36 bytes per
+    pixel that is not plain bilinear: a sixth to two fifths of them, 5–15 MB at 1024².
     """
 
     def __init__(self, ink: np.ndarray, regions: np.ndarray, cells: tuple[int, int]) -> None:
@@ -119,7 +120,7 @@ class RegionUpsampler:
             # The up-left cell in a grid padded by one row and column, which then holds the
             # other three taps at fixed offsets (the edge cells repeat, as the taps clamp).
             corners.append(y0[ys[found]] * (cols + 1) + x0[xs[found]])
-            weights.append(np.stack([weight[found] for weight in taps], axis=1))
+            weights.append(np.stack([weight[found] for weight in taps]))
             sums.append(total[found])
             # A pixel whose four cells all lie in other regions takes its region's mean color;
             # in a region no cell centre falls in it keeps plain bilinear.
@@ -128,7 +129,7 @@ class RegionUpsampler:
             lonely_labels.append(label[alone])
         self._pixels = np.concatenate(pixels)
         self._corners = np.concatenate(corners)
-        self._weights = np.concatenate(weights)
+        self._weights = np.concatenate(weights, axis=1)  # (4, n) per tap
         self._sums = np.concatenate(sums)
         self._lonely = np.concatenate(lonely)
         self._lonely_labels = np.concatenate(lonely_labels)
@@ -139,25 +140,37 @@ class RegionUpsampler:
             raise ValueError(f"expected {self.cells + (3,)} colors, got {color.shape}")
         height, width = self.size
         rows, cols = self.cells
-        cells = color.astype(np.float32)
-        _reach_lines(cells.reshape(-1, 3), self._rings)
+        # Channel-planar cells: gathering from one contiguous channel at a time is several
+        # times faster than gathering (n, 3) rows.
+        planar = color.transpose(2, 0, 1).astype(np.float32).reshape(3, -1)
+        _reach_lines(planar, self._rings)
+        cells = np.ascontiguousarray(planar.T).reshape(rows, cols, 3)
         if consistency:
             cells = _consistent(cells, self._labels, self._clean)
         bilinear = cv2.resize(cells, (width, height), interpolation=cv2.INTER_LINEAR)
-        # Colors are never negative, so this is round-half-even and clip to 0..255 in one pass.
+        # Colors are never negative, so this rounds half to even and clips to 0..255 in one pass.
         out = cv2.convertScaleAbs(bilinear).reshape(height, width, 3)
         del bilinear
         out_flat = out.reshape(-1, 3)
-        padded = cv2.copyMakeBorder(cells, 0, 1, 0, 1, cv2.BORDER_REPLICATE).reshape(-1, 3)
-        offsets = (0, 1, cols + 1, cols + 2)
+        padded = cv2.copyMakeBorder(cells, 0, 1, 0, 1, cv2.BORDER_REPLICATE)
+        padded = np.ascontiguousarray(padded.transpose(2, 0, 1)).reshape(3, -1)
         for start in range(0, self._pixels.size, _CHUNK_PIXELS):
             part = slice(start, start + _CHUNK_PIXELS)
-            corner, weights = self._corners[part], self._weights[part]
-            total = np.zeros((corner.size, 3), dtype=np.float32)
-            for tap, offset in enumerate(offsets):
-                total += weights[:, tap, None] * padded[corner + offset]
-            total /= self._sums[part, None]
-            out_flat[self._pixels[part]] = cv2.convertScaleAbs(total).reshape(-1, 3)
+            taps = [self._corners[part] + offset for offset in (0, 1, cols + 1, cols + 2)]
+            weights, sums = self._weights[:, part], self._sums[part]
+            value = np.empty((3, sums.size), dtype=np.float32)
+            scratch = np.empty(sums.size, dtype=np.float32)
+            for channel, total in zip(padded, value):
+                np.take(channel, taps[0], out=total)
+                total *= weights[0]
+                for tap, weight in zip(taps[1:], weights[1:]):
+                    np.take(channel, tap, out=scratch)
+                    scratch *= weight
+                    total += scratch
+                total /= sums
+            rounded = cv2.convertScaleAbs(value)
+            for channel in range(3):
+                out_flat[self._pixels[part], channel] = rounded[channel]
         if self._lonely.size:
             cells_flat = cells.reshape(-1, 3)
             labels_flat = self._labels.ravel()
@@ -258,13 +271,14 @@ def _reach_plan(labels: np.ndarray, clean: np.ndarray) -> list[_Ring]:
 
 
 def _reach_lines(cells: np.ndarray, rings: list[_Ring]) -> None:
-    """Applies the planned rings to (h·w, 3) float32 cells in place; each ring reads the colors
-    the previous one left."""
+    """Applies the planned rings to (3, h·w) float32 channel-planar cells in place; each ring
+    reads the colors the previous one left."""
     for ring in rings:
-        total = np.zeros((ring.reached.size, 3), dtype=np.float32)
-        for position, source in ring.moves:
-            total[position] += cells[source]
-        cells[ring.reached] = total / ring.count[:, None]
+        for channel in cells:
+            total = np.zeros(ring.reached.size, dtype=np.float32)
+            for position, source in ring.moves:
+                total[position] += channel[source]
+            channel[ring.reached] = total / ring.count
 
 
 def _consistent(cells: np.ndarray, labels: np.ndarray, clean: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from colorizer_app.imaging.lineart import sketch_from_ink
@@ -65,12 +66,44 @@ def stack_size(layers: Sequence[Layer]) -> tuple[int, int]:
 
 def composite(layers: Sequence[Layer]) -> np.ndarray:
     """The visible layers flattened bottom to top over transparency: (H, W, 4) uint8 RGBA."""
-    height, width = stack_size(layers)
+    size = stack_size(layers)
+    visible = [layer for layer in layers if layer.visible and layer.opacity > 0.0]
+    if _is_colors_under_lines(visible):
+        return _multiply_over_white(visible[0].pixels, visible[1].pixels)
+    return _blend(visible, size)
+
+
+def _is_colors_under_lines(layers: Sequence[Layer]) -> bool:
+    """Whether the stack is the engine's own: colors (each pixel opaque or fully transparent)
+    under an opaque layer in multiply, both at full opacity. Its blend is one integer product
+    per pixel, exactly what ``_blend`` gives, at a small fraction of the cost."""
+    if len(layers) != 2:
+        return False
+    colors, lines = layers
+    if (colors.blend, lines.blend, colors.opacity, lines.opacity) != ("normal", "multiply", 1.0, 1.0):
+        return False
+    if lines.pixels[..., 3].min() != 255:
+        return False
+    # In uint8, alpha - 1 wraps 0 to 255 and takes 255 to 254: below 254 is partly transparent.
+    return not bool(((colors.pixels[..., 3] - np.uint8(1)) < 254).any())
+
+
+def _multiply_over_white(colors: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """round(colors × lines / 255) per channel, with transparent colors as white: the opaque
+    multiply of W3C compositing (B = Cb·Cs over the backdrop, Cs where there is none)."""
+    if not colors[..., 3].all():
+        colors = np.where(colors[..., 3:] == 255, colors, np.uint8(255))
+    # A product of two bytes over 255 is never exactly half-way between integers, so cv2's
+    # float rounding gives the exact rounded value.
+    return cv2.multiply(colors, lines, scale=1.0 / 255.0)
+
+
+def _blend(layers: Sequence[Layer], size: tuple[int, int]) -> np.ndarray:
+    """Any stack of visible layers, in float32 (the general W3C source-over model)."""
+    height, width = size
     color = np.zeros((height, width, 3), dtype=np.float32)  # backdrop ab·Cb (premultiplied)
     alpha = np.zeros((height, width, 1), dtype=np.float32)  # backdrop ab
     for layer in layers:
-        if not layer.visible or layer.opacity == 0.0:
-            continue
         source_alpha = layer.pixels[..., 3:].astype(np.float32)
         source_alpha *= layer.opacity / 255.0
         source = layer.pixels[..., :3].astype(np.float32)

@@ -280,3 +280,18 @@ def paper_param_targets() -> list[tuple[str, Callable[[], nn.Module], float | No
         ("AlacGAN local-features tagger (Illustration2Vec layout)",
          lambda: LocalFeatures(LocalTaggerConfig()), None),
     ]
+
+
+def strokes_to_points(hints: Tensor) -> Tensor:
+    """Ci et al.'s reduction of dense strokes to the sparse points AlacGAN trains on (§3.3):
+    (B, 4, H, W) → (B, 4, H/4, W/4), each 4×4 cell's strongest-mask pixel (its color with it),
+    every other cell dropped ("with an interval of 1")."""
+    b, c, height, width = hints.shape
+    h, w = height // 4, width // 4
+    cells = (hints[:, :, : h * 4, : w * 4].reshape(b, c, h, 4, w, 4)
+             .permute(0, 1, 2, 4, 3, 5).reshape(b, c, h, w, 16))
+    best = cells[:, 3].argmax(dim=-1)  # (B, h, w): the first strongest, as numpy's argmax
+    points = cells.gather(-1, best[:, None, :, :, None].expand(b, c, h, w, 1)).squeeze(-1)
+    rows = torch.arange(h, device=hints.device)[:, None]
+    cols = torch.arange(w, device=hints.device)[None, :]
+    return points * ((rows + cols) % 2 == 0).to(points.dtype)

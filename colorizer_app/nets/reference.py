@@ -20,10 +20,15 @@ losses need the receiving block's output ψ (the feature-level L1 of eq. 12); th
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from colorizer_app.vocabulary import Vocabulary
 
 from colorizer_app.nets.blocks import (
     FrozenExtractor,
@@ -440,3 +445,23 @@ def paper_param_targets() -> list[tuple[str, Callable[[], nn.Module], float | No
         ("Yan reference encoder (ResNet-34 tagger)",
          lambda: ReferenceEncoder(ResNetTaggerConfig()), None),
     ]
+
+
+# --------------------------------------------------------------------------- sliders
+
+
+def cvt_parts(vocabulary: Vocabulary) -> Tensor:
+    """(n_cvt,) index of the part each color tag describes."""
+    parts = {part: i for i, part in enumerate(vocabulary.parts)}
+    return torch.tensor([parts[tag.part] for tag in vocabulary.cvt])
+
+
+def slider_tags(anchor: Tensor, requested: Tensor, part_of_cvt: Tensor) -> Tensor:
+    """cls_t at inference: the anchor's tags (B, n_cvt + n_cit) with every part named by a
+    requested color tag (B, n_cvt; > 0 = asked) taking the requested values instead."""
+    n_cvt = requested.shape[1]
+    onehot = F.one_hot(part_of_cvt.to(requested.device), int(part_of_cvt.max()) + 1)  # (n_cvt, P)
+    parts_asked = (requested > 0).to(onehot.dtype) @ onehot > 0  # (B, P)
+    replace = parts_asked[:, part_of_cvt]  # (B, n_cvt)
+    cvt = torch.where(replace, requested, anchor[:, :n_cvt])
+    return torch.cat([cvt, anchor[:, n_cvt:]], 1)

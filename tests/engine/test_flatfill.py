@@ -139,3 +139,27 @@ def test_rejects_a_neural_result_of_another_size():
     drawing = gapped_drawing()
     with pytest.raises(ValueError):
         FlatFill()(drawing.ink, Hints(), neural=np.zeros((10, 10, 3), np.uint8))
+
+
+def test_region_medians_vote_on_paper_or_on_a_region_that_is_all_line(monkeypatch):
+    """The median of a neural result per region, exactly: the lower median of its paper pixels,
+    or of all its pixels when it has no paper; an alpha channel is ignored."""
+    ink = np.zeros((20, 30), np.uint8)
+    ink[:, 14:16] = 255  # a line inside region 1
+    ink[:, 20:] = 200  # region 2: all line
+    labels = np.ones(ink.shape, np.int32)
+    labels[:, 20:] = 2
+    monkeypatch.setattr(flatfill, "segment_regions", lambda ink, **kwargs: labels.copy())
+    neural = np.random.default_rng(4).integers(0, 256, ink.shape + (4,), dtype=np.uint8)
+    flats = FlatFill().flats(ink, Hints(), neural=neural)
+    for region, voters in ((1, (labels == 1) & (ink < 96)), (2, labels == 2)):
+        values = np.sort(neural[voters][:, :3], axis=0)
+        expected = values[(len(values) - 1) // 2]
+        assert (flats[labels == region] == [*expected, 255]).all()
+
+
+def test_flats_are_the_flats_of_the_full_result():
+    drawing = gapped_drawing()
+    filler = FlatFill()
+    hints = Hints(strokes=(STROKES["face"], STROKES["band"]))
+    np.testing.assert_array_equal(filler.flats(drawing.ink, hints), filler(drawing.ink, hints).flats)

@@ -62,6 +62,7 @@ def test_warm_tag_update_skips_the_encoder_and_matches_a_cold_run(engine, models
     warm = engine.colorize(update)
     assert engine.calls["encode_sketch"] == before["encode_sketch"]
     assert engine.calls["segment"] == before["segment"]
+    assert engine.calls["upsample_plan"] == before["upsample_plan"] == 1
     assert engine.calls["decode"] == before["decode"] + 1
     cold_engine = Engine(ModelRegistry(shipped_dir=None, user_dir=models), device="cpu", threads=1)
     cold = cold_engine.colorize(update)

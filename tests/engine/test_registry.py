@@ -183,3 +183,25 @@ def test_named_refused_model_is_an_error(tmp_path):
         engine.colorize(ColorizeRequest(drawing(40, 50), model="other"))
     with pytest.raises(ColorizerError, match="unknown model 'nope'"):
         engine.colorize(ColorizeRequest(drawing(40, 50), model="nope"))
+
+
+@pytest.mark.parametrize("companions, reason", [
+    ({"cit_extractor": {"file": "../t.safetensors", "sha256": "0" * 64}},
+     "must lie in the models folder"),
+    ({"cit_extractor": "t.safetensors"}, "must be an object with a file and a sha256"),
+    ([], "companions must be a JSON object"),
+])
+def test_malformed_companions_make_a_broken_catalogue(tmp_path, companions, reason):
+    registry = ModelRegistry(shipped_dir=shipped(tmp_path, companions=companions),
+                             scan_user=False)
+    (refusal,) = registry.refusals
+    assert "not a valid model catalogue" in refusal.reason and reason in refusal.reason
+
+
+def test_a_companion_the_family_does_not_take_is_refused(tmp_path):
+    folder = tmp_path / "shipped"
+    other = make_tiny_model(folder, "other")
+    registry = ModelRegistry(shipped_dir=shipped(tmp_path, companions={
+        "mapping": {"file": "other.safetensors", "sha256": other.sha256}}), scan_user=False)
+    (refusal,) = registry.refusals
+    assert "has no 'mapping' companion (it takes none)" in refusal.reason

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from colorizer_app.engine.upsample import upsample_color
+from colorizer_app.engine.upsample import RegionUpsampler, upsample_color
 from colorizer_app.imaging.regions import segment_regions
 from training.metrics import bleeding
 
@@ -93,3 +93,18 @@ def test_enlarging_and_odd_shapes():
     assert upsample_color(colors, ink, regions).shape == (9, 17, 3)
     with pytest.raises(ValueError):
         upsample_color(colors[..., :2], ink, regions)
+
+
+def test_a_planned_upsampler_gives_each_coloring_what_a_fresh_one_does(synthetic):
+    """The plan holds only what the line art decides: reused for new colors (a tag update), it
+    gives the same pixels as planning anew, with and without region consistency."""
+    ink, regions, truth = synthetic
+    planned = RegionUpsampler(ink, regions, (WORKING, WORKING))
+    rng = np.random.default_rng(5)
+    for sigma, consistency in ((0.8, False), (1.5, True), (0.5, False)):
+        small = np.clip(generator_like(truth, sigma).astype(int)
+                        + rng.integers(-30, 31, (WORKING, WORKING, 3)), 0, 255).astype(np.uint8)
+        np.testing.assert_array_equal(planned(small, consistency=consistency),
+                                      upsample_color(small, ink, regions, consistency=consistency))
+    with pytest.raises(ValueError):
+        planned(np.zeros((WORKING, WORKING + 1, 3), np.uint8))

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from colorizer_app.imaging import layers
 from colorizer_app.imaging.layers import Layer, composite, lineart_layer
 
 
@@ -33,3 +34,18 @@ def test_layers_are_validated():
         Layer("a", np.zeros((2, 2, 4), np.uint8), blend="screen")
     with pytest.raises(ValueError):
         composite([Layer("a", np.zeros((2, 2, 4), np.uint8)), Layer("b", np.zeros((3, 2, 4), np.uint8))])
+
+
+def test_colors_under_lines_blend_exactly_as_the_general_model():
+    """The engine's stack (colors, opaque or clear, under opaque lines in multiply) takes an
+    integer shortcut; for every pair of byte values it must give what the float blend gives."""
+    a, b = np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8), indexing="ij")
+    colors = np.stack([a, b, 255 - a, np.full_like(a, 255)], axis=-1)
+    colors[::7, :, 3] = 0  # transparent colors: the lines alone show
+    lines = np.stack([b, a, b, np.full_like(a, 255)], axis=-1)
+    stack = [Layer("colors", colors), Layer("lines", lines, blend="multiply")]
+    assert layers._is_colors_under_lines(stack)
+    np.testing.assert_array_equal(composite(stack), layers._blend(stack, (256, 256)))
+    half_clear = colors.copy()
+    half_clear[0, 0, 3] = 128
+    assert not layers._is_colors_under_lines([Layer("colors", half_clear), stack[1]])

@@ -95,3 +95,13 @@ def test_small_forward_backward(size):
     assert color.shape == (1, 3, h, w)
     critic(color, local).sum().backward()
     assert all(p.grad is not None for p in generator.parameters())
+
+
+def test_strokes_become_ci_et_al_points_pooled_and_thinned():
+    hint = torch.zeros(1, 4, 16, 17)
+    hint[:, :3], hint[:, 3] = torch.tensor([1.0, 0, 0])[:, None, None], 1.0
+    hint[0, :, 0, 1] = torch.tensor([0.0, 0.0, 0.5, 0.5])  # not the strongest pixel of its cell
+    points = alacgan.strokes_to_points(hint)
+    assert points.shape == (1, 4, 4, 4) and points[0, 3].sum() == 8  # checkerboard half kept
+    assert torch.equal(points[0, :, 0, 0], torch.tensor([1.0, 0, 0, 1]))
+    assert torch.all(points[0, :, 0, 1] == 0)

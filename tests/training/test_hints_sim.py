@@ -2,7 +2,7 @@ import numpy as np
 
 from colorizer_app.imaging.color import hex_to_rgb
 from colorizer_app.imaging.hints import Hints, rasterize_hints
-from training.data.hints import (ci_points, ci_strokes_to_points, label_components,
+from training.data.hints import (ci_points, label_components,
                                  median_color_strokes, random_color_strokes, scribble,
                                  simulate_hint_map, yuan_patches)
 
@@ -21,14 +21,6 @@ def test_ci_points_are_sparse_quarter_resolution_pixels():
     m = next(m for m in maps if m[..., 3].any())
     assert set(np.unique(m[..., 3])) <= {0.0, 1.0}
     assert np.all(m[..., :3][m[..., 3] == 0] == 0)
-
-
-def test_ci_strokes_to_points_pools_and_thins():
-    hint = np.zeros((16, 16, 4), np.float32)
-    hint[:, :, :] = [1, 0, 0, 1]
-    out = ci_strokes_to_points(hint)
-    assert out.shape == (4, 4, 4) and out[..., 3].sum() == 8  # half removed, checkerboard
-    assert np.allclose(out[0, 0], [1, 0, 0, 1]) and np.all(out[0, 1] == 0)
 
 
 def test_yuan_patches_count_size_and_color():

@@ -14,7 +14,7 @@ from tests.training.recipe_checks import SIZE, assert_export_is_checkpoint, batc
 from training.cli import main
 from training.recipes import build_recipe
 from training.recipes.base import RecipeSetup
-from training.recipes.yan import cvt_parts, slider_tags
+from colorizer_app.nets.reference import cvt_parts, slider_tags
 
 torch.set_num_threads(1)
 

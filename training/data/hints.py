@@ -40,23 +40,6 @@ def ci_points(color: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([down * chosen, chosen], axis=-1)
 
 
-def ci_strokes_to_points(hint_map: np.ndarray) -> np.ndarray:
-    """How Ci et al. feed a user's strokes to a point-trained model (§3.3).
-
-    Quarter resolution by 4×4 max-pooling, then every other pixel removed ("with an interval of
-    1"), so dense strokes look like the sparse points the network was trained on.
-    """
-    h, w = hint_map.shape[0] // 4, hint_map.shape[1] // 4
-    pooled = hint_map[:h * 4, :w * 4].reshape(h, 4, w, 4, 4)
-    # Max-pool on the mask; take the color of the strongest pixel so RGB × mask stays consistent.
-    flat = pooled.transpose(0, 2, 1, 3, 4).reshape(h, w, 16, 4)
-    best = flat[..., 3].argmax(axis=-1)
-    out = np.take_along_axis(flat, best[..., None, None], axis=2)[:, :, 0, :].copy()
-    keep = (np.add.outer(np.arange(h), np.arange(w)) % 2 == 0)
-    out[~keep] = 0
-    return out
-
-
 def yuan_patches(color: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Yuan & Simo-Serra's patch hints: (H, W, 4) float32 map at full resolution."""
     h, w = color.shape[:2]

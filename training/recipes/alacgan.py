@@ -22,13 +22,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from colorizer_app.nets import alacgan
 from training import losses
-from training.data.hints import ci_strokes_to_points
 from training.recipes.base import DataNeeds, Export, Recipe, RecipeSetup
 from training.recipes.pretrained import load_frozen
 
@@ -55,9 +53,7 @@ def quarter_hints(hint: Tensor, size: tuple[int, int]) -> Tensor:
     h, w = size[0] // 4, size[1] // 4
     if hint.shape[-2:] == (h, w):
         return hint
-    maps = hint.permute(0, 2, 3, 1).cpu().numpy()
-    points = np.stack([ci_strokes_to_points(m) for m in maps])
-    return torch.from_numpy(points).permute(0, 3, 1, 2).to(hint.device, hint.dtype)
+    return alacgan.strokes_to_points(hint)
 
 
 class AlacGANRecipe(Recipe):

@@ -38,7 +38,6 @@ from torch import Tensor, nn
 from colorizer_app.errors import ColorizerError
 from colorizer_app.nets import reference
 from colorizer_app.nets.modelfile import load_model, paths
-from colorizer_app.vocabulary import Vocabulary
 from training import losses
 from training.data.dataset import image_tensor, random_tag_values
 from training.data.synthetic import SyntheticConfig, generate
@@ -50,23 +49,6 @@ log = logging.getLogger(__name__)
 LR, BETAS = 1e-4, (0.5, 0.99)
 LAMBDA_L1, LAMBDA_TV, TV_MIN_SIZE = 100.0, 1e-4, 384
 GENERATOR, ENCODER, MAPPING = "yan", "yan-reference-encoder", "yan-mapping"
-
-
-def cvt_parts(vocabulary: Vocabulary) -> Tensor:
-    """(n_cvt,) index of the part each color tag describes."""
-    parts = {part: i for i, part in enumerate(vocabulary.parts)}
-    return torch.tensor([parts[tag.part] for tag in vocabulary.cvt])
-
-
-def slider_tags(anchor: Tensor, requested: Tensor, part_of_cvt: Tensor) -> Tensor:
-    """cls_t at inference: the anchor's tags (B, n_cvt + n_cit) with every part named by a
-    requested color tag (B, n_cvt; > 0 = asked) taking the requested values instead."""
-    n_cvt = requested.shape[1]
-    onehot = F.one_hot(part_of_cvt.to(requested.device), int(part_of_cvt.max()) + 1)  # (n_cvt, P)
-    parts_asked = (requested > 0).to(onehot.dtype) @ onehot > 0  # (B, P)
-    replace = parts_asked[:, part_of_cvt]  # (B, n_cvt)
-    cvt = torch.where(replace, requested, anchor[:, :n_cvt])
-    return torch.cat([cvt, anchor[:, n_cvt:]], 1)
 
 
 def _bare(module: nn.Module) -> nn.Module:
@@ -107,7 +89,7 @@ class YanRecipe(Recipe):
                                            position_weight=self.switch("mapping") == "m_attention")
             self.mapping = reference.TagMapping(m_config).to(self.device)
             self.opt_m = torch.optim.Adam(self.mapping.parameters(), lr=LR, betas=BETAS)
-            self.part_of_cvt = cvt_parts(vocabulary)
+            self.part_of_cvt = reference.cvt_parts(vocabulary)
             self.synthetic = SyntheticConfig.named("train")
 
     def _load_first_training(self, setup: RecipeSetup) -> None:
@@ -257,6 +239,6 @@ class YanRecipe(Recipe):
         if self.first or not bool((batch["cvt"] > 0).any()):
             return self.generator(batch["sketch"], encoder(reference_image))
         latent, probabilities = encoder.latent_and_tags(reference_image)
-        cls_t = slider_tags(probabilities, batch["cvt"], self.part_of_cvt)
+        cls_t = reference.slider_tags(probabilities, batch["cvt"], self.part_of_cvt)
         delta = self.mapping(latent, cls_t, probabilities)
         return self.generator(batch["sketch"], delta)
