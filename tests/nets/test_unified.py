@@ -217,3 +217,26 @@ def test_refine_from_decides_which_levels_get_a_residual_block():
     assert refined == [i >= 2 for i in range(levels)]
     with pytest.raises(ValueError, match="refine_from"):
         dataclasses.replace(TINY, refine_from=0)
+
+
+def test_part_prior_carries_tags_and_strokes_to_the_whole_part():
+    torch.manual_seed(0)
+    config = dataclasses.replace(TINY, part_classes=14, part_prior=True)
+    net = UnifiedGenerator(config).eval()
+    sketch, no_hints = _sketch(1), torch.zeros(1, 4, 32, 32)
+    cvt = torch.zeros(1, N_CVT)
+    cvt[0, 2] = 1.0
+    with torch.no_grad():
+        encoding = net.encode_sketch(sketch)
+        code, untagged = cvt, torch.zeros(1, N_CVT)
+        assert net.part_prior(encoding, no_hints, code).abs().max() == 0  # starts as a no-op
+        torch.nn.init.normal_(net.palette.weight)
+        tagged, empty = (net.part_prior(encoding, no_hints, c) for c in (code, untagged))
+        stroke = torch.zeros(1, 4, 32, 32)
+        stroke[:, 0, 14:18, 4:28], stroke[:, 3, 14:18, 4:28] = 1.0, 1.0  # a red stroke
+        stroked = net.part_prior(encoding, stroke, untagged)
+    assert tagged.shape == (1, 3, 32, 32) and not torch.allclose(tagged, empty)
+    redder = (stroked[0, 0] - stroked[0, 1:].mean(0)) - (empty[0, 0] - empty[0, 1:].mean(0))
+    assert redder.min() > 0  # every pixel's prior moves toward the stroke's red
+    with pytest.raises(ValueError, match="part_prior"):
+        dataclasses.replace(TINY, part_prior=True)

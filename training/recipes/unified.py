@@ -10,7 +10,8 @@ combination the artist can give it. Losses:
 - Cao et al.'s segmentation L1 on the skeleton map from the dual branch (λseg = 0.9);
 - part naming: cross-entropy of the dual branch's per-pixel part logits against the synthetic
   part map, from the first step (``part_naming``; a colour loss alone tells the network *that*
-  the hair is wrong, this tells it *where* the hair is);
+  the hair is wrong, this tells it *where* the hair is); the same part probabilities carry the
+  generator's part prior (``part_prior``: tags and strokes straight to every pixel of a part);
 - optionally a PatchGAN adversarial term (off by default: on two CPU cores every step counts, and
   the scoreboard measures colors, not texture).
 
@@ -39,6 +40,7 @@ from training.recipes.pretrained import load_frozen
 
 SEGMENTATION_SHARE = 0.1    # Tag2Pix's step 1 share, shortened: our colors need the budget
 P_TAGS, P_TAG_KEPT, P_HINTS, P_REFERENCE = 0.7, 0.8, 0.5, 0.4
+PALETTE_LR = 1e-2  # a linear map from tag values to colours: Adam at 2e-4 moves it 0.03 in 150 steps
 LAMBDA_REC, LAMBDA_PART, LAMBDA_SEG, LAMBDA_NAMING, LAMBDA_ADV = 1.0, 2.0, 0.9, 0.5, 0.01
 
 
@@ -74,6 +76,7 @@ class UnifiedRecipe(Recipe):
     configs = ("small", "base", "tiny")
     ablations = {"adversarial": ("off", "on"), "part_loss": ("on", "off"),
                  "region_weights": ("on", "off"), "part_naming": ("on", "off"),
+                 "part_prior": ("on", "off"),
                  "learning_rate": ("2e-4", "5e-4")}
     networks = ("generator", "discriminator")
 
@@ -83,15 +86,19 @@ class UnifiedRecipe(Recipe):
         self.n_parts = len(vocabulary.parts)
         config = UnifiedConfig.named(setup.config, len(vocabulary.cvt), len(vocabulary.cit))
         if self.switch("part_naming") == "on":
-            config = dataclasses.replace(config, part_classes=self.n_parts)
+            config = dataclasses.replace(config, part_classes=self.n_parts,
+                                         part_prior=self.switch("part_prior") == "on")
         self.generator = UnifiedGenerator(config).to(self.device)
         self.tagger_note = self._load_tagger(setup)
         width = {"tiny": 8, "small": 32, "base": 64}[setup.config]
         self.discriminator = PatchDiscriminator(
             PatchDiscriminatorConfig(in_channels=4, ndf=width, n_layers=3)).to(self.device)
         betas, lr = (0.5, 0.999), float(self.switch("learning_rate"))
-        self.opt_g = torch.optim.Adam([p for p in self.generator.parameters() if p.requires_grad],
-                                      lr=lr, betas=betas)
+        palette = [] if self.generator.palette is None else list(self.generator.palette.parameters())
+        rest = [p for p in self.generator.parameters()
+                if p.requires_grad and all(p is not q for q in palette)]
+        groups = [{"params": rest}] + ([{"params": palette, "lr": PALETTE_LR}] if palette else [])
+        self.opt_g = torch.optim.Adam(groups, lr=lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas)
         self.generator_rng = torch.Generator().manual_seed(1234)
 
