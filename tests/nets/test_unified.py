@@ -240,3 +240,35 @@ def test_part_prior_carries_tags_and_strokes_to_the_whole_part():
     assert redder.min() > 0  # every pixel's prior moves toward the stroke's red
     with pytest.raises(ValueError, match="part_prior"):
         dataclasses.replace(TINY, part_prior=True)
+
+
+def test_a_reference_lends_its_colours_to_the_part_prior_and_tags_push_from_there():
+    torch.manual_seed(0)
+    net = UnifiedGenerator(dataclasses.replace(TINY, part_classes=14, part_prior=True)).eval()
+    sketch, no_hints = _sketch(1), torch.zeros(1, 4, 32, 32)
+    red = torch.tensor([1.0, -1.0, -1.0]).view(1, 3, 1, 1).expand(1, 3, 48, 40)
+    values = torch.zeros(1, N_CVT)
+    with torch.no_grad():
+        torch.nn.init.normal_(net.palette.weight)
+        encoding, reference = net.encode_sketch(sketch), net.encode_reference(red)
+        plain = net.part_prior(encoding, no_hints, values)
+        lent = net.part_prior(encoding, no_hints, values, reference)
+        absent = net.part_prior(encoding, no_hints, values, reference, torch.zeros(1))
+        values[0, 1] = 1.0
+        pushed = net.part_prior(encoding, no_hints, values, reference) - lent
+        tag_push = net.part_prior(encoding, no_hints, values) - plain
+    assert reference.part_colours.shape == (1, 14, 3) and reference.part_share.shape == (1, 14)
+    assert (lent[0, 0] > plain[0, 0]).all() and (lent[0, 1] < plain[0, 1]).all()  # redder
+    assert torch.equal(absent, plain)  # an absent reference lends nothing
+    torch.testing.assert_close(pushed, tag_push)  # a slider moves the same from either base
+
+
+def test_edge_sketch_inks_colour_steps_and_leaves_flat_colour_as_paper():
+    from colorizer_app.nets.unified import _edge_sketch
+
+    image = torch.full((1, 3, 16, 16), -0.5)
+    image[..., 8:] = 0.5  # a vertical step between two flat colours
+    sketch = _edge_sketch(image)[0, 0]
+    assert sketch.shape == (16, 16)
+    assert (sketch[:, :6] == 1).all() and (sketch[:, 10:] == 1).all()
+    assert (sketch[:, 7:9] == -1).all()
