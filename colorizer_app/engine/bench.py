@@ -75,9 +75,13 @@ def stroke(i: int) -> Hints:
 def engine_rows(registry: ModelRegistry, names: list[str], runs: int, size: int | None,
                 device: str, threads: int) -> list[str]:
     art = synthetic_drawing()
+    picture = cv2.cvtColor(synthetic_drawing(256, seed=1), cv2.COLOR_RGBA2RGB)
     rows = []
     for name in names:
-        base = ColorizeRequest(art, model=name, size=size, hints=stroke(0),
+        # A model that colors after a reference (Yan et al.) gets one; the others need none.
+        needs = registry.entry(name).requires if name != "flat" else frozenset()
+        reference = picture if "reference" in needs else None
+        base = ColorizeRequest(art, model=name, size=size, hints=stroke(0), reference=reference,
                                tags={"blue_hair": 1.0} if name != "flat" else {})
         full = median_seconds(lambda i: Engine(registry, device=device, threads=threads)
                               .colorize(base), runs)
@@ -86,12 +90,12 @@ def engine_rows(registry: ModelRegistry, names: list[str], runs: int, size: int 
         tag_update = "—"
         if name != "flat":
             seconds = median_seconds(lambda i: warm.colorize(ColorizeRequest(
-                art, model=name, size=size, hints=stroke(0),
+                art, model=name, size=size, hints=stroke(0), reference=reference,
                 tags={"blue_hair": 1.5 + 0.1 * i})), runs)
             tag_update = f"{seconds:.3f}"
         stroke_update = median_seconds(lambda i: warm.colorize(
             ColorizeRequest(art, model=name, size=size, hints=stroke(i + 1),
-                            tags=base.tags)), runs)
+                            reference=reference, tags=base.tags)), runs)
         shown = STAND_IN if name == "stand-in" else name
         rows.append(f"| {shown} | {full:.3f} | {tag_update} | {stroke_update:.3f} | "
                     f"{peak_rss_mb():.0f} |")
@@ -160,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as scratch:
         registry = ModelRegistry()
-        names = [entry.name for entry in registry.entries]
+        names = [entry.name for entry in sorted(registry.entries,
+                                                  key=lambda e: (not e.default, e.name))]
         if not names:
             registry = ModelRegistry(user_dir=_stand_in(Path(scratch)))
             names = ["stand-in"]
@@ -174,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
                                args.threads):
             print(row)
         if not args.skip_forward:
-            ours = registry.load(names[0]).module
+            ours = registry.load(names[0]).module  # the default model
             print(f"\nGenerator forward pass, {args.forward_size}² input:\n")
             print("| generator | seconds | × ours | note |")
             print("| --- | --- | --- | --- |")
