@@ -206,9 +206,12 @@ ORACLES: dict[str, Colorizer] = {"truth": truth_colorizer, "flat-gray": flat_gra
                                  "flat": flat_fill_colorizer}
 
 
-def resolve_colorizer(spec: str) -> Colorizer:
+def resolve_colorizer(spec: str, region_consistency: bool = False) -> Colorizer:
     """``truth``, ``flat-gray``, ``flat``, a model file (the generator alone, at the evaluation
-    size), or ``engine:MODEL_FILE`` (through the app's engine, as an artist gets it)."""
+    size), or ``engine:MODEL_FILE`` (through the app's engine, as an artist gets it, optionally
+    with the engine's region consistency)."""
+    if region_consistency and not spec.startswith("engine:"):
+        raise ColorizerError("region consistency is an engine option: use --model engine:MODEL")
     if spec in ORACLES:
         return ORACLES[spec]
     from training.model_colorizer import direct_colorizer, engine_colorizer
@@ -217,7 +220,9 @@ def resolve_colorizer(spec: str) -> Colorizer:
     path = Path(spec.removeprefix("engine:"))
     if not path.exists():
         raise ColorizerError(f"--model {spec}: not {', '.join(ORACLES)} and no such file")
-    return engine_colorizer(path) if through_engine else direct_colorizer(path)
+    if through_engine:
+        return engine_colorizer(path, region_consistency=region_consistency)
+    return direct_colorizer(path)
 
 
 # ---------------------------------------------------------------------------------------------

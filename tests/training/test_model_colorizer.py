@@ -46,3 +46,12 @@ def test_direct_mode_refuses_architectures_it_cannot_run(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ColorizerError, match="no such file"):
         resolve_colorizer(str(tmp_path / "none.safetensors"))
+
+
+def test_region_consistency_is_an_engine_option(tmp_path):
+    make_tiny_model(tmp_path, "tiny", resolution=32)
+    path = str(tmp_path / "tiny.safetensors")
+    smoothed = resolve_colorizer("engine:" + path, region_consistency=True)(_request())
+    assert smoothed.shape == (64, 64, 3)
+    with pytest.raises(ColorizerError, match="engine option"):
+        resolve_colorizer(path, region_consistency=True)

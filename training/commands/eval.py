@@ -18,6 +18,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=256, help="image size in pixels")
     parser.add_argument("--config", default="eval-v1", help="frozen evaluation config name")
     parser.add_argument("--out", required=True, help="folder for metrics.json and montage.png")
+    parser.add_argument("--region-consistency", action="store_true",
+                        help="with engine:MODEL, smooth color within each region (less bleeding)")
     parser.add_argument("--montage-rows", type=int, default=16, help="samples in the montage")
 
 
@@ -33,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         raise ColorizerError("--n must be at least 1")
-    evaluator = Evaluator(resolve_colorizer(args.model), size=args.size, config=args.config)
+    evaluator = Evaluator(resolve_colorizer(args.model, args.region_consistency), size=args.size,
+                          config=args.config)
     seeds = eval_seeds(args.n, args.seed)
     results = [evaluator.evaluate_sample(seed) for seed in tqdm(seeds, desc="eval", unit="sample")]
     table = summarize(results)
@@ -42,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ColorizerError(f"{out}: cannot create the output folder: {error.strerror}") from None
-    report = {"model": args.model, "config": args.config, "size": args.size,
+    report = {"model": args.model, "region_consistency": args.region_consistency,
+              "config": args.config, "size": args.size,
               "seeds": [seeds.start, seeds.stop], "table": table}
     atomic_write_bytes(out / "metrics.json", json.dumps(report, indent=1).encode("utf-8"))
     atomic_save_png(out / "montage.png", result_montage(results, args.montage_rows))

@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ColorizerError(f"{path}: not a `python -m training eval` metrics.json ({error})")
         how = "engine" if report["model"].startswith("engine:") else "direct"
+        if report.get("region_consistency"):
+            how += "+consistency"
         scoreboard[f"{how}@{report['size']}"] = {
             "samples": report["seeds"][1] - report["seeds"][0], "config": report["config"],
             **overall}
