@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 CATALOGUE_NAME = "manifest.json"
 CATALOGUE_FORMAT = 1
 USER_MODELS_ENV = "COLORIZER_MODELS_DIR"
+SHIPPED = object()  # "the app's catalogue": MODELS_DIR, looked up when a registry is built
 FLAT = "flat"
 AUTO = "auto"
 # The architectures the engine knows how to drive (encode_sketch / encode_reference / decode).
@@ -134,8 +135,10 @@ def user_models_dir() -> Path:
 class ModelRegistry:
     """The verified models of the shipped catalogue and the user folder, loaded lazily."""
 
-    def __init__(self, shipped_dir: Path | None = MODELS_DIR, user_dir: Path | None = None,
+    def __init__(self, shipped_dir: Path | None | object = SHIPPED, user_dir: Path | None = None,
                  *, scan_user: bool = True) -> None:
+        if shipped_dir is SHIPPED:
+            shipped_dir = MODELS_DIR
         self._entries: dict[str, ModelEntry] = {}
         self._refusals: list[Refusal] = []
         self._loaded: dict[str, LoadedModel] = {}
@@ -167,9 +170,9 @@ class ModelRegistry:
     def choose(self, given: Iterable[str]) -> ModelEntry | None:
         """The model ``auto`` means for a request with these hint kinds, or None (flat fill).
 
-        Among the models accepting every given kind: one accepting exactly those (a specialist
-        trained on just them), then the default model, then the one with the fewest extra
-        kinds, then by name. When none accepts them all, the one accepting most of them. A
+        Among the models accepting every given kind: the default model (the one shipped as the
+        best on the scoreboard), then one accepting exactly those (a specialist), then the one
+        with the fewest extra kinds, then by name. When none accepts them all, the one accepting most of them. A
         model that cannot run without a kind not given (a reference) is never chosen.
         """
         given = frozenset(given)
@@ -178,7 +181,7 @@ class ModelRegistry:
             return None
 
         def rank(entry: ModelEntry) -> tuple:
-            return (-len(given & entry.accepts), entry.accepts != given, not entry.default,
+            return (-len(given & entry.accepts), not entry.default, entry.accepts != given,
                     len(entry.accepts - given), entry.name)
 
         return min(runnable, key=rank)

@@ -151,16 +151,19 @@ def test_broken_catalogue_is_one_refusal(tmp_path):
     assert "not a valid model catalogue" in refusal.reason
 
 
-def test_auto_prefers_an_exact_match_then_the_default(tmp_path):
+def test_auto_prefers_the_default_then_an_exact_match(tmp_path):
     folder = shipped(tmp_path)
     users = tmp_path / "user"
     make_tiny_model(users, "tags-only", accepts=("tags",))
     make_tiny_model(users, "strokes-reference", accepts=("strokes", "reference"))
     registry = ModelRegistry(shipped_dir=folder, user_dir=users)
-    assert registry.choose({"tags"}).name == "tags-only"
+    assert registry.choose({"tags"}).name == "unified-tiny"  # the default takes everything
     assert registry.choose({"strokes", "tags"}).name == "unified-tiny"
     assert registry.choose(set()).name == "unified-tiny"
-    assert registry.choose({"strokes", "reference"}).name == "strokes-reference"
+    without_default = ModelRegistry(shipped_dir=None, user_dir=users)
+    assert without_default.choose({"tags"}).name == "tags-only"
+    assert without_default.choose({"strokes", "reference"}).name == "strokes-reference"
+    assert without_default.choose({"strokes"}).name == "strokes-reference"
 
 
 def test_auto_falls_back_to_flat_fill_when_every_model_is_refused(tmp_path):
