@@ -22,7 +22,9 @@ MAX_REGIONS = 12
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", help="folder of line-art images")
-    parser.add_argument("--model", required=True, help="flat-gray | flat | a model file")
+    parser.add_argument("--model", required=True,
+                        help="flat-gray | flat | a model file (run through the app's engine: real "
+                             "drawings come in any size)")
     parser.add_argument("--out", required=True, help="folder for metrics.json and montage.png")
     parser.add_argument("--size", type=int, default=512,
                         help="drawings are scaled down to this long side")
@@ -74,7 +76,10 @@ def run(args: argparse.Namespace) -> int:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise ColorizerError(f"{folder}: no images found")
-    colorizer = resolve_colorizer(args.model)
+    spec = args.model
+    if spec not in ("flat-gray", "flat", "truth") and not spec.startswith("engine:"):
+        spec = "engine:" + spec
+    colorizer = resolve_colorizer(spec)
     colors = sorted({c for t in load_vocabulary().cvt for c in t.colors})
     rng = np.random.default_rng(args.seed)
     records, rows = [], []
