@@ -150,6 +150,7 @@ class SketchEncoding:
     skips: tuple[Tensor, ...]  # level i: (B, widths[i], H/2**i, W/2**i); the last is the bottleneck
     segmentation: tuple[Tensor, ...]  # level i < levels-1: (B, widths[i]//2, …); empty when off
     skeleton: Tensor | None  # (B, 1, H, W) in [-1, 1], the predicted skeleton map, or None
+    parts: Tensor | None = None  # (B, P, H/2, W/2) part logits with the part head, else None
 
 
 @dataclass
@@ -334,7 +335,9 @@ class UnifiedGenerator(nn.Module):
                 s = self.seg_fuse[i](torch.cat([self.seg_ups[i](s), skips[i]], 1))
                 segmentation.insert(0, s)  # (B, seg_widths[i], H/2**i, W/2**i)
             skeleton = torch.tanh(self.seg_head(s))  # (B, 1, H, W)
-        return SketchEncoding(sketch, tuple(skips), tuple(segmentation), skeleton)
+        parts = (self.part_head(segmentation[self.part_level]) if self.part_head is not None
+                 else None)
+        return SketchEncoding(sketch, tuple(skips), tuple(segmentation), skeleton, parts)
 
     def encode_reference(self, reference: Tensor) -> RefFeatures:
         """(B, 3, H', W') in [-1, 1] → the reference's features at the bottleneck width."""
@@ -362,11 +365,11 @@ class UnifiedGenerator(nn.Module):
         return torch.atanh(mean.mul(2).sub(1).clamp(-0.95, 0.95)), share
 
     def part_logits(self, encoding: SketchEncoding) -> Tensor:
-        """(B, part_classes, H/2, W/2) logits of each pixel's part (training only; H/1 with two
-        levels)."""
-        if self.part_head is None:
+        """(B, part_classes, H/2, W/2) logits of each pixel's part (H/1 with two levels), computed
+        once with the rest of the line-art encoding."""
+        if encoding.parts is None:
             raise ValueError("this generator has no part head (config.part_classes is 0)")
-        return self.part_head(encoding.segmentation[self.part_level])
+        return encoding.parts
 
     # ------------------------------------------------------------------ decoder
 

@@ -204,6 +204,8 @@ def test_part_head_names_pixels_at_half_size_and_needs_the_dual_branch():
     rgb, aux = net(_sketch(2), with_parts=True)
     assert aux["parts"].shape == (2, 14, 16, 16) and rgb.shape == (2, 3, 32, 32)
     assert "parts" not in net(_sketch(2))[1]
+    encoding = net.encode_sketch(_sketch(1))
+    assert net.part_logits(encoding) is encoding.parts  # cached with the line-art encoding
     with pytest.raises(ValueError, match="no part head"):
         UnifiedGenerator(TINY).part_logits(UnifiedGenerator(TINY).encode_sketch(_sketch(1)))
     with pytest.raises(ValueError, match="segmentation"):
