@@ -6,10 +6,22 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from colorizer_app.engine.flatfill import FlatFill
 from colorizer_app.vocabulary import load_vocabulary
 from training.data.dataset import image_tensor
 from training.metrics import EvalRequest
 from training.recipes.base import Recipe
+
+
+def request_hint_map(request: EvalRequest, region_hints: bool) -> np.ndarray:
+    """(H, W, 4) hint map of the request: as rasterized, or for a network that takes region
+    hints, flooded over the regions its strokes color (as the engine gives it)."""
+    h, w = request.sketch.shape
+    if request.hint_map is None:
+        return np.zeros((h, w, 4), np.float32)
+    if region_hints and request.hints is not None:
+        return FlatFill(cache_size=1).hint_map(255 - request.sketch, request.hints)
+    return request.hint_map
 
 
 def request_to_batch(request: EvalRequest, recipe: Recipe) -> dict[str, object]:
@@ -19,7 +31,7 @@ def request_to_batch(request: EvalRequest, recipe: Recipe) -> dict[str, object]:
     cit = np.zeros(len(vocabulary.cit), np.float32)
     for name in request.shape_tags:
         cit[vocabulary.cit_index(name)] = 1.0
-    hint = request.hint_map if request.hint_map is not None else np.zeros((h, w, 4), np.float32)
+    hint = request_hint_map(request, recipe.data_needs().hints == "region-strokes")
     reference = request.reference if request.reference is not None else np.zeros((h, w, 3), np.uint8)
     device = recipe.device
     return {

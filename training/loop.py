@@ -113,13 +113,24 @@ def mixed_precision(enabled: bool, device: torch.device) -> contextlib.AbstractC
 
 
 def _initialise(recipe: Recipe, path: Path, vocabulary) -> None:
-    """Fine-tuning: loads a model file into the recipe network of the same architecture."""
+    """Fine-tuning: loads a model file into the recipe network of the same architecture. When the
+    configs differ (a warm start into a changed design), every tensor whose name and shape match
+    is loaded and the rest keep their initialization, as long as most of the network matches."""
     loaded = load_model(path, vocabulary=vocabulary)
     for export in recipe.exports():
-        if export.architecture == loaded.manifest.architecture and \
-                export.module.config == loaded.manifest.config:
+        if export.architecture != loaded.manifest.architecture:
+            continue
+        if export.module.config == loaded.manifest.config:
             export.module.load_state_dict(loaded.module.state_dict())
             log.info("initialised %s from %s", export.name, path)
+            return
+        own = export.module.state_dict()
+        matching = {name: tensor for name, tensor in loaded.module.state_dict().items()
+                    if name in own and own[name].shape == tensor.shape}
+        if len(matching) * 2 >= len(own):
+            export.module.load_state_dict(matching, strict=False)
+            log.info("warm start of %s from %s: %d of %d tensors loaded, new: %s", export.name,
+                     path, len(matching), len(own), ", ".join(sorted(own.keys() - matching.keys())))
             return
     raise ColorizerError(f"{path} ({loaded.manifest.architecture}) fits none of the networks of "
                          f"recipe {recipe.name} at this config")

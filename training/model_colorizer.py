@@ -16,6 +16,7 @@ from colorizer_app.errors import ColorizerError
 from colorizer_app.nets.modelfile import load_model
 from colorizer_app.vocabulary import load_vocabulary
 from training.data.dataset import image_tensor
+from training.eval_batch import request_hint_map
 from training.metrics import Colorizer, EvalRequest
 
 DIRECT_ARCHITECTURES = ("unified.generator",)
@@ -30,11 +31,11 @@ def direct_colorizer(path: Path) -> Colorizer:
                              f"model files directly, not {loaded.manifest.architecture}; score "
                              "paper recipes during training (their runs' eval/ columns)")
     generator = loaded.module.eval()
+    region_hints = generator.config.region_hints
 
     @torch.inference_mode()
     def colorize(request: EvalRequest) -> np.ndarray:
-        h, w = request.sketch.shape
-        hint = request.hint_map if request.hint_map is not None else np.zeros((h, w, 4), np.float32)
+        hint = request_hint_map(request, region_hints)
         cvt = torch.from_numpy(vocabulary.encode_cvt(request.tags))[None]
         reference = None if request.reference is None else image_tensor(request.reference)[None]
         image, _ = generator(image_tensor(request.sketch)[None],

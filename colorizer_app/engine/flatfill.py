@@ -97,6 +97,19 @@ class FlatFill:
         # One 4-byte word per pixel: a far faster gather than one of (H·W, 4) rows.
         return palette.view(np.uint32).ravel()[labels].view(np.uint8).reshape(labels.shape + (4,))
 
+    def hint_map(self, ink: np.ndarray, hints: Hints,
+                 out_size: tuple[int, int] | None = None) -> np.ndarray:
+        """(h, w, 4) float32 hint map (RGB·mask, mask) of ``hints`` flooded over the regions they
+        color, the strokes themselves on top, at ``out_size`` (h, w; default the ink's size):
+        the input of networks that take region hints (``UnifiedConfig.region_hints``)."""
+        flats = self.flats(ink, hints).astype(np.float32) / 255.0
+        flooded = np.concatenate([flats[..., :3] * flats[..., 3:], flats[..., 3:]], axis=-1)
+        size = ink.shape if out_size is None else out_size
+        if flooded.shape[:2] != tuple(size):
+            flooded = cv2.resize(flooded, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+        strokes = rasterize_hints(Hints(strokes=hints.strokes), ink.shape, tuple(size))
+        return strokes + (1.0 - strokes[..., 3:]) * flooded
+
     def __call__(self, ink: np.ndarray, hints: Hints, neural: np.ndarray | None = None) -> FlatResult:
         """Flats (see ``flats``) and their composite under the line art."""
         flats = self.flats(ink, hints, neural)

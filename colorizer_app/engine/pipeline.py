@@ -248,7 +248,8 @@ class Engine:
                 (prepared.key, entry.name, geometry, str(self.device)),
                 lambda: self._encode(module, ink, geometry))
             check()
-            hints = (self._hint_input(request, prepared, geometry)
+            hints = (self._hint_input(request, prepared, geometry,
+                                      region_hints=getattr(module, "region_hints", False))
                      if "strokes" in accepts and _has_hints(request) else None)
             cvt = self._tag_vector(request, entry, notes) if "tags" in accepts else None
             reference = (self._reference_features(module, request.reference, entry.name, size)
@@ -313,15 +314,21 @@ class Engine:
         return self._upsamplers.get_or_make((prepared.key, geometry.scaled), make)
 
     def _hint_input(self, request: ColorizeRequest, prepared: _Prepared,
-                    geometry: _Geometry) -> Tensor:
-        """(1, 4, H', W') hint map at the working size: strokes and fills over the hint image."""
+                    geometry: _Geometry, region_hints: bool) -> Tensor:
+        """(1, 4, H', W') hint map at the working size: strokes and fills over the hint image;
+        for a network that declares ``region_hints``, flooded over the full-resolution regions
+        the strokes color."""
         key = (prepared.key, request.hints, _optional_digest(request.hint_image), geometry,
-               str(self.device))
+               str(self.device), region_hints)
 
         def make() -> Tensor:
             self.calls["hints"] += 1
-            hint_map = rasterize_hints(request.hints, prepared.lineart.ink.shape, geometry.scaled,
-                                       regions=prepared.regions)
+            ink = prepared.lineart.ink
+            if region_hints:
+                hint_map = self._flat.hint_map(ink, request.hints, geometry.scaled)
+            else:
+                hint_map = rasterize_hints(request.hints, ink.shape, geometry.scaled,
+                                           regions=prepared.regions)
             if request.hint_image is not None:
                 under = _resize(hints_from_png(request.hint_image), geometry.scaled)
                 hint_map = hint_map + (1.0 - hint_map[..., 3:]) * under

@@ -12,8 +12,12 @@ from colorizer_app.nets.modelfile import HINT_KINDS, ModelManifest, save_model
 
 def save_untrained_unified(path: Path, *, preset: str = "tiny", resolution: int = 32,
                            accepts: tuple[str, ...] = HINT_KINDS, seed: int = 0,
-                           metrics: Mapping[str, Any] | None = None) -> ModelManifest:
-    """A randomly initialised unified generator saved as a real model file at ``path``."""
+                           metrics: Mapping[str, Any] | None = None,
+                           region_hints: bool = False) -> ModelManifest:
+    """A randomly initialised unified generator saved as a real model file at ``path``;
+    ``region_hints`` adds the part prior and region hints of the shipped design."""
+    import dataclasses
+
     import torch
 
     from colorizer_app.nets.unified import UnifiedConfig, UnifiedGenerator
@@ -21,6 +25,9 @@ def save_untrained_unified(path: Path, *, preset: str = "tiny", resolution: int 
 
     vocabulary = load_vocabulary()
     config = UnifiedConfig.named(preset)
+    if region_hints:
+        config = dataclasses.replace(config, part_classes=len(vocabulary.parts), part_prior=True,
+                                     region_hints=True)
     torch.manual_seed(seed)
     manifest = ModelManifest(architecture="unified.generator", config=config,
                              cvt=tuple(t.name for t in vocabulary.cvt),

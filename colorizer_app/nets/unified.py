@@ -69,7 +69,13 @@ class UnifiedConfig:
     ``part_classes`` > 0 (needs ``segmentation``) adds our training-only head that names each
     pixel's part from the same branch at half resolution (``part_logits``).
     ``part_prior`` (needs ``part_classes``): the output starts from a per-part colour prior, see
-    ``UnifiedGenerator.part_prior``."""
+    ``UnifiedGenerator.part_prior``.
+    ``stem_stride`` 2 runs level 0 at half resolution and ends in a light full-resolution head
+    (the upsampled colours plus a correction from the sketch and the hints): a quarter of the
+    cost, and the engine restores the drawing's edges from its regions anyway.
+    ``region_hints`` (needs ``part_prior``): the hint map arrives flooded over the regions the
+    strokes touch (``FlatFill.hint_map``) and the prior takes the hint's colour wherever there is
+    one, so each stroked region starts from its stroke's colour."""
 
     n_cvt: int
     widths: tuple[int, ...] = (32, 48, 96, 128, 128)
@@ -83,8 +89,14 @@ class UnifiedConfig:
     part_classes: int = 0
     part_prior: bool = False
     refine_from: int = 1
+    stem_stride: int = 1
+    region_hints: bool = False
 
     def __post_init__(self) -> None:
+        if self.stem_stride not in (1, 2):
+            raise ValueError("stem_stride must be 1 (full resolution) or 2 (half)")
+        if self.region_hints and not self.part_prior:
+            raise ValueError("region_hints needs part_prior")
         if self.part_classes and not self.segmentation:
             raise ValueError("part_classes needs the segmentation branch (segmentation=True)")
         if self.part_prior and not (self.part_classes and self.n_cvt):
@@ -112,12 +124,11 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
     The reference encoders have the shape of ``reference.configs()``' taggers (n_cvt + n_cit
     tags, ``blocks.vocabulary_sizes`` when not given), so a tagger pre-trained for Yan et al.
     loads into them. ``small`` (≈4.5 M trainable parameters + the 0.7 M frozen tagger) trains on
-    2 CPU cores at 128–256²: a U-Net with a skip at every level, the hint map at full resolution,
-    and thin high-resolution levels (8 sketch + 8 hint channels at full size, 16 at half, no
-    residual block above quarter size): on a CPU, thin full-size convolutions cost time out of
-    proportion to their parameters, and the engine restores full-resolution edges from the
-    regions anyway (measured on one thread, 512² forward: 0.50 s, against 0.60 s with 24
-    channels at half size and a residual block there).
+    2 CPU cores at 256²: a U-Net with a skip at every level whose first level already works at
+    half resolution (``stem_stride`` 2), with a light full-resolution head, and thin upper
+    levels (8 sketch + 8 hint channels at half size, 16 at a quarter, no residual block above
+    an eighth): on a CPU, thin large convolutions cost time out of proportion to their
+    parameters, and the engine restores full-resolution edges from the regions anyway.
     ``base`` (≈28 M trainable) is for a GPU; ``tiny`` for tests.
     """
     n_cvt, n_cit = vocabulary_sizes(n_cvt, n_cit)
@@ -130,7 +141,7 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
                                          n_tags=n_tags)),
         "small": UnifiedConfig(
             n_cvt=n_cvt, widths=(8, 16, 64, 128, 160), hint_widths=(8, 8, 16, 32, 32),
-            refine_from=2, segmentation=True,
+            refine_from=2, segmentation=True, stem_stride=2,
             reference=ResNetTaggerConfig(stem=16, widths=(16, 32, 64, 128), layers=(2, 2, 2, 2),
                                          n_tags=n_tags)),
         "tiny": UnifiedConfig(
@@ -150,7 +161,7 @@ class SketchEncoding:
     skips: tuple[Tensor, ...]  # level i: (B, widths[i], H/2**i, W/2**i); the last is the bottleneck
     segmentation: tuple[Tensor, ...]  # level i < levels-1: (B, widths[i]//2, …); empty when off
     skeleton: Tensor | None  # (B, 1, H, W) in [-1, 1], the predicted skeleton map, or None
-    parts: Tensor | None = None  # (B, P, H/2, W/2) part logits with the part head, else None
+    parts: Tensor | None = None  # (B, P, H/(2·stem), W/(2·stem)) part logits, or None
 
 
 @dataclass
@@ -236,11 +247,12 @@ class UnifiedGenerator(nn.Module):
         widths, hint_widths = config.widths, config.hint_widths
         levels = len(widths)
         bottom = widths[-1]
-        self.size_multiple = 2 ** (levels - 1)
+        stem = config.stem_stride
+        self.size_multiple = stem * 2 ** (levels - 1)
 
-        # Sketch encoder: level 0 keeps the size, each further level halves it.
+        # Sketch encoder: level 0 at 1/stem of the size, each further level halves it.
         self.encoder = nn.ModuleList(
-            nn.Sequential(_conv_lrelu(cin, cout, 1 if i == 0 else 2), _conv_lrelu(cout, cout))
+            nn.Sequential(_conv_lrelu(cin, cout, stem if i == 0 else 2), _conv_lrelu(cout, cout))
             for i, (cin, cout) in enumerate(zip((1, *widths[:-1]), widths)))
 
         # Dual branch (Cao et al.): segmentation decoder on the sketch encoding.
@@ -259,9 +271,9 @@ class UnifiedGenerator(nn.Module):
         self.part_head = (conv1x1(seg_widths[self.part_level], config.part_classes, bias=True)
                           if config.part_classes else None)
 
-        # Hint stream: sketch + hint map (5 ch) at full resolution, one conv per level.
+        # Hint stream: sketch + hint map (5 ch) at level 0's resolution, one conv per level.
         self.hint_stream = nn.ModuleList(
-            _conv_lrelu(cin, cout, 1 if i == 0 else 2)
+            _conv_lrelu(cin, cout, stem if i == 0 else 2)
             for i, (cin, cout) in enumerate(zip((5, *hint_widths[:-1]), hint_widths)))
 
         # Tags: CVT values → code; a learned code stands for "no tags".
@@ -298,6 +310,13 @@ class UnifiedGenerator(nn.Module):
                           config.se_reduction, ref_dim, refine=i >= config.refine_from)
             for i in range(levels - 1))
         self.to_rgb = conv3x3(widths[0], 3)
+        # Half-resolution stem: a full-resolution correction of the upsampled colours from the
+        # upsampled features, the sketch and the hints (zero at first: a warm start from a
+        # full-resolution model begins from its own colours, upsampled).
+        self.full_res = None
+        if stem > 1:
+            self.full_res = nn.Sequential(_conv_lrelu(widths[0] + 5, widths[0]),
+                                          conv1x1(widths[0], 3, bias=True))
         # Part prior: tag values map linearly to a colour per part (pre-tanh; the bias is the
         # colour without tags), painted through the part probabilities. Linear in the values, so
         # a slider at 2 doubles a tag's push and two tags at ½ mix. Zero at first.
@@ -308,11 +327,19 @@ class UnifiedGenerator(nn.Module):
         if self.palette is not None:
             nn.init.zeros_(self.palette.weight)
             nn.init.zeros_(self.palette.bias)
+        if self.full_res is not None:
+            nn.init.zeros_(self.full_res[-1].weight)
+            nn.init.zeros_(self.full_res[-1].bias)
         if self.ref_proj is not None:
             # The reference enters as a no-op and grows in as training finds it useful: projected
             # unnormalized tagger features fed the attention so strongly at first that training
             # drove the output into tanh's flat ends (all white) and stalled there.
             nn.init.zeros_(self.ref_proj.weight)
+
+    @property
+    def region_hints(self) -> bool:
+        """Whether callers must flood the hint map over its regions (``FlatFill.hint_map``)."""
+        return self.config.region_hints
 
     # ------------------------------------------------------------------ encoders
 
@@ -334,7 +361,11 @@ class UnifiedGenerator(nn.Module):
             for i in reversed(range(len(self.seg_ups))):
                 s = self.seg_fuse[i](torch.cat([self.seg_ups[i](s), skips[i]], 1))
                 segmentation.insert(0, s)  # (B, seg_widths[i], H/2**i, W/2**i)
-            skeleton = torch.tanh(self.seg_head(s))  # (B, 1, H, W)
+            skeleton = self.seg_head(s)  # (B, 1, H/stem, W/stem)
+            if skeleton.shape[-2:] != sketch.shape[-2:]:
+                skeleton = F.interpolate(skeleton, size=sketch.shape[-2:], mode="bilinear",
+                                         align_corners=False)
+            skeleton = torch.tanh(skeleton)  # (B, 1, H, W)
         parts = (self.part_head(segmentation[self.part_level]) if self.part_head is not None
                  else None)
         return SketchEncoding(sketch, tuple(skips), tuple(segmentation), skeleton, parts)
@@ -365,8 +396,8 @@ class UnifiedGenerator(nn.Module):
         return torch.atanh(mean.mul(2).sub(1).clamp(-0.95, 0.95)), share
 
     def part_logits(self, encoding: SketchEncoding) -> Tensor:
-        """(B, part_classes, H/2, W/2) logits of each pixel's part (H/1 with two levels), computed
-        once with the rest of the line-art encoding."""
+        """(B, part_classes, H/(2·stem), W/(2·stem)) logits of each pixel's part (one level up
+        with only two levels), computed once with the rest of the line-art encoding."""
         if encoding.parts is None:
             raise ValueError("this generator has no part head (config.part_classes is 0)")
         return encoding.parts
@@ -420,7 +451,12 @@ class UnifiedGenerator(nn.Module):
             if encoding.segmentation:
                 features.append(encoding.segmentation[i])
             x = self.decoder[i](x, features, code, ref_pooled, ref_flag)  # (B, widths[i], …)
-        logits = self.to_rgb(x)  # (B, 3, H, W), before tanh
+        logits = self.to_rgb(x)  # (B, 3, H/stem, W/stem), before tanh
+        if self.full_res is not None:
+            x = F.interpolate(x, size=sketch.shape[-2:], mode="bilinear", align_corners=False)
+            logits = (F.interpolate(logits, size=sketch.shape[-2:], mode="bilinear",
+                                    align_corners=False)
+                      + self.full_res(torch.cat([x, sketch, colours, mask], 1)))  # (B, 3, H, W)
         if self.palette is not None:
             values = (sketch.new_zeros(batch, self.config.n_cvt) if cvt is None
                       else cvt.to(sketch.dtype) * _flags(cvt_present, batch, sketch))
@@ -459,7 +495,12 @@ class UnifiedGenerator(nn.Module):
         weight = (stroke_area / (stroke_area + 1.0))[..., None]  # 1 stroke pixel → ½
         colour = torch.lerp(palette, stroke_colour, weight)  # (B, P, 3)
         prior = torch.einsum("bphw,bpc->bchw", probs, colour)  # (B, 3, h, w)
-        return F.interpolate(prior, scale_factor=factor, mode="bilinear", align_corners=False)
+        prior = F.interpolate(prior, scale_factor=factor, mode="bilinear", align_corners=False)
+        if not self.config.region_hints:
+            return prior
+        mask = hints[:, 3:4]  # flooded regions: the hint's colour, on the same pre-tanh scale
+        hinted = torch.atanh((hints[:, :3] / mask.clamp(min=1e-3)).mul(2).sub(1).clamp(-0.95, 0.95))
+        return torch.lerp(prior, hinted, mask)
 
     def _tag_code(self, cvt: Tensor | None, present: Tensor | None, batch: int,
                   like: Tensor) -> Tensor | None:

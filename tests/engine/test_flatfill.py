@@ -163,3 +163,20 @@ def test_flats_are_the_flats_of_the_full_result():
     filler = FlatFill()
     hints = Hints(strokes=(STROKES["face"], STROKES["band"]))
     np.testing.assert_array_equal(filler.flats(drawing.ink, hints), filler(drawing.ink, hints).flats)
+
+
+def test_the_hint_map_floods_each_stroked_area_with_the_stroke_on_top():
+    drawing = gapped_drawing(2)
+    strokes = Hints(strokes=(STROKES["face"], STROKES["triangle"]))
+    full = FlatFill().hint_map(drawing.ink, strokes)
+    assert full.shape == drawing.ink.shape + (4,) and full.dtype == np.float32
+    for name in ("face", "triangle"):
+        area = drawing.area(name)
+        rgb = np.array(hex_to_rgb(STROKES[name].color), np.float32) / 255
+        assert (full[area][:, 3] == 1).mean() >= 0.97, name
+        np.testing.assert_allclose(np.median(full[area][:, :3], axis=0), rgb, atol=1 / 255)
+    assert (full[drawing.area("box_left")][:, 3] == 0).all()  # an unstroked area stays empty
+    h, w = drawing.ink.shape
+    small = FlatFill().hint_map(drawing.ink, strokes, (h // 2, w // 3))
+    assert small.shape == (h // 2, w // 3, 4)
+    assert 0.9 * full[..., 3].mean() <= small[..., 3].mean() <= 1.1 * full[..., 3].mean()

@@ -189,3 +189,26 @@ def test_thread_setting_is_applied(engine):
 def test_models_lists_flat_fill_last(engine):
     names = [info.name for info in engine.models()]
     assert names == ["tags-only", "tiny", "flat"]
+
+
+def test_a_region_hint_model_gets_its_strokes_flooded_over_their_areas(tmp_path, monkeypatch):
+    from colorizer_app.engine.stand_in import save_untrained_unified
+    from colorizer_app.nets.unified import UnifiedGenerator
+
+    save_untrained_unified(tmp_path / "regional.safetensors", region_hints=True)
+    save_untrained_unified(tmp_path / "plain.safetensors")
+    engine = Engine(ModelRegistry(shipped_dir=None, user_dir=tmp_path), device="cpu", threads=1)
+    seen = {}
+    decode = UnifiedGenerator.decode
+
+    def spy(self, encoding, hints=None, *args):
+        seen[self.region_hints] = hints
+        return decode(self, encoding, hints, *args)
+
+    monkeypatch.setattr(UnifiedGenerator, "decode", spy)
+    for name in ("regional", "plain"):
+        engine.colorize(ColorizeRequest(drawing(), model=name, hints=RED))
+    flooded, plain = seen[True][0], seen[False][0]  # (4, H', W') at the working size
+    assert plain[3].sum() > 0 and flooded[3].sum() > 5 * plain[3].sum()
+    red = flooded[:, flooded[3] == 1]
+    assert torch.equal(red[:3], red[:3].new_tensor([1.0, 0.0, 0.0])[:, None].expand_as(red[:3]))

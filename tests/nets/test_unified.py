@@ -274,3 +274,47 @@ def test_edge_sketch_inks_colour_steps_and_leaves_flat_colour_as_paper():
     assert sketch.shape == (16, 16)
     assert (sketch[:, :6] == 1).all() and (sketch[:, 10:] == 1).all()
     assert (sketch[:, 7:9] == -1).all()
+
+
+def test_a_half_resolution_stem_keeps_the_output_size_and_starts_from_upsampled_colours():
+    torch.manual_seed(0)
+    config = dataclasses.replace(TINY, stem_stride=2, part_classes=14)
+    net = UnifiedGenerator(config).eval()
+    assert net.size_multiple == 2 * UnifiedGenerator(TINY).size_multiple
+    sketch = _sketch(2, 64, 64)
+    with torch.no_grad():
+        rgb, aux = net(sketch, torch.zeros(2, 4, 64, 64), with_parts=True)
+        encoding = net.encode_sketch(sketch)
+    assert rgb.shape == (2, 3, 64, 64) and aux["skeleton"].shape == (2, 1, 64, 64)
+    assert aux["parts"].shape == (2, 14, 16, 16)
+    assert encoding.skips[0].shape[-1] == 32  # level 0 works at half size
+    # The full-resolution head is a zero correction at first: a warm start from a
+    # full-resolution model begins from that model's colours.
+    assert all(p.abs().sum() == 0 for p in net.full_res[-1].parameters())
+    with pytest.raises(ValueError, match="stem_stride"):
+        dataclasses.replace(TINY, stem_stride=4)
+
+
+def test_region_hints_make_each_flooded_region_start_from_its_own_hint_colour():
+    torch.manual_seed(0)
+    config = dataclasses.replace(TINY, part_classes=14, part_prior=True, region_hints=True)
+    net = UnifiedGenerator(config).eval()
+    plain = UnifiedGenerator(dataclasses.replace(config, region_hints=False)).eval()
+    plain.load_state_dict(net.state_dict())
+    assert net.region_hints and not plain.region_hints
+    flooded = torch.zeros(1, 4, 32, 32)
+    flooded[:, 2, :, :16] = 1.0  # the left half blue, the right half red, both flooded
+    flooded[:, 0, :, 16:] = 1.0
+    flooded[:, 3] = 1.0
+    values = torch.zeros(1, N_CVT)
+    with torch.no_grad():
+        encoding = net.encode_sketch(_sketch(1))
+        prior, averaged = (m.part_prior(encoding, flooded, values) for m in (net, plain))
+    edge = torch.atanh(torch.tensor(0.95))
+    blue, red = torch.tensor([-1.0, -1.0, 1.0]) * edge, torch.tensor([1.0, -1.0, -1.0]) * edge
+    torch.testing.assert_close(prior[0, :, :, :16], blue.view(3, 1, 1).expand(3, 32, 16))
+    torch.testing.assert_close(prior[0, :, :, 16:], red.view(3, 1, 1).expand(3, 32, 16))
+    # Without region hints the part's two strokes are averaged: no pixel keeps the blue.
+    assert (averaged[0, :, :, :16] - blue.view(3, 1, 1)).abs().amax(0).min() > 0.5
+    with pytest.raises(ValueError, match="region_hints needs part_prior"):
+        dataclasses.replace(TINY, region_hints=True)

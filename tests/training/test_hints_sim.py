@@ -1,4 +1,7 @@
+import dataclasses
+
 import numpy as np
+import pytest
 
 from colorizer_app.imaging.color import hex_to_rgb
 from colorizer_app.imaging.hints import Hints, rasterize_hints
@@ -69,3 +72,19 @@ def test_simulate_hint_map_options():
     assert simulate_hint_map("ci-points", color, None, rng).shape == (16, 16, 4)
     assert simulate_hint_map("yuan-patches", color, None, rng).shape == (64, 64, 4)
     assert simulate_hint_map("strokes", color, labels, rng).shape == (64, 64, 4)
+
+
+def test_region_strokes_flood_the_regions_of_the_line_art():
+    from training.data.synthetic import SyntheticConfig, generate
+
+    sample = generate(3, dataclasses.replace(SyntheticConfig.named("train"), size=128))
+    ink = 255 - sample.sketch
+    plain = simulate_hint_map("strokes", sample.color, sample.regions, np.random.default_rng(1))
+    flooded = simulate_hint_map("region-strokes", sample.color, sample.regions,
+                                np.random.default_rng(1), ink)
+    assert flooded.shape == plain.shape
+    assert flooded[..., 3].sum() > 3 * plain[..., 3].sum()
+    stroked = plain[..., 3] == 1  # the strokes themselves lie on top, unchanged
+    np.testing.assert_allclose(flooded[stroked], plain[stroked])
+    with pytest.raises(ValueError, match="ink"):
+        simulate_hint_map("region-strokes", sample.color, sample.regions, np.random.default_rng(1))

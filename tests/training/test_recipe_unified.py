@@ -136,3 +136,24 @@ def test_mixed_precision_only_on_gpus():
     with mixed_precision(True, cpu):
         assert not torch.is_autocast_enabled("cpu")
         assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.float32
+
+
+def test_init_warm_starts_a_changed_design_and_refuses_an_unrelated_one(tmp_path):
+    from colorizer_app.errors import ColorizerError
+    from training.loop import _initialise
+
+    out = tmp_path / "run"
+    assert main(["train", "unified", *TINY, "--steps", "1", "--out", str(out),
+                 "--ablation", "region_hints=off"]) == 0
+    path = out / "unified.safetensors"
+    vocabulary = load_vocabulary()
+    trained = load_model(path, vocabulary=vocabulary).module.state_dict()
+    recipe = _tiny_recipe()  # region hints on: a different config, the same tensors
+    assert recipe.generator.config != load_model(path, vocabulary=vocabulary).manifest.config
+    _initialise(recipe, path, vocabulary)
+    for name, tensor in recipe.generator.state_dict().items():
+        assert torch.equal(tensor, trained[name]), name
+    setup = RecipeSetup(config="small", vocabulary=vocabulary, size=128,
+                        device=torch.device("cpu"))
+    with pytest.raises(ColorizerError, match="fits none"):
+        _initialise(build_recipe("unified", setup), path, vocabulary)

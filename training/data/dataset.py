@@ -161,9 +161,9 @@ class Collate:
         hint_maps = []
         for s in samples:
             labels = s.regions
-            if labels is None and self.hints == "strokes":
+            if labels is None and self.hints in ("strokes", "region-strokes"):
                 labels = segment_regions(255 - s.sketch)
-            hint_maps.append(simulate_hint_map(self.hints, s.color, labels, rng))
+            hint_maps.append(simulate_hint_map(self.hints, s.color, labels, rng, 255 - s.sketch))
         zeros_hw = np.zeros((h, w), np.uint8)
         return {
             "sketch": torch.stack([image_tensor(s.sketch) for s in samples]),

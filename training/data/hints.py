@@ -23,9 +23,10 @@ import cv2
 import numpy as np
 
 from colorizer_app.imaging.color import rgb_to_hex
+from colorizer_app.engine.flatfill import FlatFill
 from colorizer_app.imaging.hints import Hints, Stroke, rasterize_hints
 
-HINT_OPTIONS = ("none", "ci-points", "yuan-patches", "strokes")
+HINT_OPTIONS = ("none", "ci-points", "yuan-patches", "strokes", "region-strokes")
 CI_XI_STD = 0.005        # ξ ~ N(1, 0.005): the paper's second parameter read as a std. deviation
 YUAN_GEOMETRIC_P = 0.125
 YUAN_MAX_PATCH = 8
@@ -159,11 +160,13 @@ def _default_min_area(shape: tuple[int, ...]) -> int:
 
 
 def simulate_hint_map(option: str, color: np.ndarray, labels: np.ndarray | None,
-                      rng: np.random.Generator) -> np.ndarray:
+                      rng: np.random.Generator, ink: np.ndarray | None = None) -> np.ndarray:
     """The hint map for one training image under a HINT_OPTIONS name.
 
     (H/4, W/4, 4) for "ci-points", (H, W, 4) otherwise. "strokes" needs a label map (the part
-    regions of a synthetic sample, or a segmentation of a real drawing).
+    regions of a synthetic sample, or a segmentation of a real drawing); "region-strokes" are the
+    same strokes flooded over the regions of the line art ``ink`` (255 = ink) they color, as the
+    engine gives them to a network that takes region hints.
     """
     h, w = color.shape[:2]
     if option == "none":
@@ -172,8 +175,13 @@ def simulate_hint_map(option: str, color: np.ndarray, labels: np.ndarray | None,
         return ci_points(color, rng)
     if option == "yuan-patches":
         return yuan_patches(color, rng)
-    if option == "strokes":
+    if option in ("strokes", "region-strokes"):
         if labels is None:
             raise ValueError("stroke hints need a region label map")
-        return rasterize_hints(median_color_strokes(color, labels, rng), (h, w))
+        strokes = median_color_strokes(color, labels, rng)
+        if option == "strokes":
+            return rasterize_hints(strokes, (h, w))
+        if ink is None:
+            raise ValueError("region stroke hints need the line art's ink map")
+        return FlatFill(cache_size=1).hint_map(ink, strokes)
     raise ValueError(f"unknown hint option {option!r}; choose one of {', '.join(HINT_OPTIONS)}")

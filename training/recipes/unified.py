@@ -12,6 +12,10 @@ combination the artist can give it. Losses:
   part map, from the first step (``part_naming``; a colour loss alone tells the network *that*
   the hair is wrong, this tells it *where* the hair is); the same part probabilities carry the
   generator's part prior (``part_prior``: tags and strokes straight to every pixel of a part);
+- region hints (``region_hints``, on by default): the simulated strokes arrive flooded over the
+  regions of the line art they touch, as the engine gives them (``FlatFill.hint_map``), and the
+  prior starts each flooded region from its stroke's colour: a part with strokes of two colours
+  in two regions keeps both, where a per-part colour averaged them;
 - optionally a PatchGAN adversarial term (off by default: on two CPU cores every step counts, and
   the scoreboard measures colors, not texture).
 
@@ -76,7 +80,8 @@ class UnifiedRecipe(Recipe):
     configs = ("small", "base", "tiny")
     ablations = {"adversarial": ("off", "on"), "part_loss": ("on", "off"),
                  "region_weights": ("on", "off"), "part_naming": ("on", "off"),
-                 "part_prior": ("on", "off"),
+                 "part_prior": ("on", "off"), "region_hints": ("on", "off"),
+                 "full_resolution_stem": ("off", "on"),
                  "learning_rate": ("2e-4", "5e-4")}
     networks = ("generator", "discriminator")
 
@@ -85,10 +90,14 @@ class UnifiedRecipe(Recipe):
         vocabulary = setup.vocabulary
         self.n_parts = len(vocabulary.parts)
         config = UnifiedConfig.named(setup.config, len(vocabulary.cvt), len(vocabulary.cit))
+        if self.switch("full_resolution_stem") == "on":  # the design before stem_stride 2
+            config = dataclasses.replace(config, stem_stride=1)
         if self.switch("part_naming") == "on":
-            config = dataclasses.replace(config, part_classes=self.n_parts,
-                                         part_prior=self.switch("part_prior") == "on")
+            prior = self.switch("part_prior") == "on"
+            config = dataclasses.replace(config, part_classes=self.n_parts, part_prior=prior,
+                                         region_hints=prior and self.switch("region_hints") == "on")
         self.generator = UnifiedGenerator(config).to(self.device)
+        self.region_hints = config.region_hints  # the generator may be wrapped (DDP) later
         self.tagger_note = self._load_tagger(setup)
         width = {"tiny": 8, "small": 32, "base": 64}[setup.config]
         self.discriminator = PatchDiscriminator(
@@ -112,7 +121,8 @@ class UnifiedRecipe(Recipe):
         return {"opt_g": self.opt_g, "opt_d": self.opt_d}
 
     def data_needs(self) -> DataNeeds:
-        return DataNeeds(hints="strokes", reference=True, tag_mixing=0.3)
+        hints = "region-strokes" if self.region_hints else "strokes"
+        return DataNeeds(hints=hints, reference=True, tag_mixing=0.3)
 
     def _choose_inputs(self, batch: Mapping[str, Tensor]) -> dict[str, Tensor]:
         """A random subset of the inputs per sample, and a random subset of its tags."""
