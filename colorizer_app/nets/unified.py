@@ -3,10 +3,13 @@
 A U-Net with a skip at every level, built from the papers' pieces:
 
 - sketch encoder (``encode_sketch``, cacheable): two 3×3 convs per level, LeakyReLU 0.2, no
-  normalization (Ci et al., Yan et al.), level 0 at full resolution, each further level halves;
+  normalization (Ci et al., Yan et al.), level 0 at full or (``stem_stride`` 2) half resolution,
+  each further level halves; with a half-resolution stem a light full-resolution head corrects
+  the upsampled colours from the sketch and the hints;
 - hint stream: the 4-channel hint map (RGB·mask, mask) concatenated with the sketch at its first
-  conv, at full resolution (a single mid-encoder injection of ¼-resolution points barely learns),
-  then one strided conv per level, so every decoder level sees the hints at its own resolution.
+  conv, at level 0's resolution (a single mid-encoder injection of ¼-resolution points barely
+  learns), then one strided conv per level, so every decoder level sees the hints at its own
+  resolution.
   A light stream of its own rather than the encoder's input, so that while the user paints, the
   cached line-art encoding is reused;
 - tags: an MLP turns the CVT values (0–5) into a code that is broadcast into the bottleneck (the
@@ -67,7 +70,7 @@ class UnifiedConfig:
     the levels above it are one fusing conv each (they cost a CPU the most and mostly place
     colours against the lines).
     ``part_classes`` > 0 (needs ``segmentation``) adds our training-only head that names each
-    pixel's part from the same branch at half resolution (``part_logits``).
+    pixel's part from the same branch one level down (``part_logits``).
     ``part_prior`` (needs ``part_classes``): the output starts from a per-part colour prior, see
     ``UnifiedGenerator.part_prior``.
     ``stem_stride`` 2 runs level 0 at half resolution and ends in a light full-resolution head
@@ -158,7 +161,7 @@ class SketchEncoding:
     reference change."""
 
     sketch: Tensor  # (B, 1, H, W): the hint stream reads it again
-    skips: tuple[Tensor, ...]  # level i: (B, widths[i], H/2**i, W/2**i); the last is the bottleneck
+    skips: tuple[Tensor, ...]  # level i: (B, widths[i], H/(stem·2**i), …); the last: the bottleneck
     segmentation: tuple[Tensor, ...]  # level i < levels-1: (B, widths[i]//2, …); empty when off
     skeleton: Tensor | None  # (B, 1, H, W) in [-1, 1], the predicted skeleton map, or None
     parts: Tensor | None = None  # (B, P, H/(2·stem), W/(2·stem)) part logits, or None
