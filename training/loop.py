@@ -112,18 +112,21 @@ def mixed_precision(enabled: bool, device: torch.device) -> contextlib.AbstractC
     return contextlib.nullcontext()
 
 
-def _initialise(recipe: Recipe, path: Path, vocabulary) -> None:
+def _initialise(recipe: Recipe, path: Path, vocabulary) -> str:
     """Fine-tuning: loads a model file into the recipe network of the same architecture. When the
     configs differ (a warm start into a changed design), every tensor whose name and shape match
-    is loaded and the rest keep their initialization, as long as most of the network matches."""
+    is loaded and the rest keep their initialization, as long as most of the network matches.
+    Returns what the model file's recipe records about it: its name, SHA-256 and budget."""
     loaded = load_model(path, vocabulary=vocabulary)
+    note = (f"{Path(path).name} (sha256 {loaded.manifest.sha256}, "
+            f"{loaded.manifest.budget.get('steps', '?')} steps)")
     for export in recipe.exports():
         if export.architecture != loaded.manifest.architecture:
             continue
         if export.module.config == loaded.manifest.config:
             export.module.load_state_dict(loaded.module.state_dict())
             log.info("initialised %s from %s", export.name, path)
-            return
+            return note
         own = export.module.state_dict()
         matching = {name: tensor for name, tensor in loaded.module.state_dict().items()
                     if name in own and own[name].shape == tensor.shape}
@@ -131,7 +134,7 @@ def _initialise(recipe: Recipe, path: Path, vocabulary) -> None:
             export.module.load_state_dict(matching, strict=False)
             log.info("warm start of %s from %s: %d of %d tensors loaded, new: %s", export.name,
                      path, len(matching), len(own), ", ".join(sorted(own.keys() - matching.keys())))
-            return
+            return f"{note}, warm start"
     raise ColorizerError(f"{path} ({loaded.manifest.architecture}) fits none of the networks of "
                          f"recipe {recipe.name} at this config")
 
@@ -146,8 +149,9 @@ def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
                         amp=options.amp and device.type == "cuda", tagger=options.tagger,
                         init=options.init)
     recipe: Recipe = build_recipe(options.recipe, setup)
+    started_from: dict[str, str] = {}
     if options.init is not None:
-        _initialise(recipe, options.init, vocabulary)
+        started_from["init"] = _initialise(recipe, options.init, vocabulary)
 
     checkpoint_dir = out / "checkpoint"
     step, elapsed = 0, 0.0
@@ -227,7 +231,7 @@ def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
                 cvt=tuple(t.name for t in vocabulary.cvt), cit=tuple(t.name for t in vocabulary.cit),
                 hints=export.accepts, resolution=options.size,
                 recipe={"name": options.recipe, "config": options.config, "data": options.data,
-                        "ablation": dict(options.ablation), **dict(export.extra)},
+                        "ablation": dict(options.ablation), **started_from, **dict(export.extra)},
                 budget={"steps": budget.step, "minutes": round(budget.elapsed / 60, 2),
                         "batch_size": options.batch_size, "world_size": dist.world_size},
                 metrics=scoreboard))

@@ -150,7 +150,7 @@ def test_init_warm_starts_a_changed_design_and_refuses_an_unrelated_one(tmp_path
     trained = load_model(path, vocabulary=vocabulary).module.state_dict()
     recipe = _tiny_recipe()  # region hints on: a different config, the same tensors
     assert recipe.generator.config != load_model(path, vocabulary=vocabulary).manifest.config
-    _initialise(recipe, path, vocabulary)
+    assert _initialise(recipe, path, vocabulary).endswith("1 steps), warm start")
     for name, tensor in recipe.generator.state_dict().items():
         assert torch.equal(tensor, trained[name]), name
     setup = RecipeSetup(config="small", vocabulary=vocabulary, size=128,
