@@ -31,6 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed for stroke placement and colors")
     parser.add_argument("--min-area", type=float, default=0.005,
                         help="smallest region that gets a stroke, as a share of the image")
+    parser.add_argument("--region-consistency", action="store_true",
+                        help="with a model file, smooth color within each region (the app's "
+                             "default)")
 
 
 def _fit(image, box: int):
@@ -79,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     spec = args.model
     if spec not in ("flat-gray", "flat", "truth") and not spec.startswith("engine:"):
         spec = "engine:" + spec
-    colorizer = resolve_colorizer(spec)
+    colorizer = resolve_colorizer(spec, region_consistency=args.region_consistency)
     colors = sorted({c for t in load_vocabulary().cvt for c in t.colors})
     rng = np.random.default_rng(args.seed)
     records, rows = [], []
