@@ -2,6 +2,7 @@
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -146,3 +147,22 @@ def test_eval_real_scores_flat_fill_above_gray(tmp_path, capsys):
     assert scores["flat"]["bleeding"] < 0.05
     assert scores["flat-gray"]["adherence"] < 0.6
     assert (tmp_path / "flat" / "montage.png").is_file()
+
+
+def test_eval_real_scores_the_segmentation_the_engine_sees():
+    """Thin faint lines scaled down: the scored ink is what the engine's normalization keeps, so
+    the regions scored are the regions the engine colors."""
+    from colorizer_app.imaging.lineart import normalize_lineart, sketch_from_ink
+    from colorizer_app.imaging.regions import segment_regions
+    from training.commands.eval_real import scaled_ink
+
+    gray = np.full((1024, 1024), 255, np.uint8)
+    for i in range(8):
+        cv2.line(gray, (0, 60 + 120 * i), (1023, 120 * i), 120, 2, cv2.LINE_AA)  # fainter strands
+        cv2.line(gray, (64 + 128 * i, 0), (64 + 128 * i, 1023), 0, 3, cv2.LINE_AA)
+    pixels = np.dstack([gray, gray, gray, np.full_like(gray, 255)])
+    ink = scaled_ink(pixels, 256)
+    assert ink.shape == (256, 256)
+    sketch = sketch_from_ink(ink)
+    seen = normalize_lineart(np.dstack([sketch, sketch, sketch, np.full_like(sketch, 255)])).ink
+    assert segment_regions(seen).max() == segment_regions(ink).max() > 9  # the strands split
