@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from colorizer_app.imaging.color import rgb_to_hex
 from colorizer_app.engine.flatfill import FlatFill
+from colorizer_app.imaging.color import rgb_to_hex
 from colorizer_app.imaging.hints import Hints, Stroke, rasterize_hints
 
 HINT_OPTIONS = ("none", "ci-points", "yuan-patches", "strokes", "region-strokes")
