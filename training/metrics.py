@@ -13,6 +13,8 @@ for several pictures (requests), each isolating one control:
 - **hints** (one scribble of a random palette color, unlike the true one, in every region = each
   connected component of a part's labels): the region's median, without the dilated stroke, must be
   nearer to the stroke color than to the group's other colors.
+- **tags with strokes** (the true tags, and the hint strokes of every region but those of one
+  tagged part): that part must still follow its tag — the mix an artist uses most.
 - **reference** (the same character re-posed, no tags): parts must take the character's true colors.
 - **full** (true tags and reference): PSNR, SSIM, bleeding, and optionally a Fréchet distance in a
   caller-supplied feature space (the project's own tagger; off when none is given).
@@ -377,6 +379,8 @@ class Evaluator:
         for mask, target, competitors in scoring:
             result.add("hint_accuracy", nearer_than_all(median_lab(lab, mask), target, competitors))
 
+        self._tags_with_strokes(result, seed, sample, base, masks, tags, hints)
+
         # Reference: the same character re-posed must lend its true colors.
         if sample.reference is not None:
             out = self._colorize(dataclasses.replace(base, tags={}, reference=sample.reference))
@@ -425,6 +429,30 @@ class Evaluator:
                 scoring.append((rest, self.palette.lab[color.name], competitors))
         return Hints(strokes=tuple(strokes)), scoring
 
+    def _tags_with_strokes(self, result: SampleResult, seed: int, sample: Sample,
+                           base: EvalRequest, masks: Mapping[str, np.ndarray],
+                           tags: Mapping[str, float], hints: Hints) -> None:
+        """The artist's usual mix: every region keeps its hint stroke except those of one tagged
+        part, which must follow its tag. The part is drawn from a stream of its own, so the other
+        requests stay what they were."""
+        by_part = {p: pt for p, pt in self._part_tags(tags).items() if p in masks}
+        if not by_part:
+            return
+        part = sorted(by_part)[int(np.random.default_rng((seed, 1)).integers(len(by_part)))]
+        pid = self.vocab.parts.index(part)
+        height, width = sample.regions.shape
+        kept = []
+        for stroke in hints.strokes:
+            points = np.asarray(stroke.points).astype(int)
+            labels = sample.regions[points[:, 1].clip(0, height - 1), points[:, 0].clip(0, width - 1)]
+            if np.bincount(labels).argmax() != pid:
+                kept.append(stroke)
+        others = Hints(strokes=tuple(kept))
+        out = self._colorize(dataclasses.replace(
+            base, hints=others, hint_map=rasterize_hints(others, sample.sketch.shape)))
+        self._score_tags(result, "tag_with_strokes_accuracy", out, {part: masks[part]},
+                         by_part[part])
+
     def _slider(self, result: SampleResult, seed: int, sample: Sample, base: EvalRequest,
                 masks: Mapping[str, np.ndarray], tags: Mapping[str, float],
                 rng: np.random.Generator) -> None:
@@ -456,7 +484,8 @@ class Evaluator:
 # Aggregation, table, montage
 # ---------------------------------------------------------------------------------------------
 
-METRIC_ORDER = ("tag_accuracy", "swapped_accuracy", "hint_accuracy", "reference_accuracy",
+METRIC_ORDER = ("tag_accuracy", "swapped_accuracy", "hint_accuracy", "tag_with_strokes_accuracy",
+                "reference_accuracy",
                 "bleeding", "slider_within15", "slider_mean_de", "psnr", "ssim", "frechet")
 
 

@@ -11,8 +11,8 @@ from training.eval_batch import request_to_batch
 from training.metrics import EvalRequest, Evaluator, eval_seeds, summarize
 from training.recipes.base import Recipe
 
-HEADLINE = ("tag_accuracy", "swapped_accuracy", "hint_accuracy", "reference_accuracy",
-            "bleeding", "slider_within15", "slider_mean_de", "psnr", "ssim")
+HEADLINE = ("tag_accuracy", "swapped_accuracy", "hint_accuracy", "tag_with_strokes_accuracy",
+            "reference_accuracy", "bleeding", "slider_within15", "slider_mean_de", "psnr", "ssim")
 TRAINING_EVAL_OFFSET = 1_000_000  # fixed eval seeds for runs, apart from `eval`'s default ones
 
 

@@ -38,6 +38,7 @@ def test_truth_oracle_scores_perfectly():
     assert overall["slider_within15"]["value"] >= 0.95
     assert overall["psnr"]["value"] == 100 and overall["ssim"]["value"] == pytest.approx(1)
     assert overall["hint_accuracy"]["value"] < 0.2  # the truth ignores the (unlike) strokes
+    assert overall["tag_with_strokes_accuracy"]["value"] >= 0.99
 
 
 def test_flat_gray_scores_near_chance():
@@ -45,8 +46,20 @@ def test_flat_gray_scores_near_chance():
     assert overall["tag_accuracy"]["value"] < 0.25
     assert overall["swapped_accuracy"]["value"] < 0.3
     assert overall["hint_accuracy"]["value"] < 0.3
+    assert overall["tag_with_strokes_accuracy"]["value"] < 0.3
     assert overall["slider_within15"]["value"] < 0.3
     assert overall["psnr"]["value"] < 20
+
+
+def test_a_colorizer_that_drops_tags_when_strokes_come_loses_only_tags_with_strokes():
+    def tags_unless_strokes(request):
+        gray = np.full(request.truth.shape, 128, np.uint8)
+        return gray if request.hints.strokes and request.tags else request.truth
+
+    overall = _overall(tags_unless_strokes)
+    assert overall["tag_accuracy"]["value"] >= 0.99
+    assert overall["tag_with_strokes_accuracy"]["value"] < 0.3
+    assert overall["tag_with_strokes_accuracy"]["cases"] >= 5
 
 
 def test_hair_and_eyes_in_wrong_colors_lose_exactly_those_parts():
