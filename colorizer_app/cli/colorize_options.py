@@ -41,8 +41,10 @@ def add_colorize_options(parser: argparse.ArgumentParser) -> None:
                         help="where the model runs (auto: CUDA, then MPS, then CPU)")
     parser.add_argument("--size", type=int, metavar="N",
                         help="working resolution in pixels (default: the model's own)")
-    parser.add_argument("--region-consistency", action="store_true",
-                        help="one hue per closed area (keeps shading, removes stray colors)")
+    parser.add_argument("--region-consistency", action=argparse.BooleanOptionalAction,
+                        default=True,
+                        help="one hue per closed area (keeps shading, removes stray colors); on "
+                             "by default, as in the app")
     parser.add_argument("--threads", type=int, metavar="N",
                         help="CPU threads for the model (default: all cores but one)")
 

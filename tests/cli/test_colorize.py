@@ -98,3 +98,20 @@ def test_bad_files_exit_2(models_env, lineart, tmp_path, capsys):
     small_hint = tmp_path / "small.png"
     Image.fromarray(np.zeros((5, 5, 4), np.uint8)).save(small_hint)
     assert "hint image" in one_line_error(capsys, lineart, "--hints", small_hint)
+
+
+def test_region_consistency_is_on_by_default_as_in_the_app(models_env, lineart, tmp_path,
+                                                           capsys, monkeypatch):
+    from colorizer_app.engine.pipeline import Engine
+
+    seen = []
+    colorize = Engine.colorize
+
+    def spy(self, request, *args, **kwargs):
+        seen.append(request.region_consistency)
+        return colorize(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "colorize", spy)
+    run_ok(capsys, lineart, "--model", "tiny", "-o", tmp_path / "on.png")
+    run_ok(capsys, lineart, "--model", "tiny", "--no-region-consistency", "-o", tmp_path / "off.png")
+    assert seen == [True, False]
