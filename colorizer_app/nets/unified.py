@@ -191,6 +191,12 @@ def _edge_sketch(image: Tensor) -> Tensor:
     return 1 - 2 * ((magnitude - 0.1) / 0.3).clamp(0, 1)
 
 
+def _pre_tanh(rgb: Tensor) -> Tensor:
+    """Colours in [0, 1] → the pre-tanh values the output would need, clamped short of ±1 so
+    that they stay finite: the scale the part prior adds its colours on."""
+    return torch.atanh(rgb.mul(2).sub(1).clamp(-0.95, 0.95))
+
+
 def _conv_lrelu(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(conv3x3(cin, cout, stride), nn.LeakyReLU(0.2))
 
@@ -363,7 +369,7 @@ class UnifiedGenerator(nn.Module):
             s = skips[-1]
             for i in reversed(range(len(self.seg_ups))):
                 s = self.seg_fuse[i](torch.cat([self.seg_ups[i](s), skips[i]], 1))
-                segmentation.insert(0, s)  # (B, seg_widths[i], H/2**i, W/2**i)
+                segmentation.insert(0, s)  # (B, seg_widths[i], H/(stem·2**i), …)
             skeleton = self.seg_head(s)  # (B, 1, H/stem, W/stem)
             if skeleton.shape[-2:] != sketch.shape[-2:]:
                 skeleton = F.interpolate(skeleton, size=sketch.shape[-2:], mode="bilinear",
@@ -396,7 +402,7 @@ class UnifiedGenerator(nn.Module):
         area = probs.sum((2, 3))  # (B, P)
         mean = torch.einsum("bphw,bchw->bpc", probs, colours) / area.clamp(min=1e-6)[..., None]
         share = area / (probs.shape[-2] * probs.shape[-1])
-        return torch.atanh(mean.mul(2).sub(1).clamp(-0.95, 0.95)), share
+        return _pre_tanh(mean), share
 
     def part_logits(self, encoding: SketchEncoding) -> Tensor:
         """(B, part_classes, H/(2·stem), W/(2·stem)) logits of each pixel's part (one level up
@@ -493,8 +499,7 @@ class UnifiedGenerator(nn.Module):
         colours = small[:, :3] / mask.clamp(min=1e-3)  # un-premultiplied, in [0, 1]
         stroke_area = torch.einsum("bphw,bhw->bp", probs, mask[:, 0])  # (B, P)
         stroke_sum = torch.einsum("bphw,bchw->bpc", probs, colours * mask)  # (B, P, 3)
-        stroke_colour = torch.atanh((stroke_sum / stroke_area.clamp(min=1e-6)[..., None])
-                                    .mul(2).sub(1).clamp(-0.95, 0.95))
+        stroke_colour = _pre_tanh(stroke_sum / stroke_area.clamp(min=1e-6)[..., None])
         weight = (stroke_area / (stroke_area + 1.0))[..., None]  # 1 stroke pixel → ½
         colour = torch.lerp(palette, stroke_colour, weight)  # (B, P, 3)
         prior = torch.einsum("bphw,bpc->bchw", probs, colour)  # (B, 3, h, w)
@@ -502,7 +507,7 @@ class UnifiedGenerator(nn.Module):
         if not self.config.region_hints:
             return prior
         mask = hints[:, 3:4]  # flooded regions: the hint's colour, on the same pre-tanh scale
-        hinted = torch.atanh((hints[:, :3] / mask.clamp(min=1e-3)).mul(2).sub(1).clamp(-0.95, 0.95))
+        hinted = _pre_tanh(hints[:, :3] / mask.clamp(min=1e-3))
         return torch.lerp(prior, hinted, mask)
 
     def _tag_code(self, cvt: Tensor | None, present: Tensor | None, batch: int,
