@@ -78,7 +78,9 @@ class UnifiedConfig:
     cost, and the engine restores the drawing's edges from its regions anyway.
     ``region_hints`` (needs ``part_prior``): the hint map arrives flooded over the regions the
     strokes touch (``FlatFill.hint_map``) and the prior takes the hint's colour wherever there is
-    one, so each stroked region starts from its stroke's colour."""
+    one, so each stroked region starts from its stroke's colour.
+    ``stroke_coverage`` (needs ``region_hints``): a part's stroke colour weighs by the share of
+    the part its flooded strokes cover rather than by their pixel count, see ``part_prior``."""
 
     n_cvt: int
     widths: tuple[int, ...] = (32, 48, 96, 128, 128)
@@ -94,12 +96,15 @@ class UnifiedConfig:
     refine_from: int = 1
     stem_stride: int = 1
     region_hints: bool = False
+    stroke_coverage: bool = False
 
     def __post_init__(self) -> None:
         if self.stem_stride not in (1, 2):
             raise ValueError("stem_stride must be 1 (full resolution) or 2 (half)")
         if self.region_hints and not self.part_prior:
             raise ValueError("region_hints needs part_prior")
+        if self.stroke_coverage and not self.region_hints:
+            raise ValueError("stroke_coverage needs region_hints")
         if self.part_classes and not self.segmentation:
             raise ValueError("part_classes needs the segmentation branch (segmentation=True)")
         if self.part_prior and not (self.part_classes and self.n_cvt):
@@ -481,9 +486,14 @@ class UnifiedGenerator(nn.Module):
         ``values`` (B, n_cvt): the tag values, zero where absent. A part's colour is the
         palette's: a linear map of the values whose bias — the colour with no tags — a reference
         replaces with its own colour of that part (so tags still push from there); strokes that
-        fall on the part win over both, weighted by how many stroke pixels it holds. A direct path from tags and strokes to every pixel of a part, which
-        a U-Net otherwise learns only after many thousands of steps (measured: after 1000 steps
-        of the ``small`` model without it, the hair colour moved by 3/255 between tags).
+        fall on the part win over both, weighted by how many stroke pixels it holds — or, with
+        ``stroke_coverage``, by the share of the part they cover: a flooded background holds
+        thousands of pixels, so the faint probability of being hair it has everywhere counted as
+        a full stroke on the hair and replaced the hair's tag (measured: the hair followed its tag
+        in 15 % of samples with strokes on every other part, against 92 % with tags alone).
+        A direct path from tags and strokes to every pixel of a part, which a U-Net otherwise
+        learns only after many thousands of steps (measured: after 1000 steps of the ``small``
+        model without it, the hair colour moved by 3/255 between tags).
         """
         probs = torch.softmax(self.part_logits(encoding), 1)  # (B, P, h, w)
         batch, parts = probs.shape[:2]
@@ -500,7 +510,10 @@ class UnifiedGenerator(nn.Module):
         stroke_area = torch.einsum("bphw,bhw->bp", probs, mask[:, 0])  # (B, P)
         stroke_sum = torch.einsum("bphw,bchw->bpc", probs, colours * mask)  # (B, P, 3)
         stroke_colour = _pre_tanh(stroke_sum / stroke_area.clamp(min=1e-6)[..., None])
-        weight = (stroke_area / (stroke_area + 1.0))[..., None]  # 1 stroke pixel → ½
+        if self.config.stroke_coverage:  # the share of the part that flooded strokes cover
+            weight = (stroke_area / probs.sum((2, 3)).clamp(min=1e-6))[..., None]
+        else:
+            weight = (stroke_area / (stroke_area + 1.0))[..., None]  # 1 stroke pixel → ½
         colour = torch.lerp(palette, stroke_colour, weight)  # (B, P, 3)
         prior = torch.einsum("bphw,bpc->bchw", probs, colour)  # (B, 3, h, w)
         prior = F.interpolate(prior, scale_factor=factor, mode="bilinear", align_corners=False)

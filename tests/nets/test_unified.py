@@ -318,3 +318,36 @@ def test_region_hints_make_each_flooded_region_start_from_its_own_hint_colour():
     assert (averaged[0, :, :, :16] - blue.view(3, 1, 1)).abs().amax(0).min() > 0.5
     with pytest.raises(ValueError, match="region_hints needs part_prior"):
         dataclasses.replace(TINY, region_hints=True)
+
+
+def test_a_flooded_background_does_not_take_over_the_tag_of_a_part_it_barely_touches():
+    """With stroke_coverage a part's stroke colour counts by the share of the part the floods
+    cover: the faint probability of "part 1" spread over a large flooded region of part 0 no
+    longer replaces part 1's tag colour (it did, counted in pixels)."""
+    torch.manual_seed(0)
+    config = dataclasses.replace(TINY, part_classes=14, part_prior=True, region_hints=True,
+                                 stroke_coverage=True)
+    net = UnifiedGenerator(config).eval()
+    by_pixels = UnifiedGenerator(dataclasses.replace(config, stroke_coverage=False)).eval()
+    torch.nn.init.normal_(net.palette.weight)
+    by_pixels.load_state_dict(net.state_dict())
+    values = torch.zeros(1, N_CVT)
+    values[0, 1] = 1.0
+    flooded = torch.zeros(1, 4, 32, 32)
+    flooded[:, 0, :, :24], flooded[:, 3, :, :24] = 1.0, 1.0  # part 0's area, flooded red
+    with torch.no_grad():
+        encoding = net.encode_sketch(_sketch(1))
+        logits = torch.full_like(encoding.parts, -10.0)
+        width = logits.shape[-1]
+        logits[:, 0, :, :3 * width // 4] = 4.0  # part 0 on the left three quarters…
+        logits[:, 1, :, 3 * width // 4:] = 4.0  # …part 1 on the right quarter
+        logits[:, 1, :, :3 * width // 4] = -1.0  # with a faint chance of part 1 everywhere
+        encoding = dataclasses.replace(encoding, parts=logits)
+        tag_only = net.part_prior(encoding, torch.zeros(1, 4, 32, 32), values)
+        covered, counted = (m.part_prior(encoding, flooded, values) for m in (net, by_pixels))
+    part_1 = (0, slice(None), slice(None), slice(28, 32))
+    shift = lambda prior: (prior[part_1] - tag_only[part_1]).abs().max()  # noqa: E731
+    assert shift(counted) > 0.5  # counted in pixels, the red took part 1 over
+    assert shift(covered) < 0.1 * shift(counted)
+    with pytest.raises(ValueError, match="stroke_coverage needs region_hints"):
+        dataclasses.replace(TINY, stroke_coverage=True)

@@ -15,7 +15,9 @@ combination the artist can give it. Losses:
 - region hints (``region_hints``, on by default): the simulated strokes arrive flooded over the
   regions of the line art they touch, as the engine gives them (``FlatFill.hint_map``), and the
   prior starts each flooded region from its stroke's colour: a part with strokes of two colours
-  in two regions keeps both, where a per-part colour averaged them;
+  in two regions keeps both, where a per-part colour averaged them; a part's stroke colour
+  counts by the share of the part the floods cover (``stroke_weight`` coverage; ``pixels`` was
+  the design of the default model shipped before, whose tags gave way to strokes elsewhere);
 - optionally a PatchGAN adversarial term (off by default: on two CPU cores every step counts, and
   the scoreboard measures colors, not texture).
 
@@ -81,6 +83,7 @@ class UnifiedRecipe(Recipe):
     ablations = {"adversarial": ("off", "on"), "part_loss": ("on", "off"),
                  "region_weights": ("on", "off"), "part_naming": ("on", "off"),
                  "part_prior": ("on", "off"), "region_hints": ("on", "off"),
+                 "stroke_weight": ("coverage", "pixels"),
                  "full_resolution_stem": ("off", "on"),
                  "learning_rate": ("2e-4", "5e-4")}
     networks = ("generator", "discriminator")
@@ -94,8 +97,10 @@ class UnifiedRecipe(Recipe):
             config = dataclasses.replace(config, stem_stride=1)
         if self.switch("part_naming") == "on":
             prior = self.switch("part_prior") == "on"
-            config = dataclasses.replace(config, part_classes=self.n_parts, part_prior=prior,
-                                         region_hints=prior and self.switch("region_hints") == "on")
+            regions = prior and self.switch("region_hints") == "on"
+            config = dataclasses.replace(
+                config, part_classes=self.n_parts, part_prior=prior, region_hints=regions,
+                stroke_coverage=regions and self.switch("stroke_weight") == "coverage")
         self.generator = UnifiedGenerator(config).to(self.device)
         self.region_hints = config.region_hints  # the generator may be wrapped (DDP) later
         self.tagger_note = self._load_tagger(setup)
