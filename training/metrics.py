@@ -289,7 +289,7 @@ class Evaluator:
 
         self.colorizer = colorizer
         self.size = size
-        self.config = dataclasses.replace(SyntheticConfig.named(config), size=size)
+        self.config = SyntheticConfig.sized(config, size)
         self.features = features
         self.palette = _Palette(vocab or load_vocabulary())
         self.vocab = self.palette.vocab

@@ -184,3 +184,13 @@ def test_preview_command_writes_a_montage(tmp_path):
     image = cv2.imread(str(out))
     assert image.shape[0] == 2 * 128 and image.shape[1] > 7 * 128
     assert training_main(["preview-data", "--n", "1", "--size", "50", "--out", str(out)]) == 2
+
+
+@pytest.mark.parametrize("command", [
+    ["train", "unified", "--config", "tiny", "--steps", "1"],
+    ["eval", "--model", "truth", "--n", "1"],
+])
+def test_a_size_the_generator_cannot_draw_is_a_one_line_error(tmp_path, capsys, command):
+    assert training_main([*command, "--size", "64", "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "size 64 outside 128..512" in error and "internal error" not in error

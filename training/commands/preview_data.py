@@ -26,8 +26,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     import numpy as np
 
     from colorizer_app.errors import ColorizerError
@@ -37,10 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.n < 1 or args.strips_per_row < 1:
         raise ColorizerError("--n and --strips-per-row must be at least 1")
-    try:
-        config = replace(SyntheticConfig.named(args.config), size=args.size)
-    except ValueError as error:
-        raise ColorizerError(str(error)) from None
+    config = SyntheticConfig.sized(args.config, args.size)
     palette = _region_palette()
     strips = []
     for seed in range(args.seed, args.seed + args.n):

@@ -70,7 +70,7 @@ class SyntheticDataset(Dataset):
                                  f"[{seed}, {seed + length}) leaves that range")
         self.seed, self.length, self.with_reference = seed, length, with_reference
         self.tag_mixing = tag_mixing
-        self.config = dataclasses.replace(SyntheticConfig.named(config), size=size)
+        self.config = SyntheticConfig.sized(config, size)
         if styles is not None:
             self.config = dataclasses.replace(self.config, styles=tuple(styles.items()))
 

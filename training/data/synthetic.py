@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from colorizer_app.errors import ColorizerError
 from colorizer_app.vocabulary import Vocabulary, load_vocabulary, target_color
 from training.data.sample import Sample
 from training.data.synthetic_character import (PARTS, Character, Drawing, draw,
@@ -82,6 +83,14 @@ class SyntheticConfig:
         except KeyError:
             raise ValueError(f"unknown synthetic config '{name}' (known: {sorted(_PRESETS)})") \
                 from None
+
+    @staticmethod
+    def sized(name: str, size: int) -> SyntheticConfig:
+        """A preset at another image size; a user's bad name or size is a ColorizerError."""
+        try:
+            return replace(SyntheticConfig.named(name), size=size)
+        except ValueError as error:
+            raise ColorizerError(f"synthetic data: {error}") from None
 
 
 _PRESETS = {
