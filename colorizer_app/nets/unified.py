@@ -80,7 +80,12 @@ class UnifiedConfig:
     strokes touch (``FlatFill.hint_map``) and the prior takes the hint's colour wherever there is
     one, so each stroked region starts from its stroke's colour.
     ``stroke_coverage`` (needs ``region_hints``): a part's stroke colour weighs by the share of
-    the part its flooded strokes cover rather than by their pixel count, see ``part_prior``."""
+    the part its flooded strokes cover rather than by their pixel count, see ``part_prior``.
+    ``palette_parts`` (with ``part_prior``): the part of each CVT tag, in vocabulary order; with
+    it a part's prior colour depends on that part's own tags only. Empty: a dense map, which
+    learned spurious weights from other parts' tags (up to 7.6 onto the eye whites and the
+    mouth, which have no tags of their own); the network then cancelled them badly, leaving a
+    striped rainbow over every mouth."""
 
     n_cvt: int
     widths: tuple[int, ...] = (32, 48, 96, 128, 128)
@@ -97,6 +102,7 @@ class UnifiedConfig:
     stem_stride: int = 1
     region_hints: bool = False
     stroke_coverage: bool = False
+    palette_parts: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.stem_stride not in (1, 2):
@@ -105,6 +111,10 @@ class UnifiedConfig:
             raise ValueError("region_hints needs part_prior")
         if self.stroke_coverage and not self.region_hints:
             raise ValueError("stroke_coverage needs region_hints")
+        if self.palette_parts and not (self.part_prior and len(self.palette_parts) == self.n_cvt
+                                       and all(0 <= p < self.part_classes
+                                               for p in self.palette_parts)):
+            raise ValueError("palette_parts needs part_prior and one part index per CVT tag")
         if self.part_classes and not self.segmentation:
             raise ValueError("part_classes needs the segmentation branch (segmentation=True)")
         if self.part_prior and not (self.part_classes and self.n_cvt):
@@ -336,6 +346,11 @@ class UnifiedGenerator(nn.Module):
         # a slider at 2 doubles a tag's push and two tags at ½ mix. Zero at first.
         self.palette = (nn.Linear(config.n_cvt, config.part_classes * 3) if config.part_prior
                         else None)
+        # (P·3, n_cvt): a tag's column is 1 on its own part's rows; not stored in model files.
+        part_of_row = torch.arange(config.part_classes * 3) // 3
+        self.register_buffer("palette_mask", (part_of_row[:, None] == torch.tensor(
+            config.palette_parts)[None]).float() if config.palette_parts else None,
+            persistent=False)
 
         self.apply(init_weights)  # the tagger is random until pre-trained weights are loaded
         if self.palette is not None:
@@ -497,7 +512,9 @@ class UnifiedGenerator(nn.Module):
         """
         probs = torch.softmax(self.part_logits(encoding), 1)  # (B, P, h, w)
         batch, parts = probs.shape[:2]
-        palette = self.palette(values).view(batch, parts, 3)  # (B, P, 3)
+        weight = (self.palette.weight if self.palette_mask is None
+                  else self.palette.weight * self.palette_mask)
+        palette = F.linear(values, weight, self.palette.bias).view(batch, parts, 3)  # (B, P, 3)
         if ref is not None and ref.part_colours is not None:
             flag = _flags(ref_present, batch, palette)[:, :, None]  # (B, 1, 1)
             present = (ref.part_share / (ref.part_share + REFERENCE_SHARE))[..., None] * flag

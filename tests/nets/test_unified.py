@@ -351,3 +351,32 @@ def test_a_flooded_background_does_not_take_over_the_tag_of_a_part_it_barely_tou
     assert shift(covered) < 0.1 * shift(counted)
     with pytest.raises(ValueError, match="stroke_coverage needs region_hints"):
         dataclasses.replace(TINY, stroke_coverage=True)
+
+
+def test_with_palette_parts_a_tag_moves_only_its_own_part_in_the_prior():
+    torch.manual_seed(0)
+    parts_of_tags = (2, 2, 3, 3, 6, 6)  # e.g. two hair, two eye and two top tags
+    config = dataclasses.replace(TINY, part_classes=14, part_prior=True,
+                                 palette_parts=parts_of_tags)
+    net = UnifiedGenerator(config).eval()
+    dense = UnifiedGenerator(dataclasses.replace(config, palette_parts=())).eval()
+    torch.nn.init.normal_(net.palette.weight)
+    dense.load_state_dict(net.state_dict())  # the mask is not stored: old files still load
+    assert "palette_mask" not in net.state_dict()
+    no_hints = torch.zeros(1, 4, 32, 32)
+    with torch.no_grad():
+        encoding = net.encode_sketch(_sketch(1))
+        logits = torch.full_like(encoding.parts, -100.0)
+        half = logits.shape[-1] // 2
+        logits[:, 2, :, :half], logits[:, 6, :, half:] = 100.0, 100.0  # hair left, top right
+        encoding = dataclasses.replace(encoding, parts=logits)
+        values = torch.zeros(1, N_CVT)
+        base = net.part_prior(encoding, no_hints, values)
+        values[0, 0] = 1.0  # a hair tag
+        moved, moved_dense = ((m.part_prior(encoding, no_hints, values) - base).abs().amax(1)[0]
+                              for m in (net, dense))
+    assert moved[:, :12].min() > 0.1  # the hair moves…
+    assert moved[:, 20:].max() < 1e-4  # …and the top does not
+    assert moved_dense[:, 20:].max() > 0.1  # with a dense palette it did
+    with pytest.raises(ValueError, match="palette_parts"):
+        dataclasses.replace(config, palette_parts=(0, 1))

@@ -11,7 +11,9 @@ combination the artist can give it. Losses:
 - part naming: cross-entropy of the dual branch's per-pixel part logits against the synthetic
   part map, from the first step (``part_naming``; a colour loss alone tells the network *that*
   the hair is wrong, this tells it *where* the hair is); the same part probabilities carry the
-  generator's part prior (``part_prior``: tags and strokes straight to every pixel of a part);
+  generator's part prior (``part_prior``: tags and strokes straight to every pixel of a part),
+  each part's prior colour from its own tags only (``palette`` own-tags; ``dense`` let other
+  parts' tags drive the mouth and the eye whites, and left a striped rainbow on every mouth);
 - region hints (``region_hints``, on by default): the simulated strokes arrive flooded over the
   regions of the line art they touch, as the engine gives them (``FlatFill.hint_map``), and the
   prior starts each flooded region from its stroke's colour: a part with strokes of two colours
@@ -83,7 +85,7 @@ class UnifiedRecipe(Recipe):
     ablations = {"adversarial": ("off", "on"), "part_loss": ("on", "off"),
                  "region_weights": ("on", "off"), "part_naming": ("on", "off"),
                  "part_prior": ("on", "off"), "region_hints": ("on", "off"),
-                 "stroke_weight": ("coverage", "pixels"),
+                 "stroke_weight": ("coverage", "pixels"), "palette": ("own-tags", "dense"),
                  "full_resolution_stem": ("off", "on"),
                  "learning_rate": ("2e-4", "5e-4")}
     networks = ("generator", "discriminator")
@@ -98,9 +100,12 @@ class UnifiedRecipe(Recipe):
         if self.switch("part_naming") == "on":
             prior = self.switch("part_prior") == "on"
             regions = prior and self.switch("region_hints") == "on"
+            own_tags = prior and self.switch("palette") == "own-tags"
             config = dataclasses.replace(
                 config, part_classes=self.n_parts, part_prior=prior, region_hints=regions,
-                stroke_coverage=regions and self.switch("stroke_weight") == "coverage")
+                stroke_coverage=regions and self.switch("stroke_weight") == "coverage",
+                palette_parts=tuple(vocabulary.parts.index(t.part) for t in vocabulary.cvt)
+                if own_tags else ())
         self.generator = UnifiedGenerator(config).to(self.device)
         self.region_hints = config.region_hints  # the generator may be wrapped (DDP) later
         self.tagger_note = self._load_tagger(setup)
