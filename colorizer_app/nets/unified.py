@@ -82,10 +82,9 @@ class UnifiedConfig:
     ``stroke_coverage`` (needs ``region_hints``): a part's stroke colour weighs by the share of
     the part its flooded strokes cover rather than by their pixel count, see ``part_prior``.
     ``palette_parts`` (with ``part_prior``): the part of each CVT tag, in vocabulary order; with
-    it a part's prior colour depends on that part's own tags only. Empty: a dense map, which
-    learned spurious weights from other parts' tags (up to 7.6 onto the eye whites and the
-    mouth, which have no tags of their own); the network then cancelled them badly, leaving a
-    striped rainbow over every mouth."""
+    it a part's prior colour depends on that part's own tags only, as a tag means (DESIGN §3).
+    Empty: a dense map, which learned spurious weights from other parts' tags (up to 7.6 onto
+    the eye whites and 3.2 onto the mouth, which have no tags of their own)."""
 
     n_cvt: int
     widths: tuple[int, ...] = (32, 48, 96, 128, 128)

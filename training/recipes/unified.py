@@ -13,7 +13,7 @@ combination the artist can give it. Losses:
   the hair is wrong, this tells it *where* the hair is); the same part probabilities carry the
   generator's part prior (``part_prior``: tags and strokes straight to every pixel of a part),
   each part's prior colour from its own tags only (``palette`` own-tags; ``dense`` let other
-  parts' tags drive the mouth and the eye whites, and left a striped rainbow on every mouth);
+  parts' tags drive the mouth and the eye whites);
 - region hints (``region_hints``, on by default): the simulated strokes arrive flooded over the
   regions of the line art they touch, as the engine gives them (``FlatFill.hint_map``), and the
   prior starts each flooded region from its stroke's colour: a part with strokes of two colours
