@@ -114,12 +114,14 @@ def _hair_lab(engine: Engine, request: ColorizeRequest, hair: np.ndarray) -> np.
 
 
 def _stroke_across(mask: np.ndarray, color: str) -> Stroke:
-    """A short horizontal stroke across the middle row of a region (its widest run there)."""
-    ys, xs = np.nonzero(mask)
-    row = int(np.median(ys))
-    cols = xs[ys == row]
-    return Stroke(color, 3.0, ((float(cols.min() + 2), float(row)),
-                               (float(cols.max() - 2), float(row))))
+    """A horizontal stroke along the widest run of a region's middle row, so that it stays
+    inside the region (a row of hair may pass a face on its way across)."""
+    row = int(np.median(np.nonzero(mask)[0]))
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask[row].astype(np.int8), [0]])))
+    starts, ends = edges[::2], edges[1::2]  # runs [start, end) of the row inside the region
+    widest = int(np.argmax(ends - starts))
+    return Stroke(color, 3.0, ((float(starts[widest] + 2), float(row)),
+                               (float(ends[widest] - 3), float(row))))
 
 
 def test_a_red_stroke_on_the_hair_turns_the_hair_red():
