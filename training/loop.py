@@ -166,10 +166,10 @@ def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
     needs = recipe.data_needs()
     dataset = make_dataset(options.data, size=options.size, seed=options.seed,
                            with_reference=needs.reference, styles=needs.styles,
-                           tag_mixing=needs.tag_mixing)
+                           tag_mixing=needs.tag_mixing, mixing_parts=needs.mixing_parts)
     sampler = DistributedSampler(dataset, seed=options.seed) if dist.enabled else None
     loader = DataLoader(dataset, batch_size=options.batch_size, shuffle=sampler is None,
-                        sampler=sampler, num_workers=options.workers, collate_fn=Collate(needs.hints),
+                        sampler=sampler, num_workers=options.workers, collate_fn=Collate(needs.hints, recolor=needs.recolor),
                         drop_last=True, persistent_workers=options.workers > 0,
                         generator=torch.Generator().manual_seed(options.seed + step))
 

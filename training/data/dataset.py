@@ -10,7 +10,9 @@ Batch keys (B samples of H×W; tensors float32 unless noted):
   cit (B,n_cit) · hint (B,4,h,w): RGB × mask and mask in [0, 1] (the app's hint map), h,w = H,W
   except "ci-points" (H/4, W/4) + has_hint (B,) bool · regions (B,H,W) int64 part ids + has_regions (B,) bool ·
   skeleton (B,1,H,W) in [-1, 1] (1 = boundary) + has_skeleton · reference (B,3,H,W) in [-1, 1] +
-  has_reference · seed (B,) int64 (-1 for folder images) · sketch_style, framing: lists of str.
+  has_reference · seed (B,) int64 (-1 for folder images) · recolored (B,) bool: ``color`` was
+  re-colored to match the sample's random-color strokes (``Collate(recolor=...)``), so the
+  strokes must reach the network · sketch_style, framing: lists of str.
 Absent maps are zeros with their has_* flag False, so batches of any source have the same keys.
 """
 
@@ -28,20 +30,26 @@ from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.regions import segment_regions
 from colorizer_app.vocabulary import load_vocabulary
 from training.data.folder import FolderDataset
-from training.data.hints import HINT_OPTIONS, simulate_hint_map
+from training.data.hints import HINT_OPTIONS, recolored_region_strokes, simulate_hint_map
 from training.data.sample import Sample
 from training.data.shards import ShardDataset
 
 DEFAULT_SYNTHETIC_LENGTH = 1_000_000
 
 
-MIXED_TAG_PARTS = ("hair", "eyes", "top")  # one tag group each ("bottom" has two)
+MIXED_TAG_PARTS = ("hair", "eyes", "top")  # the default: the parts an artist moves most
 
 
-def random_tag_values(vocabulary, rng: np.random.Generator) -> dict[str, float]:
-    """Slider values for one part, the way an artist moves them: a single tag below 1 (mixed with
-    the character's own color), above 1 (more chroma), or two tags mixed (strawberry blonde)."""
-    tags = vocabulary.cvt_for_part(str(rng.choice(MIXED_TAG_PARTS)))
+def random_tag_values(vocabulary, rng: np.random.Generator,
+                      parts: tuple[str, ...] = MIXED_TAG_PARTS) -> dict[str, float]:
+    """Slider values for one of ``parts``, the way an artist moves them: a single tag below 1
+    (mixed with the character's own color), above 1 (more chroma), or two tags of one group
+    mixed (strawberry blonde)."""
+    tags = vocabulary.cvt_for_part(str(rng.choice(parts)))
+    groups = sorted({t.group for t in tags})
+    if len(groups) > 1:  # "bottom": skirt or pants colors, never a mix of both
+        group = groups[int(rng.integers(len(groups)))]
+        tags = tuple(t for t in tags if t.group == group)
     first, second = rng.choice(len(tags), size=2, replace=False)
     kind = rng.integers(3)
     if kind == 0:
@@ -57,19 +65,21 @@ class SyntheticDataset(Dataset):
 
     ``tag_mixing`` is the share of samples re-colored with fractional or mixed tag values, so
     that models learn what a slider means (DESIGN §3); which samples and values is fixed by the
-    seed. ``styles`` overrides the line-art style mix (e.g. Yuan & Simo-Serra's 0.1/0.5/0.4).
+    seed; ``mixing_parts`` are the parts whose sliders move (None: ``MIXED_TAG_PARTS``).
+    ``styles`` overrides the line-art style mix (e.g. Yuan & Simo-Serra's 0.1/0.5/0.4).
     """
 
     def __init__(self, seed: int = 0, length: int = DEFAULT_SYNTHETIC_LENGTH, *,
                  config: str = "train", size: int = 256, with_reference: bool = False,
-                 styles: Mapping[str, float] | None = None, tag_mixing: float = 0.0) -> None:
+                 styles: Mapping[str, float] | None = None, tag_mixing: float = 0.0,
+                 mixing_parts: tuple[str, ...] | None = None) -> None:
         from training.data.synthetic import TRAIN_SEED_LIMIT, SyntheticConfig
 
         if not (0 <= seed and seed + length <= TRAIN_SEED_LIMIT):
             raise ColorizerError(f"training seeds lie in [0, {TRAIN_SEED_LIMIT}); "
                                  f"[{seed}, {seed + length}) leaves that range")
         self.seed, self.length, self.with_reference = seed, length, with_reference
-        self.tag_mixing = tag_mixing
+        self.tag_mixing, self.mixing_parts = tag_mixing, mixing_parts or MIXED_TAG_PARTS
         self.config = SyntheticConfig.sized(config, size)
         if styles is not None:
             self.config = dataclasses.replace(self.config, styles=tuple(styles.items()))
@@ -87,7 +97,7 @@ class SyntheticDataset(Dataset):
         if self.tag_mixing > 0:
             rng = np.random.default_rng((seed, 0x7A6))
             if rng.random() < self.tag_mixing:
-                tag_values = random_tag_values(load_vocabulary(), rng)
+                tag_values = random_tag_values(load_vocabulary(), rng, self.mixing_parts)
         return generate(seed, self.config, tag_values=tag_values, with_reference=self.with_reference)
 
 
@@ -107,13 +117,13 @@ class _TorchView(Dataset):
 def make_dataset(spec: str, *, size: int = 256, seed: int = 0,
                  length: int = DEFAULT_SYNTHETIC_LENGTH, config: str = "train",
                  with_reference: bool = False, styles: Mapping[str, float] | None = None,
-                 tag_mixing: float = 0.0) -> Dataset:
+                 tag_mixing: float = 0.0, mixing_parts: tuple[str, ...] | None = None) -> Dataset:
     """The training CLI's ``--data``: ``synthetic``, ``shards:DIR`` or a folder of illustrations.
-    ``styles`` and ``tag_mixing`` apply to on-the-fly synthetic data only."""
+    ``styles``, ``tag_mixing`` and ``mixing_parts`` apply to on-the-fly synthetic data only."""
     if spec == "synthetic":
         return SyntheticDataset(seed, length, config=config, size=size,
                                 with_reference=with_reference, styles=styles,
-                                tag_mixing=tag_mixing)
+                                tag_mixing=tag_mixing, mixing_parts=mixing_parts)
     if spec.startswith("shards:"):
         shards = ShardDataset(spec.removeprefix("shards:"))
         if shards.size != size:
@@ -132,17 +142,30 @@ def image_tensor(array: np.ndarray) -> torch.Tensor:
     return tensor[None] if tensor.ndim == 2 else tensor.permute(2, 0, 1)
 
 
+def part_palettes(vocabulary) -> dict[int, list[str]]:
+    """Part id → the colors of its tags, and -1 → every tag color (``recolored_region_strokes``)."""
+    palettes = {-1: [c for tag in vocabulary.cvt for c in tag.colors]}
+    for index, part in enumerate(vocabulary.parts):
+        palettes[index] = [c for tag in vocabulary.cvt_for_part(part) for c in tag.colors]
+    return palettes
+
+
 class Collate:
     """Batches Samples and simulates their hints; picklable, so DataLoader workers can use it.
 
     ``seed`` None draws fresh randomness; an int makes hints reproducible per worker.
+    ``recolor`` is the share of samples (with a part map) whose region strokes take random
+    palette colors, their regions re-colored to match (``recolored_region_strokes``).
     """
 
-    def __init__(self, hints: str = "none", seed: int | None = None) -> None:
+    def __init__(self, hints: str = "none", seed: int | None = None, recolor: float = 0.0) -> None:
         if hints not in HINT_OPTIONS:
             raise ColorizerError(f"unknown hint simulation {hints!r}; choose one of "
                                  f"{', '.join(HINT_OPTIONS)}")
-        self.hints, self.seed = hints, seed
+        if recolor > 0 and hints != "region-strokes":
+            raise ColorizerError(f"re-colored strokes are region strokes, not {hints!r}")
+        self.hints, self.seed, self.recolor = hints, seed, recolor
+        self.palettes = part_palettes(load_vocabulary()) if recolor > 0 else {}
         self._rng: np.random.Generator | None = None
 
     def _generator(self) -> np.random.Generator:
@@ -158,20 +181,30 @@ class Collate:
             raise ValueError(f"samples of different sizes in one batch: {sorted(shapes)}")
         h, w = samples[0].color.shape[:2]
         rng = self._generator()
-        hint_maps = []
+        hint_maps, colors, recolored = [], [], []
         for s in samples:
             labels = s.regions
-            if labels is None and self.hints in ("strokes", "region-strokes"):
-                labels = segment_regions(255 - s.sketch)
-            hint_maps.append(simulate_hint_map(self.hints, s.color, labels, rng, 255 - s.sketch))
+            recolor = labels is not None and self.recolor > 0 and rng.random() < self.recolor
+            if recolor:
+                hint, color = recolored_region_strokes(s.color, labels, 255 - s.sketch,
+                                                       self.palettes, rng)
+            else:
+                if labels is None and self.hints in ("strokes", "region-strokes"):
+                    labels = segment_regions(255 - s.sketch)
+                hint = simulate_hint_map(self.hints, s.color, labels, rng, 255 - s.sketch)
+                color = s.color
+            hint_maps.append(hint)
+            colors.append(color)
+            recolored.append(recolor and bool(hint[..., 3].any()))
         zeros_hw = np.zeros((h, w), np.uint8)
         return {
             "sketch": torch.stack([image_tensor(s.sketch) for s in samples]),
-            "color": torch.stack([image_tensor(s.color) for s in samples]),
+            "color": torch.stack([image_tensor(color) for color in colors]),
             "cvt": torch.from_numpy(np.stack([s.cvt for s in samples]).astype(np.float32)),
             "cit": torch.from_numpy(np.stack([s.cit for s in samples]).astype(np.float32)),
             "hint": torch.from_numpy(np.stack(hint_maps)).permute(0, 3, 1, 2).contiguous(),
             "has_hint": torch.tensor([bool(m[..., 3].any()) for m in hint_maps]),
+            "recolored": torch.tensor(recolored),
             "regions": torch.stack([torch.from_numpy(zeros_hw if s.regions is None else s.regions)
                                     .long() for s in samples]),
             "has_regions": torch.tensor([s.regions is not None for s in samples]),

@@ -10,6 +10,8 @@ Three ways, from the papers and from how artists actually work:
   Σ = diag((H/4)², (W/4)²), each filled with the mean color under it.
 - Scribbles: a few short polylines inside a region, in its median color, the way an artist dabs
   color onto a drawing; returned as ``Hints`` so that they go through the app's one rasterizer.
+- Re-colored scribbles: the same, in a random palette color, with the illustration's region
+  re-colored to match, because an artist's stroke asks for a color the drawing does not have.
 
 Every function takes an ``np.random.Generator``; none touches global random state.
 """
@@ -17,13 +19,14 @@ Every function takes an ``np.random.Generator``; none touches global random stat
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from colorizer_app.engine.flatfill import FlatFill
-from colorizer_app.imaging.color import rgb_to_hex
+from colorizer_app.imaging.color import hex_to_rgb, lab_to_srgb, rgb_to_hex, srgb_to_lab
 from colorizer_app.imaging.hints import Hints, Stroke, rasterize_hints
 
 HINT_OPTIONS = ("none", "ci-points", "yuan-patches", "strokes", "region-strokes")
@@ -153,6 +156,48 @@ def random_color_strokes(labels: np.ndarray, colors: list[str], rng: np.random.G
         if stroke is not None:
             pairs.append((mask, stroke))
     return pairs
+
+
+OWN_PALETTE_SHARE = 0.75  # re-colored strokes in a color of the part's own tags; the rest any
+
+
+def recolored_region_strokes(color: np.ndarray, labels: np.ndarray, ink: np.ndarray,
+                             palettes: Mapping[int, list[str]], rng: np.random.Generator, *,
+                             probability: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """(hint map, illustration): scribbles of random palette colors in a random subset of the
+    label map's regions, flooded over the line art as the engine floods them, and ``color`` with
+    each stroked region re-colored to its stroke.
+
+    ``palettes`` maps a label (part id) to its tags' colors and -1 to every color; a stroke takes
+    one of its part's colors (``OWN_PALETTE_SHARE``), else any, as artists mostly do.
+
+    Strokes in the true color teach that a stroke confirms its region; these teach that it
+    *decides* it, whatever the part's other regions, its tags or a reference say — which is what
+    an artist means by a stroke, and what hint accuracy measures. The re-coloring shifts the
+    region's CIELAB values by (stroke − region median), so its shading stays; a pixel darker than
+    the median moves by its share of the median's lightness, so lines and strands stay dark.
+    """
+    lab = srgb_to_lab(color)
+    changed = np.zeros(labels.shape, bool)
+    strokes = []
+    for label, mask in label_components(labels, _default_min_area(labels.shape)):
+        if rng.random() >= probability:
+            continue
+        own = palettes.get(label)
+        colors = own if own and rng.random() < OWN_PALETTE_SHARE else palettes[-1]
+        stroke = scribble(mask, colors[int(rng.integers(len(colors)))], rng)
+        inside = mask & (ink < 128)
+        if stroke is None or not inside.any():
+            continue
+        strokes.append(stroke)
+        target = srgb_to_lab(np.array(hex_to_rgb(stroke.color), np.uint8))
+        median = np.median(lab[inside], axis=0)
+        weight = np.clip(lab[mask][:, :1] / max(float(median[0]), 1.0), 0, 1)
+        lab[mask] += (target - median) * weight
+        changed |= mask
+    recolored = color.copy()
+    recolored[changed] = lab_to_srgb(lab[changed])
+    return FlatFill(cache_size=1).hint_map(ink, Hints(strokes=tuple(strokes))), recolored
 
 
 def _default_min_area(shape: tuple[int, ...]) -> int:

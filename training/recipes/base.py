@@ -29,6 +29,8 @@ class DataNeeds:
     reference: bool = False        # a deformed re-pose of the same character
     styles: Mapping[str, float] | None = None  # line-art style probabilities; None = the default
     tag_mixing: float = 0.0        # share of samples with fractional / mixed tag values
+    mixing_parts: tuple[str, ...] | None = None  # parts whose tags are mixed; None = the default
+    recolor: float = 0.0           # share of samples with random-color strokes (region-strokes)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,10 @@ combination the artist can give it. Losses:
   in two regions keeps both, where a per-part colour averaged them; a part's stroke colour
   counts by the share of the part the floods cover (``stroke_weight`` coverage; ``pixels`` was
   the design of the default model shipped before, whose tags gave way to strokes elsewhere);
+- re-colored strokes (``stroke_colors`` recolor): in ``RECOLOR_SHARE`` of the samples the
+  strokes take random palette colors and their regions of the truth are re-colored to match,
+  so that a stroke decides its region's color, as the artist means (``true``: strokes only ever
+  in the true colors, the design of the defaults shipped before);
 - optionally a PatchGAN adversarial term (off by default: on two CPU cores every step counts, and
   the scoreboard measures colors, not texture).
 
@@ -27,7 +31,7 @@ Two steps as in Tag2Pix: the first ``SEGMENTATION_SHARE`` of the budget learns s
 (reconstruction + segmentation only), the colorization step adds the part-color loss.
 Adam at 2e-4: 5e-4 (``learning_rate`` switch) lowered the losses faster for 130 steps and then
 diverged at step 280 (reconstruction L1 0.42 → 0.70). Fractional and mixed tag values appear in the data (``tag_mixing``) so sliders mean what DESIGN
-§3 defines.
+§3 defines, on every tagged part (``slider_parts`` all; ``hair-eyes-top`` was the earlier data).
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from training.recipes.pretrained import load_frozen
 
 SEGMENTATION_SHARE = 0.1    # Tag2Pix's step 1 share, shortened: our colors need the budget
 P_TAGS, P_TAG_KEPT, P_HINTS, P_REFERENCE = 0.7, 0.8, 0.5, 0.4
+RECOLOR_SHARE = 0.25  # of all samples; theirs always keep their strokes (the truth needs them)
 PALETTE_LR = 1e-2  # a linear map from tag values to colours: Adam at 2e-4 moves it 0.03 in 150 steps
 LAMBDA_REC, LAMBDA_PART, LAMBDA_SEG, LAMBDA_NAMING, LAMBDA_ADV = 1.0, 2.0, 0.9, 0.5, 0.01
 
@@ -86,13 +91,15 @@ class UnifiedRecipe(Recipe):
                  "region_weights": ("on", "off"), "part_naming": ("on", "off"),
                  "part_prior": ("on", "off"), "region_hints": ("on", "off"),
                  "stroke_weight": ("coverage", "pixels"), "palette": ("own-tags", "dense"),
+                 "stroke_colors": ("recolor", "true"), "slider_parts": ("all", "hair-eyes-top"),
                  "full_resolution_stem": ("off", "on"),
                  "learning_rate": ("2e-4", "5e-4")}
     networks = ("generator", "discriminator")
 
     def __init__(self, setup: RecipeSetup) -> None:
         super().__init__(setup)
-        vocabulary = setup.vocabulary
+        vocabulary = self.vocabulary = setup.vocabulary
+        self.parts = vocabulary.parts
         self.n_parts = len(vocabulary.parts)
         config = UnifiedConfig.named(setup.config, len(vocabulary.cvt), len(vocabulary.cit))
         if self.switch("full_resolution_stem") == "on":  # the design before stem_stride 2
@@ -131,8 +138,12 @@ class UnifiedRecipe(Recipe):
         return {"opt_g": self.opt_g, "opt_d": self.opt_d}
 
     def data_needs(self) -> DataNeeds:
-        hints = "region-strokes" if self.region_hints else "strokes"
-        return DataNeeds(hints=hints, reference=True, tag_mixing=0.3)
+        recolor = self.region_hints and self.switch("stroke_colors") == "recolor"
+        parts = (tuple(p for p in self.parts if self.vocabulary.cvt_for_part(p))
+                 if self.switch("slider_parts") == "all" else None)
+        return DataNeeds(hints="region-strokes" if self.region_hints else "strokes", reference=True,
+                         tag_mixing=0.3, mixing_parts=parts,
+                         recolor=RECOLOR_SHARE if recolor else 0.0)
 
     def _choose_inputs(self, batch: Mapping[str, Tensor]) -> dict[str, Tensor]:
         """A random subset of the inputs per sample, and a random subset of its tags."""
@@ -141,7 +152,7 @@ class UnifiedRecipe(Recipe):
         device = self.device
         tags_on = draw(P_TAGS).to(device)
         keep = (torch.rand(batch["cvt"].shape, generator=self.generator_rng) < P_TAG_KEPT).to(device)
-        hints_on = draw(P_HINTS).to(device) & batch["has_hint"]
+        hints_on = (draw(P_HINTS).to(device) & batch["has_hint"]) | batch["recolored"]
         reference_on = draw(P_REFERENCE).to(device) & batch["has_reference"]
         hints = batch["hint"] * hints_on.view(-1, 1, 1, 1).to(batch["hint"].dtype)
         return {"cvt": batch["cvt"] * keep, "cvt_present": tags_on, "hints": hints,
