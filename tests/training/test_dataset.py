@@ -5,7 +5,8 @@ from PIL import Image
 from torch.utils.data import DataLoader
 
 from colorizer_app.errors import ColorizerError
-from training.data.dataset import Collate, SyntheticDataset, make_dataset
+from colorizer_app.vocabulary import load_vocabulary
+from training.data.dataset import Collate, SyntheticDataset, make_dataset, random_tag_values
 from training.data.shards import write_shards
 from training.data.synthetic import TRAIN_SEED_LIMIT
 
@@ -54,3 +55,22 @@ def test_shards_spec_and_errors(tmp_path):
         make_dataset(str(tmp_path / "nothing"))
     with pytest.raises(ColorizerError, match="training seeds"):
         SyntheticDataset(TRAIN_SEED_LIMIT - 1, 2)
+
+
+def test_recolored_samples_are_marked_and_their_truth_changed():
+    samples = [SyntheticDataset(0, 2, size=128)[i] for i in range(2)]
+    batch = Collate("region-strokes", seed=0, recolor=1.0)(samples)
+    plain = Collate("region-strokes", seed=0)(samples)
+    assert batch["recolored"].all() and not plain["recolored"].any()
+    assert not torch.equal(batch["color"], plain["color"])
+    assert torch.equal(plain["color"], Collate()(samples)["color"])
+    with pytest.raises(ColorizerError, match="region strokes"):
+        Collate("strokes", recolor=0.5)
+
+
+def test_slider_values_mix_tags_of_one_group_only():
+    vocabulary = load_vocabulary()
+    for seed in range(40):
+        values = random_tag_values(vocabulary, np.random.default_rng(seed), ("bottom",))
+        assert len({vocabulary.tag(name).group for name in values}) == 1
+        assert {vocabulary.tag(name).part for name in values} == {"bottom"}

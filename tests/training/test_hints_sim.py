@@ -3,11 +3,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from colorizer_app.imaging.color import hex_to_rgb
+from colorizer_app.imaging.color import delta_e, hex_to_rgb, srgb_to_lab
 from colorizer_app.imaging.hints import Hints, rasterize_hints
 from training.data.hints import (ci_points, label_components,
-                                 median_color_strokes, random_color_strokes, scribble,
-                                 simulate_hint_map, yuan_patches)
+                                 median_color_strokes, random_color_strokes,
+                                 recolored_region_strokes, scribble, simulate_hint_map,
+                                 yuan_patches)
 
 
 def _image(seed=0, size=64):
@@ -88,3 +89,26 @@ def test_region_strokes_flood_the_regions_of_the_line_art():
     np.testing.assert_allclose(flooded[stroked], plain[stroked])
     with pytest.raises(ValueError, match="ink"):
         simulate_hint_map("region-strokes", sample.color, sample.regions, np.random.default_rng(1))
+
+
+def test_recolored_strokes_give_their_region_the_stroke_color_and_leave_the_rest():
+    color = np.full((128, 128, 3), 230, np.uint8)
+    color[:, :64] = (200, 60, 60)         # part 1: red, with a darker shade in its lowest quarter
+    color[96:, :64] = (150, 40, 40)
+    labels = np.zeros((128, 128), np.int32)
+    labels[:, :64] = 1
+    ink = np.zeros((128, 128), np.uint8)
+    ink[:, 62:66] = 255                   # the line between the parts
+    color[:, 62:66] = 20
+    palettes = {-1: ["#2040e0"]}
+    for seed in range(20):
+        hint, out = recolored_region_strokes(color, labels, ink, palettes, np.random.default_rng(seed),
+                                             probability=1.0)
+        assert hint[..., 3].any()
+        lab, blue = srgb_to_lab(out), srgb_to_lab(np.array(hex_to_rgb("#2040e0"), np.uint8))
+        assert delta_e(np.median(lab[:, :60].reshape(-1, 3), 0), blue) < 3
+        assert srgb_to_lab(out[100, 10])[0] < srgb_to_lab(out[10, 10])[0] - 5  # the shade stays
+        assert out[:, 63:65].max() < 60                                       # the line stays dark
+    untouched = recolored_region_strokes(color, labels, ink, palettes, np.random.default_rng(0),
+                                         probability=0.0)
+    assert not untouched[0][..., 3].any() and np.array_equal(untouched[1], color)

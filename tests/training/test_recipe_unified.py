@@ -84,6 +84,18 @@ def test_absent_inputs_are_chosen_per_sample():
     assert len(seen) >= 6  # most of the 8 subsets, the empty one included, occur
 
 
+def test_recolored_samples_always_keep_their_strokes():
+    """Their truth was re-colored to match the strokes: without them it would be a riddle."""
+    recipe = _tiny_recipe()
+    batch = _batch(n=2)
+    batch["has_hint"] = torch.tensor([True, True])
+    batch["recolored"] = torch.tensor([True, False])
+    kept = [bool(recipe._choose_inputs(batch)["hints"][:, 3].flatten(1).any(1)[0]) for _ in range(30)]
+    assert all(kept)
+    assert recipe.data_needs().recolor > 0 and "hair" in recipe.data_needs().mixing_parts
+    assert _tiny_recipe(stroke_colors="true", slider_parts="hair-eyes-top").data_needs().recolor == 0
+
+
 def test_part_color_loss_counts_a_small_part_like_a_big_one():
     regions = torch.zeros(1, 16, 16, dtype=torch.long)
     regions[:, :2, :2] = 3  # a 4-pixel "iris"

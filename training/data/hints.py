@@ -174,8 +174,8 @@ def recolored_region_strokes(color: np.ndarray, labels: np.ndarray, ink: np.ndar
     Strokes in the true color teach that a stroke confirms its region; these teach that it
     *decides* it, whatever the part's other regions, its tags or a reference say — which is what
     an artist means by a stroke, and what hint accuracy measures. The re-coloring shifts the
-    region's CIELAB values by (stroke − region median), so its shading stays; a pixel darker than
-    the median moves by its share of the median's lightness, so lines and strands stay dark.
+    region's CIELAB values by (stroke − region median), so its shading stays; pixels under 3/4
+    of the median's lightness move less, those under 1/4 (lines) not at all, so lines stay dark.
     """
     lab = srgb_to_lab(color)
     changed = np.zeros(labels.shape, bool)
@@ -192,7 +192,7 @@ def recolored_region_strokes(color: np.ndarray, labels: np.ndarray, ink: np.ndar
         strokes.append(stroke)
         target = srgb_to_lab(np.array(hex_to_rgb(stroke.color), np.uint8))
         median = np.median(lab[inside], axis=0)
-        weight = np.clip(lab[mask][:, :1] / max(float(median[0]), 1.0), 0, 1)
+        weight = np.clip(2 * lab[mask][:, :1] / max(float(median[0]), 1.0) - 0.5, 0, 1)
         lab[mask] += (target - median) * weight
         changed |= mask
     recolored = color.copy()
