@@ -43,8 +43,9 @@ def add_colorize_options(parser: argparse.ArgumentParser) -> None:
                         help="working resolution in pixels (default: the model's own)")
     parser.add_argument("--region-consistency", action=argparse.BooleanOptionalAction,
                         default=True,
-                        help="one hue per closed area (keeps shading, removes stray colors); on "
-                             "by default, as in the app")
+                        help="one hue per closed area (keeps shading, removes stray colors; "
+                             "a stroked area takes its stroke's color); on by default, as in "
+                             "the app")
     parser.add_argument("--threads", type=int, metavar="N",
                         help="CPU threads for the model (default: all cores but one)")
 

@@ -97,6 +97,12 @@ class FlatFill:
         # One 4-byte word per pixel: a far faster gather than one of (H·W, 4) rows.
         return palette.view(np.uint32).ravel()[labels].view(np.uint8).reshape(labels.shape + (4,))
 
+    def decided(self, ink: np.ndarray, hints: Hints) -> tuple[np.ndarray, np.ndarray]:
+        """(region ids, (K, 3) uint8 colors) of the regions the hints color, as ``flats`` colors
+        them: what region consistency holds a network's result to."""
+        segmentation = self._segmentation(ink)
+        return _hint_colors(segmentation.labels, segmentation.clear, hints)
+
     def hint_map(self, ink: np.ndarray, hints: Hints,
                  out_size: tuple[int, int] | None = None) -> np.ndarray:
         """(h, w, 4) float32 hint map (RGB·mask, mask) of ``hints`` flooded over the regions they

@@ -14,7 +14,8 @@ Stages (``check`` runs between them, so a superseded request stops early):
    the generator, under ``inference_mode`` and, on GPUs, autocast;
 5. **upsample** — the working-size colors to the original size along the full-resolution regions
    (``upsample.RegionUpsampler``, planned once per drawing and working size, since only the
-   colors change on a tag or stroke update; optionally region consistency), then flats (each
+   colors change on a tag or stroke update; optionally region consistency, which also holds
+   each stroked region to its stroke's color), then flats (each
    region's hint color, else its median), the hints layer, and the composite under the line art
    in multiply.
 
@@ -259,7 +260,10 @@ class Engine:
             rgb, _ = module.decode(encoding, hints, cvt, None, reference, None)  # (1, 3, H', W')
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
         check()
-        color = self._upsampler(prepared, geometry)(small, consistency=request.region_consistency)
+        decided = (self._flat.decided(ink, request.hints)
+                   if request.region_consistency and not request.hints.is_empty else None)
+        color = self._upsampler(prepared, geometry)(small, consistency=request.region_consistency,
+                                                    decided=decided)
         check()
         flats = self._flat.flats(ink, request.hints, neural=color)
         color_layer = cv2.cvtColor(color, cv2.COLOR_RGB2RGBA)  # opaque

@@ -25,7 +25,8 @@ class ColorizeRequest:
     reference: np.ndarray | None = None      # (h, w, 4) or (h, w, 3) uint8 illustration
     model: str = "auto"                      # "auto", a model name, or "flat"
     size: int | None = None                  # working resolution; None = the model's own
-    region_consistency: bool = False         # smooth color within each flat-fill region
+    region_consistency: bool = False         # one hue per flat-fill region; a stroked one
+                                             # takes its stroke's color
     hint_image: np.ndarray | None = None     # (H, W, 4) uint8 hints painted elsewhere, at the
                                              # drawing's size; transparent = no hint (under strokes)
 

@@ -16,8 +16,10 @@ outline. The full-resolution line art knows where the areas end, so the colors a
 
 ``consistency`` (the request's ``region_consistency``) goes further: each region's chroma and hue
 (CIELAB a*, b*) are replaced by its median at the working resolution, its lightness kept, so
-the shading stays and no stray color survives inside an area. It is done on the cells, before
-upsampling, so it costs almost nothing.
+the shading stays and no stray color survives inside an area. A region the artist stroke
+(``decided``: the flat fill's region colors) takes the stroke's a*, b* instead, and its
+lightness moves so that its median is the stroke's: the color the artist asked for, with the
+network's shading. It is done on the cells, before upsampling, so it costs almost nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ import numpy as np
 
 from colorizer_app.imaging.color import lab_to_srgb, srgb_to_lab
 from colorizer_app.imaging.regions import LINE_THRESHOLD
+
+# Regions whose colors the artist decided: (region ids, (K, 3) uint8 sRGB colors).
+Decided = tuple[np.ndarray, np.ndarray]
 
 # Full-resolution pixels processed at once, so a 40-megapixel drawing needs a few hundred MB.
 _CHUNK_PIXELS = 1 << 20
@@ -46,12 +51,13 @@ _MIN_TRUST = 1e-3
 
 
 def upsample_color(color: np.ndarray, ink: np.ndarray, regions: np.ndarray, *,
-                   consistency: bool = False) -> np.ndarray:
+                   consistency: bool = False, decided: Decided | None = None) -> np.ndarray:
     """(h, w, 3) uint8 colors covering the whole drawing → (H, W, 3) uint8 at the size of the
     ink map (255 = ink) and its region labels (both (H, W))."""
     if color.ndim != 3 or color.shape[2] != 3:
         raise ValueError(f"expected (h, w, 3) colors, got {color.shape}")
-    return RegionUpsampler(ink, regions, color.shape[:2])(color, consistency=consistency)
+    return RegionUpsampler(ink, regions, color.shape[:2])(color, consistency=consistency,
+                                                          decided=decided)
 
 
 class RegionUpsampler:
@@ -134,8 +140,10 @@ class RegionUpsampler:
         self._lonely = np.concatenate(lonely)
         self._lonely_labels = np.concatenate(lonely_labels)
 
-    def __call__(self, color: np.ndarray, *, consistency: bool = False) -> np.ndarray:
-        """(h, w, 3) uint8 colors at the planned working size → (H, W, 3) uint8."""
+    def __call__(self, color: np.ndarray, *, consistency: bool = False,
+                 decided: Decided | None = None) -> np.ndarray:
+        """(h, w, 3) uint8 colors at the planned working size → (H, W, 3) uint8; ``decided``
+        (region ids, (K, 3) uint8 colors) applies with ``consistency`` only."""
         if color.shape != self.cells + (3,):
             raise ValueError(f"expected {self.cells + (3,)} colors, got {color.shape}")
         height, width = self.size
@@ -146,7 +154,7 @@ class RegionUpsampler:
         _reach_lines(planar, self._rings)
         cells = np.ascontiguousarray(planar.T).reshape(rows, cols, 3)
         if consistency:
-            cells = _consistent(cells, self._labels, self._clean)
+            cells = _consistent(cells, self._labels, self._clean, decided)
         bilinear = cv2.resize(cells, (width, height), interpolation=cv2.INTER_LINEAR)
         # Colors are never negative, so this rounds half to even and clips to 0..255 in one pass.
         out = cv2.convertScaleAbs(bilinear).reshape(height, width, 3)
@@ -281,18 +289,28 @@ def _reach_lines(cells: np.ndarray, rings: list[_Ring]) -> None:
             channel[ring.reached] = total / ring.count
 
 
-def _consistent(cells: np.ndarray, labels: np.ndarray, clean: np.ndarray) -> np.ndarray:
+def _consistent(cells: np.ndarray, labels: np.ndarray, clean: np.ndarray,
+                decided: Decided | None = None) -> np.ndarray:
     """Cells with their region's median a*, b* (over its clean cells, or all of them when it has
-    none) and their own lightness."""
+    none) and their own lightness; in a ``decided`` region, the decided a*, b* and their
+    lightness shifted by (decided − region median)."""
     lab = srgb_to_lab(cells).reshape(-1, 3)
     flat_labels = labels.ravel()
     count = int(flat_labels.max()) + 1
     voters = clean.ravel()
     has_clean = np.bincount(flat_labels[voters], minlength=count) > 0
     voters = voters | ~has_clean[flat_labels]
-    for channel in (1, 2):
-        median = _region_median(lab[voters, channel], flat_labels[voters], count)
-        lab[:, channel] = median[flat_labels]
+    medians = np.stack([_region_median(lab[voters, c], flat_labels[voters], count)
+                        for c in range(3)], axis=1)  # (count, 3)
+    shift = np.zeros(count)
+    if decided is not None:
+        ids, colors = decided
+        inside = ids < count  # a region no cell centre falls in has no cells to move
+        ids, target = ids[inside], srgb_to_lab(colors[inside]).astype(np.float64)
+        shift[ids] = target[:, 0] - medians[ids, 0]
+        medians[ids, 1:] = target[:, 1:]
+    lab[:, 0] += shift[flat_labels]
+    lab[:, 1:] = medians[flat_labels, 1:]
     return lab_to_srgb(lab).reshape(cells.shape).astype(np.float32)
 
 

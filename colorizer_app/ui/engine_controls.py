@@ -46,7 +46,8 @@ class EngineControls(QWidget):
         for side in WORKING_SIZES:
             self.size.addItem(f"{side} px", side)
         self.consistency = QCheckBox("Region consistency")
-        self.consistency.setToolTip("Smooth the color inside each closed area of the line art")
+        self.consistency.setToolTip("One color per closed area of the line art, its shading kept: "
+                                    "an area you stroke takes your stroke's color")
         self.consistency.setChecked(EngineOptions.region_consistency)
         layout = QFormLayout(self)
         layout.addRow("Model", self.model)

@@ -212,3 +212,25 @@ def test_a_region_hint_model_gets_its_strokes_flooded_over_their_areas(tmp_path,
     assert plain[3].sum() > 0 and flooded[3].sum() > 5 * plain[3].sum()
     red = flooded[:, flooded[3] == 1]
     assert torch.equal(red[:3], red[:3].new_tensor([1.0, 0.0, 0.0])[:, None].expand_as(red[:3]))
+
+
+def test_region_consistency_holds_a_stroked_area_to_its_stroke(engine):
+    """An untrained network paints anything; with region consistency the area a brick-red
+    stroke crosses comes out brick red all the same (pure red would lose chroma where the
+    shading lightens it past the gamut), and without it, not."""
+    from colorizer_app.engine.flatfill import FlatFill
+    from colorizer_app.imaging.color import delta_e, srgb_to_lab
+    from colorizer_app.imaging.lineart import normalize_lineart
+
+    art = drawing()
+    ink = normalize_lineart(art).ink
+    regions = FlatFill().regions(ink)
+    area = (regions == regions[42, 50]) & (ink == 0)  # the paper of the area the stroke crosses
+    brick = Hints((Stroke("#c04040", 4.0, ((40.0, 40.0), (60.0, 45.0))),))
+    red = srgb_to_lab(np.array([0xC0, 0x40, 0x40], np.uint8))
+    distances = {}
+    for consistency in (False, True):
+        color = engine.colorize(ColorizeRequest(art, model="tiny", hints=brick,
+                                                region_consistency=consistency)).layers["color"]
+        distances[consistency] = float(delta_e(np.median(srgb_to_lab(color[area][:, :3]), 0), red))
+    assert distances[True] < 2 and distances[False] > 10

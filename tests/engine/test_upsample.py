@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from colorizer_app.engine.upsample import RegionUpsampler, upsample_color
+from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from colorizer_app.imaging.regions import segment_regions
 from training.metrics import bleeding
 
@@ -68,6 +69,25 @@ def test_region_consistency_cuts_bleeding(synthetic):
     consistent = mean_bleeding(upsample_color(small, ink, regions, consistency=True),
                                regions, ink, 400)
     assert plain > 0.02 and consistent < plain / 4
+
+
+def test_a_decided_region_takes_its_color_with_the_shading_kept(synthetic):
+    """Region consistency holds a stroked region to the stroke's color: its median lands on it,
+    its lightness still varies as the network shaded it, and the other regions do not move."""
+    ink, regions, truth = synthetic
+    small = generator_like(truth)
+    label = int(regions[90, 90])  # the top-left square
+    shaded = small.astype(np.float32)
+    shaded[: 20, : WORKING // 2] *= 0.6  # a shadow over the square's top (full-size rows < 80)
+    small = shaded.astype(np.uint8)
+    decided = (np.array([label]), np.array([[40, 160, 220]], np.uint8))
+    plain = upsample_color(small, ink, regions, consistency=True)
+    held = upsample_color(small, ink, regions, consistency=True, decided=decided)
+    inside = (regions == label) & (ink == 0)
+    lab = srgb_to_lab(held[inside])
+    assert delta_e(np.median(lab, axis=0), srgb_to_lab(decided[1][0])) < 3
+    assert srgb_to_lab(held[40, 90])[0] < srgb_to_lab(held[140, 90])[0] - 5
+    np.testing.assert_array_equal(held[regions != label], plain[regions != label])
 
 
 def test_edges_are_crisp_at_the_line():
