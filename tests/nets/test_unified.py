@@ -353,6 +353,37 @@ def test_a_flooded_background_does_not_take_over_the_tag_of_a_part_it_barely_tou
         dataclasses.replace(TINY, stroke_coverage=True)
 
 
+def test_a_stroke_decides_an_untagged_part_and_only_nudges_a_tagged_one():
+    """One stroke flooded over a quarter of the hair: with no hair tag, the whole hair's prior
+    takes the stroke's colour (what the artist asks for); with a hair tag, the tag keeps the rest
+    of the hair (coverage: the stroke counts for the quarter it covers)."""
+    from colorizer_app.nets.unified import DECIDING_COVERAGE
+
+    torch.manual_seed(0)
+    config = dataclasses.replace(TINY, part_classes=14, part_prior=True, region_hints=True,
+                                 stroke_coverage=True, palette_parts=(2, 2, 3, 3, 6, 6))
+    net = UnifiedGenerator(config).eval()
+    torch.nn.init.normal_(net.palette.weight)
+    stroke = torch.zeros(1, 4, 32, 32)
+    rows = int(32 * DECIDING_COVERAGE)
+    stroke[:, 0, :rows, :16], stroke[:, 3, :rows, :16] = 1.0, 1.0  # red over some strands
+    red = torch.atanh(torch.tensor([0.95, -0.95, -0.95]))[:, None, None]  # pre-tanh (1, 0, 0)
+    with torch.no_grad():
+        encoding = net.encode_sketch(_sketch(1))
+        logits = torch.full_like(encoding.parts, -100.0)
+        half = logits.shape[-1] // 2
+        logits[:, 2, :, :half], logits[:, 6, :, half:] = 100.0, 100.0  # hair left, top right
+        encoding = dataclasses.replace(encoding, parts=logits)
+        distances = []
+        for hair_tag in (0.0, 1.0):
+            values = torch.zeros(1, N_CVT)
+            values[0, 0] = hair_tag
+            prior = net.part_prior(encoding, stroke, values)
+            distances.append((prior[0, :, 16:, :12] - red).abs().amax().item())  # hair not stroked
+    untagged, tagged = distances
+    assert untagged < 0.05 and tagged > 0.5
+
+
 def test_with_palette_parts_a_tag_moves_only_its_own_part_in_the_prior():
     torch.manual_seed(0)
     parts_of_tags = (2, 2, 3, 3, 6, 6)  # e.g. two hair, two eye and two top tags
