@@ -353,6 +353,15 @@ def test_a_flooded_background_does_not_take_over_the_tag_of_a_part_it_barely_tou
         dataclasses.replace(TINY, stroke_coverage=True)
 
 
+def _hair_left_top_right(net):
+    """A line-art encoding whose part head is sure: hair (2) on the left half, top (6) right."""
+    encoding = net.encode_sketch(_sketch(1))
+    logits = torch.full_like(encoding.parts, -100.0)
+    half = logits.shape[-1] // 2
+    logits[:, 2, :, :half], logits[:, 6, :, half:] = 100.0, 100.0
+    return dataclasses.replace(encoding, parts=logits)
+
+
 def test_a_stroke_decides_an_untagged_part_and_only_nudges_a_tagged_one():
     """One stroke flooded over a quarter of the hair: with no hair tag, the whole hair's prior
     takes the stroke's colour (what the artist asks for); with a hair tag, the tag keeps the rest
@@ -369,11 +378,7 @@ def test_a_stroke_decides_an_untagged_part_and_only_nudges_a_tagged_one():
     stroke[:, 0, :rows, :16], stroke[:, 3, :rows, :16] = 1.0, 1.0  # red over some strands
     red = torch.atanh(torch.tensor([0.95, -0.95, -0.95]))[:, None, None]  # pre-tanh (1, 0, 0)
     with torch.no_grad():
-        encoding = net.encode_sketch(_sketch(1))
-        logits = torch.full_like(encoding.parts, -100.0)
-        half = logits.shape[-1] // 2
-        logits[:, 2, :, :half], logits[:, 6, :, half:] = 100.0, 100.0  # hair left, top right
-        encoding = dataclasses.replace(encoding, parts=logits)
+        encoding = _hair_left_top_right(net)
         distances = []
         for hair_tag in (0.0, 1.0):
             values = torch.zeros(1, N_CVT)
@@ -396,11 +401,7 @@ def test_with_palette_parts_a_tag_moves_only_its_own_part_in_the_prior():
     assert "palette_mask" not in net.state_dict()
     no_hints = torch.zeros(1, 4, 32, 32)
     with torch.no_grad():
-        encoding = net.encode_sketch(_sketch(1))
-        logits = torch.full_like(encoding.parts, -100.0)
-        half = logits.shape[-1] // 2
-        logits[:, 2, :, :half], logits[:, 6, :, half:] = 100.0, 100.0  # hair left, top right
-        encoding = dataclasses.replace(encoding, parts=logits)
+        encoding = _hair_left_top_right(net)
         values = torch.zeros(1, N_CVT)
         base = net.part_prior(encoding, no_hints, values)
         values[0, 0] = 1.0  # a hair tag
