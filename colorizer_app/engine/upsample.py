@@ -16,7 +16,7 @@ outline. The full-resolution line art knows where the areas end, so the colors a
 
 ``consistency`` (the request's ``region_consistency``) goes further: each region's chroma and hue
 (CIELAB a*, b*) are replaced by its median at the working resolution, its lightness kept, so
-the shading stays and no stray color survives inside an area. A region the artist stroke
+the shading stays and no stray color survives inside an area. A region the artist stroked
 (``decided``: the flat fill's region colors) takes the stroke's a*, b* instead, and its
 lightness moves so that its median is the stroke's: the color the artist asked for, with the
 network's shading. It is done on the cells, before upsampling, so it costs almost nothing.
