@@ -91,7 +91,7 @@ def test_region_strokes_flood_the_regions_of_the_line_art():
         simulate_hint_map("region-strokes", sample.color, sample.regions, np.random.default_rng(1))
 
 
-def test_recolored_strokes_give_their_region_the_stroke_color_and_leave_the_rest():
+def test_recolored_strokes_give_their_region_the_stroke_color_and_nothing_unstroked_moves():
     color = np.full((128, 128, 3), 230, np.uint8)
     color[:, :64] = (200, 60, 60)         # part 1: red, with a darker shade in its lowest quarter
     color[96:, :64] = (150, 40, 40)

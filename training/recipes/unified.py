@@ -99,7 +99,6 @@ class UnifiedRecipe(Recipe):
     def __init__(self, setup: RecipeSetup) -> None:
         super().__init__(setup)
         vocabulary = self.vocabulary = setup.vocabulary
-        self.parts = vocabulary.parts
         self.n_parts = len(vocabulary.parts)
         config = UnifiedConfig.named(setup.config, len(vocabulary.cvt), len(vocabulary.cit))
         if self.switch("full_resolution_stem") == "on":  # the design before stem_stride 2
@@ -139,7 +138,7 @@ class UnifiedRecipe(Recipe):
 
     def data_needs(self) -> DataNeeds:
         recolor = self.region_hints and self.switch("stroke_colors") == "recolor"
-        parts = (tuple(p for p in self.parts if self.vocabulary.cvt_for_part(p))
+        parts = (tuple(p for p in self.vocabulary.parts if self.vocabulary.cvt_for_part(p))
                  if self.switch("slider_parts") == "all" else None)
         return DataNeeds(hints="region-strokes" if self.region_hints else "strokes", reference=True,
                          tag_mixing=0.3, mixing_parts=parts,
