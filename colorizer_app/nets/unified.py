@@ -207,6 +207,12 @@ def _edge_sketch(image: Tensor) -> Tensor:
     return 1 - 2 * ((magnitude - 0.1) / 0.3).clamp(0, 1)
 
 
+def _mix(start: Tensor, end: Tensor, weight: Tensor) -> Tensor:
+    """``torch.lerp`` that also takes mixed dtypes: under bfloat16 autocast some operands come
+    out of layers in bfloat16 and others from float32 arithmetic, which ``lerp`` refuses."""
+    return start + (end - start) * weight
+
+
 def _pre_tanh(rgb: Tensor) -> Tensor:
     """Colours in [0, 1] → the pre-tanh values the output would need, clamped short of ±1 so
     that they stay finite: the scale the part prior adds its colours on."""
@@ -259,7 +265,7 @@ class _DecoderLevel(nn.Module):
         if self.refine is not None:
             y = self.refine(y, code)
         if self.rbca is not None and ref_pooled is not None:
-            y = torch.lerp(y, self.rbca(y, ref_pooled), ref_flag[:, :, None, None])
+            y = _mix(y, self.rbca(y, ref_pooled), ref_flag[:, :, None, None])
         return y
 
 
@@ -538,17 +544,17 @@ class UnifiedGenerator(nn.Module):
         stroke_colour = _pre_tanh(stroke_sum / stroke_area.clamp(min=1e-6)[..., None])
         if self.config.stroke_coverage:  # the share of the part that flooded strokes cover
             coverage = (stroke_area / probs.sum((2, 3)).clamp(min=1e-6))[..., None]
-            weight = torch.lerp((coverage / DECIDING_COVERAGE).clamp(max=1.0), coverage, spoken)
+            weight = _mix((coverage / DECIDING_COVERAGE).clamp(max=1.0), coverage, spoken)
         else:
             weight = (stroke_area / (stroke_area + 1.0))[..., None]  # 1 stroke pixel → ½
-        colour = torch.lerp(palette, stroke_colour, weight)  # (B, P, 3)
+        colour = _mix(palette, stroke_colour, weight)  # (B, P, 3)
         prior = torch.einsum("bphw,bpc->bchw", probs, colour)  # (B, 3, h, w)
         prior = F.interpolate(prior, scale_factor=factor, mode="bilinear", align_corners=False)
         if not self.config.region_hints:
             return prior
         mask = hints[:, 3:4]  # flooded regions: the hint's colour, on the same pre-tanh scale
         hinted = _pre_tanh(hints[:, :3] / mask.clamp(min=1e-3))
-        return torch.lerp(prior, hinted, mask)
+        return _mix(prior, hinted, mask)
 
     def _tagged_parts(self, values: Tensor, parts: int) -> Tensor:
         """(B, P, 1) 1 where a part has a tag value of its own (with a dense palette, any tag
@@ -569,7 +575,7 @@ class UnifiedGenerator(nn.Module):
         if cvt is None:
             return absent
         flag = _flags(present, batch, like)  # (B, 1)
-        return torch.lerp(absent, self.tag_mlp(cvt.to(like.dtype)), flag)
+        return _mix(absent, self.tag_mlp(cvt.to(like.dtype)), flag)
 
     def _receive(self, x: Tensor, ref: RefFeatures | None, present: Tensor | None,
                  batch: int) -> tuple[Tensor, Tensor | None, Tensor | None]:
@@ -578,7 +584,7 @@ class UnifiedGenerator(nn.Module):
             return x + self.no_reference[None, :, None, None], None, None
         flag = _flags(present, batch, x)  # (B, 1)
         received = x + self.receive(x, ref.latent)  # (B, C, h, w)
-        x = torch.lerp(x + self.no_reference[None, :, None, None], received,
+        x = _mix(x + self.no_reference[None, :, None, None], received,
                        flag[:, :, None, None])
         return x, ref.latent.mean(dim=(2, 3)), flag
 
