@@ -584,8 +584,7 @@ class UnifiedGenerator(nn.Module):
             return x + self.no_reference[None, :, None, None], None, None
         flag = _flags(present, batch, x)  # (B, 1)
         received = x + self.receive(x, ref.latent)  # (B, C, h, w)
-        x = _mix(x + self.no_reference[None, :, None, None], received,
-                       flag[:, :, None, None])
+        x = _mix(x + self.no_reference[None, :, None, None], received, flag[:, :, None, None])
         return x, ref.latent.mean(dim=(2, 3)), flag
 
     def forward(self, sketch: Tensor, hints: Tensor | None = None, cvt: Tensor | None = None,

@@ -23,9 +23,10 @@ def test_recipe_trains_under_bfloat16_autocast(recipe, tmp_path, monkeypatch):
         return torch.autocast(device_type="cpu", dtype=torch.bfloat16)
 
     monkeypatch.setattr(loop, "mixed_precision", cpu_autocast)
-    run = recipe_checks.train(recipe, tmp_path / recipe, steps=loop.TrainOptions.log_every)  # one logged step
+    one_logged_step = loop.TrainOptions.log_every
+    run = recipe_checks.train(recipe, tmp_path / recipe, steps=one_logged_step)
     assert entered, "the loop never entered mixed precision"
-    header, *rows = (run / "metrics.csv").read_text().splitlines()
+    _header, *rows = (run / "metrics.csv").read_text().splitlines()
     losses = [float(value) for row in rows for step, name, value in [row.split(",")]
               if not name.startswith("eval/") and name != "progress"]
     assert losses and all(math.isfinite(value) for value in losses)

@@ -169,3 +169,10 @@ def test_init_warm_starts_a_changed_design_and_refuses_an_unrelated_one(tmp_path
                         device=torch.device("cpu"))
     with pytest.raises(ColorizerError, match="fits none"):
         _initialise(build_recipe("unified", setup), path, vocabulary)
+
+
+def test_annealing_rate_scales_the_palette_rate_alike():
+    base, annealing = _tiny_recipe(), _tiny_recipe(learning_rate="5e-5")
+    rates = [[group["lr"] for group in r.opt_g.param_groups] for r in (base, annealing)]
+    assert rates[1][0] == pytest.approx(rates[0][0] / 4)
+    assert rates[1][1] == pytest.approx(rates[0][1] / 4)

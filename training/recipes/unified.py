@@ -31,8 +31,9 @@ Two steps as in Tag2Pix: the first ``SEGMENTATION_SHARE`` of the budget learns s
 (reconstruction + segmentation only), the colorization step adds the part-color loss.
 Adam at 2e-4: 5e-4 (``learning_rate`` switch) lowered the losses faster for 130 steps and then
 diverged at step 280 (reconstruction L1 0.42 → 0.70). 5e-5 anneals a model whose losses have
-levelled off at 2e-4 (the shipped default's last stage). Fractional and mixed tag values appear in the data (``tag_mixing``) so sliders mean what DESIGN
-§3 defines, on every tagged part (``slider_parts`` all; ``hair-eyes-top`` was the earlier data).
+levelled off at 2e-4 (the shipped default's last stage). Fractional and mixed tag values appear
+in the data (``tag_mixing``) so sliders mean what DESIGN §3 defines, on every tagged part
+(``slider_parts`` all; ``hair-eyes-top`` was the earlier data).
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ SEGMENTATION_SHARE = 0.1    # Tag2Pix's step 1 share, shortened: our colors need
 P_TAGS, P_TAG_KEPT, P_HINTS, P_REFERENCE = 0.7, 0.8, 0.5, 0.4
 RECOLOR_SHARE = 0.25  # of all samples; theirs always keep their strokes (the truth needs them)
 BASE_LR = 2e-4
-PALETTE_LR = 1e-2  # a linear map from tag values to colours: Adam at 2e-4 moves it 0.03 in 150 steps;
-                  # scaled with the learning rate (× lr / BASE_LR)
+# A linear map from tag values to colours: Adam at 2e-4 moves it 0.03 in 150 steps. At BASE_LR;
+# other learning rates scale it alike.
+PALETTE_LR = 1e-2
 LAMBDA_REC, LAMBDA_PART, LAMBDA_SEG, LAMBDA_NAMING, LAMBDA_ADV = 1.0, 2.0, 0.9, 0.5, 0.01
 
 
