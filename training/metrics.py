@@ -54,6 +54,7 @@ from training.data.sample import Sample
 EVAL_CONFIG = "eval-v1"
 UNLIKE_DE = 25.0          # a swapped / hint / slider color differs this much from the true one
 BLEED_THRESHOLD = 12.0    # ΔC or ΔH (CIELAB) beyond which a pixel has left its region's color
+SMUDGE_THRESHOLD = 12.0   # ΔL* (CIELAB) beyond which a pixel is lighter or darker than its region
 SLIDER_VALUES = (0.0, 0.5, 1.0, 2.0)
 SLIDER_WITHIN = 15.0
 INK_LEVEL = 160           # sketch values below this (0 = full ink) are line, not paper
@@ -110,6 +111,16 @@ def departures(lab: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def region_bleeding(lab: np.ndarray, mask: np.ndarray) -> float:
     """Share of the masked pixels whose chroma or hue leaves the median's by > BLEED_THRESHOLD."""
     return float(np.mean(departures(lab, mask)))
+
+
+def region_smudging(lab: np.ndarray, mask: np.ndarray) -> float:
+    """Share of the masked pixels whose lightness leaves the median's by > SMUDGE_THRESHOLD.
+
+    Bleeding's counterpart in L*, which bleeding leaves out: gray smudges over a white fill keep
+    its hue and chroma, so only this sees them. Shading counts too, so it is a report, not a goal.
+    """
+    lightness = lab[mask][:, 0]
+    return float(np.mean(np.abs(lightness - np.median(lightness)) > SMUDGE_THRESHOLD))
 
 
 def bleeding(output: np.ndarray, labels: np.ndarray, sketch: np.ndarray, min_area: int,

@@ -11,8 +11,8 @@ from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from training import cli
 from training.data.synthetic import TRAIN_SEED_LIMIT, generate
 from training.metrics import (Evaluator, bleeding, eval_seeds, flat_gray_colorizer,
-                              format_table, frechet_distance, psnr, ssim, summarize,
-                              truth_colorizer)
+                              format_table, frechet_distance, psnr, region_smudging, ssim,
+                              summarize, truth_colorizer)
 
 SIZE, N = 128, 8
 
@@ -145,6 +145,20 @@ def test_format_table_lists_columns():
     assert "style:clean" in text and "20.000" in text
 
 
+def test_smudging_counts_lightness_that_bleeding_leaves_out():
+    white = np.full((32, 32, 3), 255, np.uint8)
+    mask = np.ones((32, 32), bool)
+    assert region_smudging(srgb_to_lab(white), mask) == 0.0
+    smudged = white.copy()
+    smudged[:8] = (200, 200, 200)  # a gray smudge over a white fill: same hue and chroma
+    assert region_smudging(srgb_to_lab(smudged), mask) == pytest.approx(0.25)
+    assert bleeding(smudged, np.zeros((32, 32), np.int32), np.full((32, 32), 255, np.uint8),
+                    50) == [0.0]
+    faint = white.copy()
+    faint[:8] = (245, 245, 245)  # within ΔL* 12
+    assert region_smudging(srgb_to_lab(faint), mask) == 0.0
+
+
 def test_eval_real_scores_flat_fill_above_gray(tmp_path, capsys):
     drawing = np.full((160, 160), 255, np.uint8)
     drawing[:, 78:82] = 0
@@ -158,6 +172,7 @@ def test_eval_real_scores_flat_fill_above_gray(tmp_path, capsys):
         scores[model] = json.loads((tmp_path / model / "metrics.json").read_text())
     assert scores["flat"]["regions"] == 4 and scores["flat"]["adherence"] > 0.95
     assert scores["flat"]["bleeding"] < 0.05
+    assert scores["flat"]["smudging"] < 0.05
     assert scores["flat-gray"]["adherence"] < 0.6
     assert (tmp_path / "flat" / "montage.png").is_file()
 

@@ -7,7 +7,9 @@ palette color each, and the colorizer's output is scored per region:
 - stroke adherence — the share of the region's paper pixels (line pixels and the stroke's own,
   dilated, pixels left out) within ΔE 20 of the stroke's color;
 - bleeding — the share of those pixels whose chroma or hue leaves the region's median (as in the
-  synthetic scoreboard).
+  synthetic scoreboard);
+- smudging — the share of those pixels whose lightness leaves the region's median by more than
+  ΔL* 12: gray smudges over a white fill, which bleeding cannot see (shading counts as well).
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ def scaled_ink(pixels, size: int):
     return normalize_lineart(pixels).ink
 
 
+def _shown(value: float | None) -> str:
+    return "none" if value is None else f"{value:.3f}"
+
+
 def _fit(image, box: int):
     """Letterbox a uint8 image into a box×box white tile."""
     import cv2
@@ -87,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     from training.data.folder import IMAGE_SUFFIXES
     from training.data.hints import random_color_strokes
     from training.metrics import (EvalRequest, hint_picture, montage, paper_mask,
-                                  region_bleeding, resolve_colorizer, stroke_adherence)
+                                  region_bleeding, region_smudging, resolve_colorizer,
+                                  stroke_adherence)
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -115,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         output = np.asarray(colorizer(EvalRequest(sketch=sketch, hints=hints, hint_map=hint_map)))
         lab = srgb_to_lab(output)
         kernel = np.ones((5, 5), np.uint8)
-        adherence, bleed = [], []
+        adherence, bleed, smudge = [], [], []
         for mask, stroke in pairs:
             covered = rasterize_hints(Hints(strokes=(stroke,)), ink.shape)[..., 3] > 0
             rest = mask & paper & ~cv2.dilate(covered.astype(np.uint8), kernel).astype(bool)
@@ -123,17 +130,22 @@ def run(args: argparse.Namespace) -> int:
                 continue
             adherence.append(stroke_adherence(output, rest, hex_to_rgb(stroke.color), ADHERENCE_DE))
             bleed.append(region_bleeding(lab, rest))
+            smudge.append(region_smudging(lab, rest))
         records.append({"file": file.name, "size": list(ink.shape), "regions": int(labels.max()),
-                        "stroked": len(adherence), "adherence": adherence, "bleeding": bleed})
+                        "stroked": len(adherence), "adherence": adherence, "bleeding": bleed,
+                        "smudging": smudge})
         rows.append([_fit(sketch, 256), _fit(hint_picture(sketch, hint_map), 256), _fit(output, 256)])
         print(f"{file.name:28s} regions {int(labels.max()):4d}  stroked {len(adherence):3d}  "
               f"adherence {np.mean(adherence) if adherence else float('nan'):.3f}  "
-              f"bleeding {np.mean(bleed) if bleed else float('nan'):.3f}")
+              f"bleeding {np.mean(bleed) if bleed else float('nan'):.3f}  "
+              f"smudging {np.mean(smudge) if smudge else float('nan'):.3f}")
     all_adherence = [a for r in records for a in r["adherence"]]
     all_bleed = [b for r in records for b in r["bleeding"]]
+    all_smudge = [m for r in records for m in r["smudging"]]
     summary = {"model": args.model, "drawings": len(records), "regions": len(all_adherence),
                "adherence": float(np.mean(all_adherence)) if all_adherence else None,
                "bleeding": float(np.mean(all_bleed)) if all_bleed else None,
+               "smudging": float(np.mean(all_smudge)) if all_smudge else None,
                "adherence_de": ADHERENCE_DE, "drawings_detail": records}
     out = Path(args.out)
     try:
@@ -143,10 +155,11 @@ def run(args: argparse.Namespace) -> int:
     atomic_write_bytes(out / "metrics.json", json.dumps(summary, indent=1).encode("utf-8"))
     atomic_save_png(out / "montage.png", montage(rows))
     print(f"overall: {summary['regions']} regions in {summary['drawings']} drawings · "
-          f"adherence {summary['adherence'] if summary['adherence'] is None else round(summary['adherence'], 3)} · "
-          f"bleeding {summary['bleeding'] if summary['bleeding'] is None else round(summary['bleeding'], 3)}")
+          + " · ".join(f"{name} {_shown(summary[name])}"
+                       for name in ("adherence", "bleeding", "smudging")))
     print(f"wrote {out / 'metrics.json'} and {out / 'montage.png'} (line art | hints | output)")
     return 0
 
 
-COMMAND = Subcommand("eval-real", "stroke adherence and bleeding on real line art", configure, run)
+COMMAND = Subcommand("eval-real", "stroke adherence, bleeding and smudging on real line art",
+                     configure, run)
