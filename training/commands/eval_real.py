@@ -20,6 +20,7 @@ from colorizer_app.commandline import Subcommand
 
 ADHERENCE_DE = 20.0
 MAX_REGIONS = 12
+MEASURES = ("adherence", "bleeding", "smudging")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +53,10 @@ def scaled_ink(pixels, size: int):
         pixels = cv2.resize(pixels, (round(pixels.shape[1] * scale), round(pixels.shape[0] * scale)),
                             interpolation=cv2.INTER_AREA)
     return normalize_lineart(pixels).ink
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def _shown(value: float | None) -> str:
@@ -122,30 +127,25 @@ def run(args: argparse.Namespace) -> int:
         output = np.asarray(colorizer(EvalRequest(sketch=sketch, hints=hints, hint_map=hint_map)))
         lab = srgb_to_lab(output)
         kernel = np.ones((5, 5), np.uint8)
-        adherence, bleed, smudge = [], [], []
+        scores: dict[str, list[float]] = {name: [] for name in MEASURES}
         for mask, stroke in pairs:
             covered = rasterize_hints(Hints(strokes=(stroke,)), ink.shape)[..., 3] > 0
             rest = mask & paper & ~cv2.dilate(covered.astype(np.uint8), kernel).astype(bool)
             if rest.sum() < 16:
                 continue
-            adherence.append(stroke_adherence(output, rest, hex_to_rgb(stroke.color), ADHERENCE_DE))
-            bleed.append(region_bleeding(lab, rest))
-            smudge.append(region_smudging(lab, rest))
+            scores["adherence"].append(
+                stroke_adherence(output, rest, hex_to_rgb(stroke.color), ADHERENCE_DE))
+            scores["bleeding"].append(region_bleeding(lab, rest))
+            scores["smudging"].append(region_smudging(lab, rest))
+        stroked = len(scores["adherence"])
         records.append({"file": file.name, "size": list(ink.shape), "regions": int(labels.max()),
-                        "stroked": len(adherence), "adherence": adherence, "bleeding": bleed,
-                        "smudging": smudge})
+                        "stroked": stroked, **scores})
         rows.append([_fit(sketch, 256), _fit(hint_picture(sketch, hint_map), 256), _fit(output, 256)])
-        print(f"{file.name:28s} regions {int(labels.max()):4d}  stroked {len(adherence):3d}  "
-              f"adherence {np.mean(adherence) if adherence else float('nan'):.3f}  "
-              f"bleeding {np.mean(bleed) if bleed else float('nan'):.3f}  "
-              f"smudging {np.mean(smudge) if smudge else float('nan'):.3f}")
-    all_adherence = [a for r in records for a in r["adherence"]]
-    all_bleed = [b for r in records for b in r["bleeding"]]
-    all_smudge = [m for r in records for m in r["smudging"]]
-    summary = {"model": args.model, "drawings": len(records), "regions": len(all_adherence),
-               "adherence": float(np.mean(all_adherence)) if all_adherence else None,
-               "bleeding": float(np.mean(all_bleed)) if all_bleed else None,
-               "smudging": float(np.mean(all_smudge)) if all_smudge else None,
+        print(f"{file.name:28s} regions {int(labels.max()):4d}  stroked {stroked:3d}  "
+              + "  ".join(f"{name} {_shown(_mean(scores[name]))}" for name in MEASURES))
+    summary = {"model": args.model, "drawings": len(records),
+               "regions": sum(r["stroked"] for r in records),
+               **{name: _mean([v for r in records for v in r[name]]) for name in MEASURES},
                "adherence_de": ADHERENCE_DE, "drawings_detail": records}
     out = Path(args.out)
     try:
@@ -155,8 +155,7 @@ def run(args: argparse.Namespace) -> int:
     atomic_write_bytes(out / "metrics.json", json.dumps(summary, indent=1).encode("utf-8"))
     atomic_save_png(out / "montage.png", montage(rows))
     print(f"overall: {summary['regions']} regions in {summary['drawings']} drawings · "
-          + " · ".join(f"{name} {_shown(summary[name])}"
-                       for name in ("adherence", "bleeding", "smudging")))
+          + " · ".join(f"{name} {_shown(summary[name])}" for name in MEASURES))
     print(f"wrote {out / 'metrics.json'} and {out / 'montage.png'} (line art | hints | output)")
     return 0
 
