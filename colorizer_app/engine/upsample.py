@@ -18,8 +18,9 @@ outline. The full-resolution line art knows where the areas end, so the colors a
 (CIELAB a*, b*) are replaced by its median at the working resolution, its lightness kept, so
 the shading stays and no stray color survives inside an area. A region the artist stroked
 (``decided``: the flat fill's region colors) takes the stroke's a*, b* instead, and its
-lightness moves so that its median is the stroke's: the color the artist asked for, with the
-network's shading. It is done on the cells, before upsampling, so it costs almost nothing.
+lightness moves so that its median is the stroke's, its shading softened (DECIDED_SHADING): the
+color the artist asked for, with some of the network's shading. It is done on the cells, before
+upsampling, so it costs almost nothing.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ _CLEAN_CELL_FILL = 0.05
 _REACH_RINGS = 4
 # Trust never reaches zero: a thin region whose only cells straddle lines still has a color.
 _MIN_TRUST = 1e-3
+# In a region the artist stroked, the network's lightness departures from the region's median
+# are scaled by this: enough shading stays to model the form, while the gray smudges and the
+# dark blotches a working-resolution network leaves inside a decided area (often on real line
+# art, unlike its training drawings) no longer turn the artist's color into another one.
+DECIDED_SHADING = 0.5
 
 
 def upsample_color(color: np.ndarray, ink: np.ndarray, regions: np.ndarray, *,
@@ -292,8 +298,9 @@ def _reach_lines(cells: np.ndarray, rings: list[_Ring]) -> None:
 def _consistent(cells: np.ndarray, labels: np.ndarray, clean: np.ndarray,
                 decided: Decided | None = None) -> np.ndarray:
     """Cells with their region's median a*, b* (over its clean cells, or all of them when it has
-    none) and their own lightness; in a ``decided`` region, the decided a*, b* and their
-    lightness shifted by (decided − region median)."""
+    none) and their own lightness; in a ``decided`` region, the decided a*, b*, and a lightness
+    whose median is the decided one and whose departures from it are DECIDED_SHADING times the
+    network's."""
     lab = srgb_to_lab(cells).reshape(-1, 3)
     flat_labels = labels.ravel()
     count = int(flat_labels.max()) + 1
@@ -302,14 +309,16 @@ def _consistent(cells: np.ndarray, labels: np.ndarray, clean: np.ndarray,
     voters = voters | ~has_clean[flat_labels]
     medians = np.stack([_region_median(lab[voters, c], flat_labels[voters], count)
                         for c in range(3)], axis=1)  # (count, 3)
-    shift = np.zeros(count)
+    centre = medians[:, 0].copy()  # the lightness each region's shading is centred on
+    shading = np.ones(count)  # how much of the network's departure from its median stays
     if decided is not None:
         ids, colors = decided
         inside = ids < count  # a region no cell centre falls in has no cells to move
         ids, target = ids[inside], srgb_to_lab(colors[inside]).astype(np.float64)
-        shift[ids] = target[:, 0] - medians[ids, 0]
+        centre[ids] = target[:, 0]
+        shading[ids] = DECIDED_SHADING
         medians[ids, 1:] = target[:, 1:]
-    lab[:, 0] += shift[flat_labels]
+    lab[:, 0] = centre[flat_labels] + shading[flat_labels] * (lab[:, 0] - medians[flat_labels, 0])
     lab[:, 1:] = medians[flat_labels, 1:]
     return lab_to_srgb(lab).reshape(cells.shape).astype(np.float32)
 

@@ -94,6 +94,8 @@ def test_recolored_samples_always_keep_their_strokes():
     assert all(kept)
     assert recipe.data_needs().recolor > 0 and "hair" in recipe.data_needs().mixing_parts
     assert _tiny_recipe(stroke_colors="true", slider_parts="hair-eyes-top").data_needs().recolor == 0
+    assert recipe.data_needs().tag_mixing == 0.3
+    assert _tiny_recipe(tag_mixing="0.6").data_needs().tag_mixing == 0.6
 
 
 def test_part_color_loss_counts_a_small_part_like_a_big_one():
