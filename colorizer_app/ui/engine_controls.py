@@ -47,7 +47,8 @@ class EngineControls(QWidget):
             self.size.addItem(f"{side} px", side)
         self.consistency = QCheckBox("Region consistency")
         self.consistency.setToolTip("One color per closed area of the line art, its shading kept: "
-                                    "an area you stroke takes your stroke's color")
+                                    "an area you stroke takes your stroke's color, its shading "
+                                    "softened")
         self.consistency.setChecked(EngineOptions.region_consistency)
         layout = QFormLayout(self)
         layout.addRow("Model", self.model)
