@@ -44,8 +44,8 @@ def add_colorize_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region-consistency", action=argparse.BooleanOptionalAction,
                         default=True,
                         help="one hue per closed area (keeps shading, removes stray colors; "
-                             "a stroked area takes its stroke's color, its shading softened); on by default, as in "
-                             "the app")
+                             "a stroked area takes its stroke's color, its shading softened); "
+                             "on by default, as in the app")
     parser.add_argument("--threads", type=int, metavar="N",
                         help="CPU threads for the model (default: all cores but one)")
 
