@@ -191,7 +191,10 @@ class RefFeatures:
     part_share: Tensor | None = None    # (B, P) the share of the reference each part covers
 
 
-REFERENCE_SHARE = 0.002  # a part covering this share of the reference lends half its colour
+# A part covering this share of the reference lends half its colour. 0.002 left an iris of a
+# full-body reference (share about 0.001) two thirds the palette's default colour.
+REFERENCE_SHARE = 0.0002
+REFERENCE_CONFIDENCE_POWER = 2  # a reference pixel counts for its part by probability squared
 DECIDING_COVERAGE = 0.25  # strokes over this share of an untagged part decide its colour
 
 
@@ -418,17 +421,26 @@ class UnifiedGenerator(nn.Module):
     def _reference_parts(self, reference: Tensor) -> tuple[Tensor, Tensor]:
         """Each part's mean colour in the reference, found by this network's own part head on the
         reference's edges (a colour illustration's edges read like line art, the way XDoG
-        training sketches do): ((B, P, 3) pre-tanh, (B, P) area shares)."""
+        training sketches do): ((B, P, 3) pre-tanh, (B, P) area shares).
+
+        The mean is taken at full resolution, over the pixels off the edges, each weighted by its
+        part probability squared: averaged at the part map's quarter size, an 8-pixel iris shared
+        its cells with skin, whites and ink. Measured on 100 ``eval-v1`` samples beyond the
+        scoreboard's (seed offset 2000), unified-small at 256²: reference accuracy 0.69 → 0.74,
+        and 0.80 with ``REFERENCE_SHARE`` 0.002 → 0.0002 (irises 0.15 → 0.51); the PSNR with
+        tags and reference together fell 20.45 → 20.01 dB, tags pushing from truer colours."""
         m = self.size_multiple
         height = max(m, round(reference.shape[-2] / m) * m)
         width = max(m, round(reference.shape[-1] / m) * m)
         image = F.interpolate(reference, size=(height, width), mode="bilinear", align_corners=False)
         sketch = _edge_sketch(image)  # (B, 1, H, W) in [-1, 1], 1 = paper
         probs = torch.softmax(self.part_logits(self.encode_sketch(sketch)), 1)  # (B, P, h, w)
-        colours = F.adaptive_avg_pool2d(image, probs.shape[-2:]).add(1).div(2)  # (B, 3, h, w)
-        area = probs.sum((2, 3))  # (B, P)
-        mean = torch.einsum("bphw,bchw->bpc", probs, colours) / area.clamp(min=1e-6)[..., None]
-        share = area / (probs.shape[-2] * probs.shape[-1])
+        share = probs.sum((2, 3)) / (probs.shape[-2] * probs.shape[-1])  # (B, P)
+        weight = F.interpolate(probs, size=(height, width), mode="bilinear", align_corners=False)
+        weight = weight.pow(REFERENCE_CONFIDENCE_POWER) * (sketch > 0).to(weight.dtype)
+        colours = image.add(1).div(2)  # (B, 3, H, W) in [0, 1]
+        area = weight.sum((2, 3))  # (B, P)
+        mean = torch.einsum("bphw,bchw->bpc", weight, colours) / area.clamp(min=1e-6)[..., None]
         return _pre_tanh(mean), share
 
     def part_logits(self, encoding: SketchEncoding) -> Tensor:

@@ -412,3 +412,22 @@ def test_with_palette_parts_a_tag_moves_only_its_own_part_in_the_prior():
     assert moved_dense[:, 20:].max() > 0.1  # with a dense palette it did
     with pytest.raises(ValueError, match="palette_parts"):
         dataclasses.replace(config, palette_parts=(0, 1))
+
+
+def test_a_small_part_of_the_reference_lends_its_own_colour_not_its_outline(monkeypatch):
+    """An iris of a full-body reference: a few pixels inside an ink ring, which the part map, at
+    a quarter of the size, covers with cells that take in the ring as well."""
+    torch.manual_seed(0)
+    net = UnifiedGenerator(dataclasses.replace(TINY, part_classes=3, part_prior=True)).eval()
+    image = torch.ones(1, 3, 32, 32)  # white paper: part 0
+    image[..., 11:21, 11:21] = -1.0   # an ink ring …
+    image[:, 0, 13:19, 13:19], image[:, 1:, 13:19, 13:19] = 1.0, -1.0  # … round a red iris
+    logits = torch.zeros(1, 3, 8, 8)
+    logits[:, 0] = 4.0                # sure of the paper …
+    logits[:, 0, 3:5, 3:5], logits[:, 1, 3:5, 3:5] = 0.0, 4.0  # … and of the iris, pixels 12–19
+    monkeypatch.setattr(net, "part_logits", lambda encoding: logits)
+    with torch.no_grad():
+        colours, share = net._reference_parts(image)
+    iris = torch.tanh(colours[0, 1])  # back to [-1, 1]
+    assert iris[0] > 0.8 and (iris[1:] < -0.8).all()  # red, not darkened by its ring
+    assert 0.05 < share[0, 1] < share[0, 0]
