@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from colorizer_app.engine.registry import CATALOGUE_NAME, ModelRegistry
 from colorizer_app.errors import ColorizerError
 from colorizer_app.nets.modelfile import load_model
 from colorizer_app.vocabulary import load_vocabulary
@@ -46,18 +47,28 @@ def direct_colorizer(path: Path) -> Colorizer:
     return colorize
 
 
+def _registry_serving(path: Path) -> tuple[ModelRegistry, str]:
+    """A registry that serves ``path``, and the name it serves it under: the folder's catalogue
+    where there is one (so a paper model finds its companions), else the folder read as a
+    user folder."""
+    catalogued = (path.parent / CATALOGUE_NAME).is_file()
+    registry = ModelRegistry(shipped_dir=path.parent if catalogued else None,
+                             user_dir=path.parent, scan_user=not catalogued)
+    served = [e.name for e in registry.entries if e.path == path]
+    # the catalogue lists the file under its own name; else the name is the file's stem, and
+    # a refused file raises its reason here
+    return registry, served[0] if served else registry.entry(path.stem).name
+
+
 def engine_colorizer(path: Path, size: int | None = None,
                      region_consistency: bool = False) -> Colorizer:
     """The model file served by the app's Engine; the result is its color layer (the line art is
     not multiplied on top, as the ground truth has none)."""
     from colorizer_app.engine.pipeline import Engine
-    from colorizer_app.engine.registry import ModelRegistry
     from colorizer_app.engine.request import ColorizeRequest
 
     path = Path(path)
-    registry = ModelRegistry(shipped_dir=None, user_dir=path.parent)
-    name = path.name.removesuffix(".safetensors").removesuffix(".json")
-    registry.entry(name)  # refuses a bad file with its reason
+    registry, name = _registry_serving(path)
     engine = Engine(registry, device="cpu")
 
     def colorize(request: EvalRequest) -> np.ndarray:

@@ -9,6 +9,7 @@ from colorizer_app.imaging.hints import Hints, Stroke
 from colorizer_app.nets.modelfile import ModelManifest, save_model
 from colorizer_app.nets.reference import PatchDiscriminator, PatchDiscriminatorConfig
 from colorizer_app.vocabulary import load_vocabulary
+from tests.engine.test_adapters import make_runs, ship
 from tests.tiny_model import make_tiny_model
 from training.metrics import EvalRequest, resolve_colorizer
 
@@ -55,3 +56,14 @@ def test_region_consistency_is_an_engine_option(tmp_path):
     assert smoothed.shape == (64, 64, 3)
     with pytest.raises(ColorizerError, match="engine option"):
         resolve_colorizer(path, region_consistency=True)
+
+
+def test_a_catalogued_paper_model_is_scored_through_the_engine_with_its_companions(tmp_path):
+    model, companions = make_runs(tmp_path)["tag2pix"]
+    shelf = tmp_path / "models"
+    shelf.mkdir()
+    ship(shelf, "tag2pix-tiny", model, companions)
+    out = resolve_colorizer("engine:" + str(shelf / "tag2pix-tiny.safetensors"))(_request())
+    assert out.shape == (64, 64, 3) and out.dtype == np.uint8
+    with pytest.raises(ColorizerError, match="needs its cit_extractor companion"):
+        resolve_colorizer("engine:" + str(model))  # its run folder lists no companions

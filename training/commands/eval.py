@@ -10,8 +10,10 @@ from colorizer_app.commandline import Subcommand
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True,
-                        help="truth | flat-gray | flat | MODEL.safetensors (the generator at "
-                             "--size) | engine:MODEL.safetensors (through the app's engine)")
+                        help="truth | flat-gray | flat | MODEL.safetensors (the unified "
+                             "generator at --size) | engine:MODEL.safetensors (through the "
+                             "app's engine; any model, a paper model from a folder whose "
+                             "manifest.json lists its companions, e.g. resources/models)")
     parser.add_argument("--n", type=int, default=50, help="number of evaluation samples")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed offset; evaluation seeds are 1e9 + offset + i")
