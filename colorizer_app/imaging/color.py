@@ -12,13 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 # Linear sRGB → CIE XYZ (D65), IEC 61966-2-1.
-_RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
+RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
                         [0.2126729, 0.7151522, 0.0721750],
                         [0.0193339, 0.1191920, 0.9503041]])
-_XYZ_TO_RGB = np.linalg.inv(_RGB_TO_XYZ)
-_WHITE_D65 = _RGB_TO_XYZ.sum(axis=1)  # XYZ of sRGB white, so that white maps to a = b = 0
-_EPS = 216 / 24389
-_KAPPA = 24389 / 27
+XYZ_TO_RGB = np.linalg.inv(RGB_TO_XYZ)
+WHITE_D65 = RGB_TO_XYZ.sum(axis=1)  # XYZ of sRGB white, so that white maps to a = b = 0
+LAB_EPSILON = 216 / 24389
+LAB_KAPPA = 24389 / 27
 
 
 def _linearize(c: np.ndarray) -> np.ndarray:
@@ -33,8 +33,8 @@ def _delinearize(c: np.ndarray) -> np.ndarray:
 def srgb_to_lab64(rgb: np.ndarray) -> np.ndarray:
     """Like ``srgb_to_lab`` but float64, for exact round trips of single palette colors."""
     c = np.asarray(rgb, dtype=np.float64) / 255.0
-    xyz = _linearize(c) @ _RGB_TO_XYZ.T / _WHITE_D65
-    f = np.where(xyz > _EPS, np.cbrt(xyz), (_KAPPA * xyz + 16) / 116)
+    xyz = _linearize(c) @ RGB_TO_XYZ.T / WHITE_D65
+    f = np.where(xyz > LAB_EPSILON, np.cbrt(xyz), (LAB_KAPPA * xyz + 16) / 116)
     return np.stack([116 * f[..., 1] - 16,
                      500 * (f[..., 0] - f[..., 1]),
                      200 * (f[..., 1] - f[..., 2])], axis=-1)
@@ -50,9 +50,9 @@ def lab_to_linear_rgb(lab: np.ndarray) -> np.ndarray:
     lab = np.asarray(lab, dtype=np.float64)
     fy = (lab[..., 0] + 16) / 116
     f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], axis=-1)
-    xyz = np.where(f ** 3 > _EPS, f ** 3, (116 * f - 16) / _KAPPA)
-    xyz[..., 1] = np.where(lab[..., 0] > _KAPPA * _EPS, fy ** 3, lab[..., 0] / _KAPPA)
-    return (xyz * _WHITE_D65) @ _XYZ_TO_RGB.T
+    xyz = np.where(f ** 3 > LAB_EPSILON, f ** 3, (116 * f - 16) / LAB_KAPPA)
+    xyz[..., 1] = np.where(lab[..., 0] > LAB_KAPPA * LAB_EPSILON, fy ** 3, lab[..., 0] / LAB_KAPPA)
+    return (xyz * WHITE_D65) @ XYZ_TO_RGB.T
 
 
 def lab_to_srgb(lab: np.ndarray) -> np.ndarray:

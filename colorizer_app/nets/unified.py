@@ -41,6 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from colorizer_app.nets import lab
 from colorizer_app.nets.blocks import (
     PixelShuffleUp,
     SqueezeExcitation,
@@ -352,15 +353,19 @@ class UnifiedGenerator(nn.Module):
             self.full_res = nn.Sequential(_conv_lrelu(widths[0] + 5, widths[0]),
                                           conv1x1(widths[0], 3, bias=True))
         # Part prior: tag values map linearly to a colour per part (pre-tanh; the bias is the
-        # colour without tags), painted through the part probabilities. Linear in the values, so
-        # a slider at 2 doubles a tag's push and two tags at ½ mix. Zero at first.
+        # colour without tags), painted through the part probabilities. Linear in the values up
+        # to a part's sum of 1, so two tags at ½ mix; above 1 the chroma grows (``_palette``).
+        # Zero at first.
         self.palette = (nn.Linear(config.n_cvt, config.part_classes * 3) if config.part_prior
                         else None)
-        # (P·3, n_cvt): a tag's column is 1 on its own part's rows; not stored in model files.
+        # (P·3, n_cvt): a tag's column is 1 on its own part's rows; (n_cvt,): each tag's part.
+        # Neither is stored in model files.
         part_of_row = torch.arange(config.part_classes * 3) // 3
         self.register_buffer("palette_mask", (part_of_row[:, None] == torch.tensor(
             config.palette_parts)[None]).float() if config.palette_parts else None,
             persistent=False)
+        self.register_buffer("tag_parts", torch.tensor(config.palette_parts, dtype=torch.long)
+                             if config.palette_parts else None, persistent=False)
 
         self.apply(init_weights)  # the tagger is random until pre-trained weights are loaded
         if self.palette is not None:
@@ -518,8 +523,8 @@ class UnifiedGenerator(nn.Module):
         """(B, 3, H, W) pre-tanh colours: each part's colour painted through its probability.
 
         ``values`` (B, n_cvt): the tag values, zero where absent. A part's colour is the
-        palette's: a linear map of the values whose bias — the colour with no tags — a reference
-        replaces with its own colour of that part (so tags still push from there); strokes that
+        palette's (``_palette``), whose bias — the colour with no tags — a reference replaces
+        with its own colour of that part (so tags still push from there); strokes that
         fall on the part win over both, weighted by how many stroke pixels it holds — or, with
         ``stroke_coverage`` and a tag of the part or a reference present, by the share of the part
         they cover: a flooded background holds thousands of pixels, so the faint probability of
@@ -537,9 +542,7 @@ class UnifiedGenerator(nn.Module):
         """
         probs = torch.softmax(self.part_logits(encoding), 1)  # (B, P, h, w)
         batch, parts = probs.shape[:2]
-        weight = (self.palette.weight if self.palette_mask is None
-                  else self.palette.weight * self.palette_mask)
-        palette = F.linear(values, weight, self.palette.bias).view(batch, parts, 3)  # (B, P, 3)
+        palette = self._palette(values)  # (B, P, 3)
         spoken = self._tagged_parts(values, parts)  # (B, P, 1): a tag or the reference speaks
         if ref is not None and ref.part_colours is not None:
             flag = _flags(ref_present, batch, palette)[:, :, None]  # (B, 1, 1)
@@ -567,6 +570,33 @@ class UnifiedGenerator(nn.Module):
         mask = hints[:, 3:4]  # flooded regions: the hint's colour, on the same pre-tanh scale
         hinted = _pre_tanh(hints[:, :3] / mask.clamp(min=1e-3))
         return _mix(prior, hinted, mask)
+
+    def _palette(self, values: Tensor) -> Tensor:
+        """(B, P, 3) pre-tanh: the colour each part's tag values ask for (DESIGN §3).
+
+        Up to a sum of 1 the palette's linear map (the tags' mix, the rest from the colour
+        without tags). Above it the colour of the values scaled to sum 1, its CIELAB chroma
+        multiplied by the sum and brought back into the gamut, L and hue kept: the linear map
+        extrapolated instead, and a slider at 2 made black and dark skin darker rather than
+        more vivid (measured: on 60 held-out ``eval-v1`` samples with the shipped weights, at
+        value 2 within ΔE 15 of the target in 53 % of cases, mean ΔE 16.2; with this rule, the
+        weights unchanged, 95 % and 6.6; values 0.5 and 1 unchanged). With a dense palette
+        (every tag speaks for every part) a part has no sum of its own, and the map stays linear.
+        """
+        batch, parts = values.shape[0], self.config.part_classes
+        if self.palette_mask is None:
+            return F.linear(values, self.palette.weight, self.palette.bias).view(batch, parts, 3)
+        weight = self.palette.weight * self.palette_mask
+        own = self.palette_mask.view(parts, 3, -1)[:, 0]  # (P, n_cvt)
+        total = values.clamp(min=0) @ own.T  # (B, P): each part's sum of tag values
+        scale = total.clamp(min=1)
+        linear = F.linear(values, weight, self.palette.bias).view(batch, parts, 3)
+        if not bool((total > 1).any()):
+            return linear
+        unit = F.linear(values / scale[:, self.tag_parts], weight, self.palette.bias)
+        rgb = (torch.tanh(unit.view(batch, parts, 3).float()) + 1) / 2  # CIELAB in float32
+        vivid = _pre_tanh(lab.scale_chroma(rgb, scale.float())).to(linear.dtype)
+        return torch.where((total > 1)[..., None], vivid, linear)
 
     def _tagged_parts(self, values: Tensor, parts: int) -> Tensor:
         """(B, P, 1) 1 where a part has a tag value of its own (with a dense palette, any tag

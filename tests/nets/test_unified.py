@@ -6,6 +6,7 @@ import itertools
 import pytest
 import torch
 
+from colorizer_app.nets import lab
 from colorizer_app.nets.blocks import count_parameters
 from colorizer_app.nets.unified import (
     PRESETS,
@@ -412,6 +413,35 @@ def test_with_palette_parts_a_tag_moves_only_its_own_part_in_the_prior():
     assert moved_dense[:, 20:].max() > 0.1  # with a dense palette it did
     with pytest.raises(ValueError, match="palette_parts"):
         dataclasses.replace(config, palette_parts=(0, 1))
+
+
+def test_above_a_sum_of_one_a_part_grows_more_vivid_with_its_lightness_and_hue_kept():
+    torch.manual_seed(0)
+    config = dataclasses.replace(TINY, part_classes=14, part_prior=True,
+                                 palette_parts=(2, 2, 3, 3, 6, 6))
+    net = UnifiedGenerator(config).eval()
+    torch.nn.init.normal_(net.palette.weight, std=0.7)
+    torch.nn.init.normal_(net.palette.bias, std=0.3)
+    values = torch.zeros(5, N_CVT)
+    values[1, 0] = 1.0                        # a hair tag
+    values[2, 0] = 2.0                        # the same at 2
+    values[3, 0] = 0.5                        # the same at ½
+    values[4, :2] = 1.0                       # two hair tags at 1 (sum 2)
+    values[:, 4] = 3.0                        # and a top tag at 3 everywhere
+    with torch.no_grad():
+        palette = net._palette(values)  # (5, 14, 3) pre-tanh
+        mix = net._palette(torch.tensor([[0.5, 0.5, 0, 0, 1.0, 0]]))[0, 2]
+    rgb = (torch.tanh(palette) + 1) / 2
+    hair, top = 2, 6
+    assert torch.allclose(palette[3, hair], (palette[0, hair] + palette[1, hair]) / 2, atol=1e-5)
+    for row, one in ((2, rgb[1, hair]), (4, (torch.tanh(mix) + 1) / 2)):
+        expected = lab.scale_chroma(one, torch.tensor(2.0))
+        assert torch.allclose(rgb[row, hair], expected.clamp(0.025, 0.975), atol=1e-3)
+        vivid, plain = lab.srgb_to_lab(rgb[row, hair]), lab.srgb_to_lab(one)
+        assert abs(vivid[0] - plain[0]) < 0.5  # L kept (not darker, as the linear map made it)
+    assert torch.allclose(rgb[:, top], rgb[:1, top].expand(5, 3), atol=1e-6)  # its own sum only
+    others = [p for p in range(14) if p not in (hair, top)]
+    assert torch.allclose(palette[:, others], palette[:1, others].expand(5, -1, 3))
 
 
 def test_a_small_part_of_the_reference_lends_its_own_colour_not_its_outline(monkeypatch):
