@@ -2,10 +2,12 @@
 
 Artists lay flats first — every area one solid color — and shade on top. This engine does that
 from the same hints the networks take: the line art is split into regions that survive small
-gaps in the lines (``segment_regions``), and each region takes the color of the latest stroke
-whose centre line crosses it, or of the fill seeded in it (erasers remove what they cover).
-Regions without hints stay transparent, or take the median color a neural result gave them, so
-flats can also clean up a network's output.
+gaps in the lines (``segment_regions``), and each region takes the color of the strokes whose
+centre lines cross it, or of the fill seeded in it (erasers remove what they cover). A region
+strokes of several colors cross is shared among them along the lines (``shared_regions``); a
+stroke painted over an older one hides it where it covers it. Regions without hints stay
+transparent, or take the median color a neural result gave them, so flats can also clean up a
+network's output.
 
 The segmentation is cached per ink map: while the artist only paints strokes, a new result
 costs drawing the strokes' centre lines and a few array passes.
@@ -25,6 +27,7 @@ from colorizer_app.imaging.color import hex_to_rgb
 from colorizer_app.imaging.hints import Hints, Stroke, rasterize_hints
 from colorizer_app.imaging.layers import Layer, composite, lineart_layer
 from colorizer_app.imaging.regions import DEFAULT_GAP, LINE_THRESHOLD, segment_regions
+from colorizer_app.imaging.shared_regions import split_among_seeds
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,17 @@ class FlatResult:
     flats: np.ndarray  # (H, W, 4) uint8 RGBA; alpha 0 where a region got no color
     composite: np.ndarray  # (H, W, 4) uint8 RGBA, opaque: the flats under the line art (multiply)
     regions: np.ndarray  # (H, W) int32 labels 1..N, the segmentation the flats follow
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The colors the hints decide: regions ``ids`` of ``labels``, and their (K, 3) uint8
+    colors. ``labels`` are the ink's regions, except that a region strokes of several colors
+    cross is split among them, its parts numbered above the ink's regions."""
+
+    labels: np.ndarray  # (H, W) int32
+    ids: np.ndarray  # (K,) int64
+    colors: np.ndarray  # (K, 3) uint8
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,7 @@ class FlatFill:
         self.gap = gap
         self._cache_size = cache_size
         self._cache: OrderedDict[bytes, _Segmentation] = OrderedDict()
+        self._last_decided: tuple[tuple[bytes, Hints], Decided] | None = None
 
     def regions(self, ink: np.ndarray) -> np.ndarray:
         """The region labels of an ink map (255 = ink), segmented once per distinct map."""
@@ -84,24 +99,29 @@ class FlatFill:
         ``neural`` is an optional (H, W, 3|4) uint8 colorization whose per-region median colors
         the regions no hint reaches."""
         segmentation = self._segmentation(ink)
-        labels = segmentation.labels
-        palette = np.zeros((segmentation.count + 1, 4), dtype=np.uint8)  # row 0 unused: labels start at 1
+        decided = self.decided(ink, hints)
+        labels = decided.labels
+        palette = np.zeros((int(labels.max()) + 1, 4), dtype=np.uint8)  # row 0 unused: labels start at 1
         if neural is not None:
             if neural.shape[:2] != ink.shape or neural.ndim != 3 or neural.shape[2] not in (3, 4):
                 raise ValueError(f"neural result {neural.shape} does not match the ink map {ink.shape}")
-            palette[:, :3] = _region_medians(segmentation, neural)
+            # the parts of shared regions (above the ink's count) are all decided
+            palette[: segmentation.count + 1, :3] = _region_medians(segmentation, neural)
             palette[1:, 3] = 255
-        hinted, colors = _hint_colors(labels, segmentation.clear, hints)
-        palette[hinted, :3] = colors
-        palette[hinted, 3] = 255
+        palette[decided.ids, :3] = decided.colors
+        palette[decided.ids, 3] = 255
         # One 4-byte word per pixel: a far faster gather than one of (H·W, 4) rows.
         return palette.view(np.uint32).ravel()[labels].view(np.uint8).reshape(labels.shape + (4,))
 
-    def decided(self, ink: np.ndarray, hints: Hints) -> tuple[np.ndarray, np.ndarray]:
-        """(region ids, (K, 3) uint8 colors) of the regions the hints color, as ``flats`` colors
-        them: what region consistency holds a network's result to."""
+    def decided(self, ink: np.ndarray, hints: Hints) -> Decided:
+        """The regions the hints color, as ``flats`` colors them: what region consistency holds
+        a network's result to. The last answer is kept: the engine asks for it and for the
+        flats of the same strokes, and a tag slider's drag repeats them."""
         segmentation = self._segmentation(ink)
-        return _hint_colors(segmentation.labels, segmentation.clear, hints)
+        key = (_ink_key(ink, self.gap), hints)
+        if self._last_decided is None or self._last_decided[0] != key:
+            self._last_decided = (key, _decide(segmentation, ink, hints))
+        return self._last_decided[1]
 
     def hint_map(self, ink: np.ndarray, hints: Hints,
                  out_size: tuple[int, int] | None = None) -> np.ndarray:
@@ -146,14 +166,17 @@ def _ink_key(ink: np.ndarray, gap: int) -> bytes:
     return digest.digest()
 
 
-def _hint_colors(labels: np.ndarray, clear: np.ndarray, hints: Hints) -> tuple[np.ndarray, np.ndarray]:
-    """(region ids, (K, 3) uint8 colors) of the regions the hints color.
+def _decide(segmentation: _Segmentation, ink: np.ndarray, hints: Hints) -> Decided:
+    """The regions the hints color, and their colors.
 
     A stroke colors the regions its centre line crosses, not every region its brush grazes: a
-    wide stroke along an outline spills over it, and the area beyond must stay as it was. Where
-    several strokes cross a region, the latest wins, as in painting; strokes lie on top of fills,
-    and an eraser removes the stroke cores it covers and the fills whose seed it covers.
+    wide stroke along an outline spills over it, and the area beyond must stay as it was. A
+    stroke hides the older centre lines it paints over, as paint does; a region the remaining
+    centre lines of several colors cross is shared among them (``split_among_seeds``), and
+    where they are all of one color the latest counts. Strokes lie on top of fills, and an
+    eraser removes the stroke cores it covers and the fills whose seed it covers.
     """
+    labels = segmentation.labels
     latest = np.zeros(labels.shape, dtype=np.int32)  # per pixel: 1 + index of the latest core
     erased = np.zeros(labels.shape, dtype=bool)
     for index, stroke in enumerate(hints.strokes, start=1):
@@ -164,6 +187,7 @@ def _hint_colors(labels: np.ndarray, clear: np.ndarray, hints: Hints) -> tuple[n
             latest[cover] = 0
             erased |= cover
         elif stroke.opacity > 0:
+            _draw_footprint(latest, stroke, 0)
             _draw_core(latest, stroke, index)
     chosen: dict[int, tuple[int, int, int]] = {}
     height, width = labels.shape
@@ -171,16 +195,41 @@ def _hint_colors(labels: np.ndarray, clear: np.ndarray, hints: Hints) -> tuple[n
         column, row = int(np.floor(fill.point[0])), int(np.floor(fill.point[1]))
         if 0 <= row < height and 0 <= column < width and not erased[row, column]:
             chosen[int(labels[row, column])] = hex_to_rgb(fill.color)
-    crossed = (latest > 0) & clear
+    crossed = (latest > 0) & segmentation.clear
     base = len(hints.strokes) + 1
     pairs = np.unique(labels[crossed].astype(np.int64) * base + latest[crossed])
     region, stroke_index = pairs // base, pairs % base  # sorted: per region, latest stroke last
-    last = np.ones(pairs.size, dtype=bool)
-    last[:-1] = region[1:] != region[:-1]
-    for label, index in zip(region[last].tolist(), stroke_index[last].tolist()):
-        chosen[label] = hex_to_rgb(hints.strokes[index - 1].color)
+    colors = [hex_to_rgb(stroke.color) for stroke in hints.strokes]
+    crossing: dict[int, list[int]] = {}
+    for label, index in zip(region.tolist(), stroke_index.tolist()):
+        crossing.setdefault(label, []).append(index)
+    shared = [label for label, indices in crossing.items()
+              if len({colors[index - 1] for index in indices}) > 1]
+    for label, indices in crossing.items():
+        chosen[label] = colors[indices[-1] - 1]
+    if shared:
+        seeds = np.where(crossed & np.isin(labels, list(shared)), latest, 0)
+        labels, seed_of = split_among_seeds(labels, ink, seeds, np.array(shared))
+        for label in shared:
+            del chosen[label]
+        for label in np.flatnonzero(seed_of).tolist():
+            chosen[label] = colors[int(seed_of[label]) - 1]
     regions = np.fromiter(chosen.keys(), dtype=np.int64, count=len(chosen))
-    return regions, np.array(list(chosen.values()), dtype=np.uint8).reshape(-1, 3)
+    return Decided(labels, regions, np.array(list(chosen.values()), dtype=np.uint8).reshape(-1, 3))
+
+
+def _draw_footprint(target: np.ndarray, stroke: Stroke, value: int) -> None:
+    """Draw the stroke's brush width with ``value``, segment by segment at its pressure."""
+    points = np.clip(np.asarray(stroke.points, dtype=np.float64) - 0.5, -_FAR, _FAR)
+    points = np.rint(points * (1 << _SUBPIXEL_BITS)).astype(np.int32)
+    pressure = np.ones(len(points)) if stroke.pressure is None else np.asarray(stroke.pressure)
+    widths = np.maximum(1, np.rint(stroke.width * pressure)).astype(int)
+    if len(points) == 1:
+        cv2.circle(target, tuple(points[0].tolist()), int(widths[0] << _SUBPIXEL_BITS) // 2,
+                   value, -1, cv2.LINE_8, _SUBPIXEL_BITS)
+    for i in range(len(points) - 1):
+        cv2.line(target, tuple(points[i].tolist()), tuple(points[i + 1].tolist()), value,
+                 int(max(widths[i], widths[i + 1])), cv2.LINE_8, _SUBPIXEL_BITS)
 
 
 def _draw_core(target: np.ndarray, stroke: Stroke, value: int) -> None:

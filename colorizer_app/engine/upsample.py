@@ -30,11 +30,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from colorizer_app.engine.flatfill import Decided
 from colorizer_app.imaging.color import lab_to_srgb, srgb_to_lab
 from colorizer_app.imaging.regions import LINE_THRESHOLD
-
-# Regions whose colors the artist decided: (region ids, (K, 3) uint8 sRGB colors).
-Decided = tuple[np.ndarray, np.ndarray]
 
 # Full-resolution pixels processed at once, so a 40-megapixel drawing needs a few hundred MB.
 _CHUNK_PIXELS = 1 << 20
@@ -83,7 +81,8 @@ class RegionUpsampler:
                              f"{regions.shape}")
         height, width = self.size = ink.shape
         rows, cols = self.cells = cells
-        labels = regions[_cell_centres(rows, height)][:, _cell_centres(cols, width)]  # (h, w)
+        self._centres = (_cell_centres(rows, height), _cell_centres(cols, width))
+        labels = regions[self._centres[0]][:, self._centres[1]]  # (h, w)
         contamination = cv2.resize(_borders(ink, regions), (cols, rows),
                                    interpolation=cv2.INTER_AREA)
         trust = np.maximum((1.0 - np.clip(contamination, 0.0, 1.0)) ** _TRUST_POWER, _MIN_TRUST)
@@ -149,7 +148,8 @@ class RegionUpsampler:
     def __call__(self, color: np.ndarray, *, consistency: bool = False,
                  decided: Decided | None = None) -> np.ndarray:
         """(h, w, 3) uint8 colors at the planned working size → (H, W, 3) uint8; ``decided``
-        (region ids, (K, 3) uint8 colors) applies with ``consistency`` only."""
+        (the flat fill's, whose regions may split the planned ones among strokes) applies
+        with ``consistency`` only."""
         if color.shape != self.cells + (3,):
             raise ValueError(f"expected {self.cells + (3,)} colors, got {color.shape}")
         height, width = self.size
@@ -160,7 +160,9 @@ class RegionUpsampler:
         _reach_lines(planar, self._rings)
         cells = np.ascontiguousarray(planar.T).reshape(rows, cols, 3)
         if consistency:
-            cells = _consistent(cells, self._labels, self._clean, decided)
+            labels = (self._labels if decided is None
+                      else decided.labels[self._centres[0]][:, self._centres[1]])
+            cells = _consistent(cells, labels, self._clean, decided)
         bilinear = cv2.resize(cells, (width, height), interpolation=cv2.INTER_LINEAR)
         # Colors are never negative, so this rounds half to even and clips to 0..255 in one pass.
         out = cv2.convertScaleAbs(bilinear).reshape(height, width, 3)
@@ -312,7 +314,7 @@ def _consistent(cells: np.ndarray, labels: np.ndarray, clean: np.ndarray,
     centre = medians[:, 0].copy()  # the lightness each region's shading is centred on
     shading = np.ones(count)  # how much of the network's departure from its median stays
     if decided is not None:
-        ids, colors = decided
+        ids, colors = decided.ids, decided.colors
         inside = ids < count  # a region no cell centre falls in has no cells to move
         ids, target = ids[inside], srgb_to_lab(colors[inside]).astype(np.float64)
         centre[ids] = target[:, 0]

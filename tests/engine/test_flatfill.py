@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -66,15 +68,35 @@ def test_an_erase_stroke_removes_the_color_it_covers():
     assert (result.flats[drawing.area("face")][:, 3] == 0).all()
 
 
-def test_the_latest_stroke_wins_and_strokes_lie_over_fills():
+def test_a_stroke_painted_over_another_wins_and_strokes_lie_over_fills():
     drawing = gapped_drawing()
     first = STROKES["face"]
-    second = Stroke("#2080f0", 2, ((60.0, 50.0), (64.0, 90.0)))
     fill = Fill("#f0f0a0", drawing.seeds["face"])
-    result = FlatFill()(drawing.ink, Hints(strokes=(first, second), fills=(fill,)))
-    assert _share_near(result.flats, drawing.area("face"), "#2080f0") >= 0.97
-    result = FlatFill()(drawing.ink, Hints(strokes=(second, first), fills=(fill,)))
-    assert _share_near(result.flats, drawing.area("face"), first.color) >= 0.97
+    for under, over in ((first, replace(first, color="#2080f0", width=10)),
+                        (replace(first, color="#2080f0", width=6), first)):
+        result = FlatFill()(drawing.ink, Hints(strokes=(under, over), fills=(fill,)))
+        assert _share_near(result.flats, drawing.area("face"), over.color) >= 0.97
+
+
+def test_strokes_of_two_colors_share_an_area_a_wide_gap_merged_along_its_lines():
+    drawing = gapped_drawing(12)  # the box's dividing line has a 12-pixel hole
+    regions = FlatFill().regions(drawing.ink)
+    assert regions[75, 160] == regions[75, 210]  # so its two halves are one region
+    left = Stroke("#3c64e0", 3, ((160.0, 50.0), (162.0, 100.0)))
+    right = Stroke("#e03c3c", 3, ((205.0, 50.0), (207.0, 100.0)))
+    for strokes in ((left, right), (right, left)):  # in either order
+        result = FlatFill()(drawing.ink, Hints(strokes=strokes))
+        assert _share_near(result.flats, drawing.area("box_left"), left.color) >= 0.97
+        assert _share_near(result.flats, drawing.area("box_right"), right.color) >= 0.97
+        assert (result.flats[drawing.area("background")][:, 3] == 0).all()
+
+
+def test_strokes_of_one_color_in_an_area_leave_it_whole():
+    drawing = gapped_drawing()
+    strokes = (STROKES["face"], replace(STROKES["triangle"], points=((60.0, 50.0), (64.0, 90.0)),
+                                        color=STROKES["face"].color))
+    decided = FlatFill().decided(drawing.ink, Hints(strokes=strokes))
+    np.testing.assert_array_equal(decided.labels, FlatFill().regions(drawing.ink))
 
 
 def test_an_eraser_over_a_fill_seed_removes_the_fill():

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from colorizer_app.engine.flatfill import Decided
 from colorizer_app.engine.upsample import DECIDED_SHADING, RegionUpsampler, upsample_color
 from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from colorizer_app.imaging.regions import segment_regions
@@ -81,17 +82,33 @@ def test_a_decided_region_takes_its_color_with_the_shading_softened(synthetic):
     shaded = small.astype(np.float32)
     shaded[: 20, : WORKING // 2] *= 0.6  # a shadow over the square's top (full-size rows < 80)
     small = shaded.astype(np.uint8)
-    decided = (np.array([label]), np.array([[40, 160, 220]], np.uint8))
+    decided = Decided(regions, np.array([label]), np.array([[40, 160, 220]], np.uint8))
     plain = upsample_color(small, ink, regions, consistency=True)
     held = upsample_color(small, ink, regions, consistency=True, decided=decided)
     inside = (regions == label) & (ink == 0)
     lab = srgb_to_lab(held[inside])
-    assert delta_e(np.median(lab, axis=0), srgb_to_lab(decided[1][0])) < 3
+    assert delta_e(np.median(lab, axis=0), srgb_to_lab(decided.colors[0])) < 3
     shadow = srgb_to_lab(held[40, 90])[0] - srgb_to_lab(held[140, 90])[0]
     network_shadow = srgb_to_lab(plain[40, 90])[0] - srgb_to_lab(plain[140, 90])[0]
     assert network_shadow < -10
     assert shadow == pytest.approx(DECIDED_SHADING * network_shadow, abs=2)
     np.testing.assert_array_equal(held[regions != label], plain[regions != label])
+
+
+def test_a_region_shared_among_strokes_holds_each_part_to_its_own_color(synthetic):
+    """The flat fill splits a region that strokes of two colors cross (its labels above the
+    drawing's regions): consistency holds each part to its stroke's color."""
+    ink, regions, truth = synthetic
+    label = int(regions[90, 90])  # the top-left square, split into a left and a right half
+    split = regions.copy()
+    right = (regions == label) & (np.arange(SIZE) >= 90)[None, :]
+    split[right] = regions.max() + 1
+    colors = np.array([[40, 160, 220], [220, 60, 40]], np.uint8)
+    decided = Decided(split, np.array([label, regions.max() + 1]), colors)
+    held = upsample_color(generator_like(truth), ink, regions, consistency=True, decided=decided)
+    for part, color in ((split == label) & (ink == 0), colors[0]), (right & (ink == 0), colors[1]):
+        away = part & (np.abs(np.arange(SIZE) - 90) > 12)[None, :]  # off the seam between them
+        assert delta_e(np.median(srgb_to_lab(held[away]), axis=0), srgb_to_lab(color)) < 3
 
 
 def test_edges_are_crisp_at_the_line():
