@@ -98,8 +98,7 @@ class FlatFill:
         """(H, W, 4) uint8 flats for ``ink`` (H, W) uint8, alpha 0 where a region got no color;
         ``neural`` is an optional (H, W, 3|4) uint8 colorization whose per-region median colors
         the regions no hint reaches."""
-        segmentation = self._segmentation(ink)
-        decided = self.decided(ink, hints)
+        segmentation, decided = self._decided(ink, hints)
         labels = decided.labels
         palette = np.zeros((int(labels.max()) + 1, 4), dtype=np.uint8)  # row 0 unused: labels start at 1
         if neural is not None:
@@ -117,11 +116,15 @@ class FlatFill:
         """The regions the hints color, as ``flats`` colors them: what region consistency holds
         a network's result to. The last answer is kept: the engine asks for it and for the
         flats of the same strokes, and a tag slider's drag repeats them."""
-        segmentation = self._segmentation(ink)
-        key = (_ink_key(ink, self.gap), hints)
-        if self._last_decided is None or self._last_decided[0] != key:
-            self._last_decided = (key, _decide(segmentation, ink, hints))
-        return self._last_decided[1]
+        return self._decided(ink, hints)[1]
+
+    def _decided(self, ink: np.ndarray, hints: Hints) -> tuple[_Segmentation, Decided]:
+        """The segmentation and the decided regions, the ink hashed once."""
+        ink_key = _ink_key(ink, self.gap)
+        segmentation = self._segmentation(ink, ink_key)
+        if self._last_decided is None or self._last_decided[0] != (ink_key, hints):
+            self._last_decided = ((ink_key, hints), _decide(segmentation, ink, hints))
+        return segmentation, self._last_decided[1]
 
     def hint_map(self, ink: np.ndarray, hints: Hints,
                  out_size: tuple[int, int] | None = None) -> np.ndarray:
@@ -142,8 +145,8 @@ class FlatFill:
         merged = composite([Layer("flats", flats), lineart_layer(ink)])
         return FlatResult(flats=flats, composite=merged, regions=self.regions(ink))
 
-    def _segmentation(self, ink: np.ndarray) -> _Segmentation:
-        key = _ink_key(ink, self.gap)
+    def _segmentation(self, ink: np.ndarray, key: bytes | None = None) -> _Segmentation:
+        key = _ink_key(ink, self.gap) if key is None else key
         segmentation = self._cache.get(key)
         if segmentation is None:
             labels = segment_regions(ink, gap=self.gap)

@@ -591,8 +591,6 @@ class UnifiedGenerator(nn.Module):
         total = values.clamp(min=0) @ own.T  # (B, P): each part's sum of tag values
         scale = total.clamp(min=1)
         linear = F.linear(values, weight, self.palette.bias).view(batch, parts, 3)
-        if not bool((total > 1).any()):
-            return linear
         unit = F.linear(values / scale[:, self.tag_parts], weight, self.palette.bias)
         rgb = (torch.tanh(unit.view(batch, parts, 3).float()) + 1) / 2  # CIELAB in float32
         vivid = _pre_tanh(lab.scale_chroma(rgb, scale.float())).to(linear.dtype)
