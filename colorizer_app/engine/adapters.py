@@ -11,14 +11,15 @@ live in ``training``, which the app never imports):
   CVT vector, as an untagged image is in its training data;
 - AlacGAN (strokes): local features of the line art; strokes go in at 1/4 resolution through
   Ci et al.'s stroke-to-point reduction (4×4 max-pool, every other cell dropped);
-- CSA (strokes): the hint map at full resolution plus its VGG features;
+- CSA (strokes): the hint map at full resolution plus its frozen features;
 - Yan et al. (reference, then tags): G(x, φ(r)); with the second training's mapping, tags
   move φ(r) toward the tags asked (δ_b = mapping(φ(r), cls_t, cls_a), cls_a the encoder's tag
   probabilities on the reference). It cannot run without a reference (``Family.requires``).
 
 A model's companions are separate model files (``registry`` verifies and loads them); ``FAMILIES``
 says which roles each family takes, which of them its config cannot run without, and the hint
-kinds it cannot color without.
+kinds it cannot color without. A frozen feature net is either the paper's own or the one shared
+tagger (``nets.shared_tagger``), which the shipped paper models all read.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ from torch import Tensor, nn
 from colorizer_app.errors import ColorizerError
 from colorizer_app.nets import alacgan, csa, reference, tag2pix
 from colorizer_app.nets.modelfile import HINT_KINDS, LoadedModel, ModelManifest
+from colorizer_app.nets.shared_tagger import (
+    FEATURE_STAGE,
+    LOCAL_FEATURE_STAGE,
+    SHARED_TAGGER,
+    TaggerFeatures,
+)
 from colorizer_app.vocabulary import load_vocabulary
 
 # A builder gets the loaded generator, its loaded companions by role, and the model's name.
@@ -43,7 +50,7 @@ Builder = Callable[[LoadedModel, Mapping[str, LoadedModel], str], nn.Module]
 class Family:
     """How the engine runs one generator architecture."""
 
-    companions: Mapping[str, str]                     # role → architecture of its model file
+    companions: Mapping[str, tuple[str, ...]]         # role → architectures its file may have
     needs: Callable[[Any], tuple[str, ...]]           # roles the generator's config cannot lack
     requires: frozenset[str]                          # hint kinds it cannot color without
     build: Builder
@@ -63,15 +70,15 @@ def companion_problem(main: ModelManifest, companions: Mapping[str, ModelManifes
         if role not in family.companions:
             takes = ", ".join(family.companions) or "none"
             return f"a {main.architecture} model has no '{role}' companion (it takes {takes})"
-        if companion.architecture != family.companions[role]:
+        if companion.architecture not in family.companions[role]:
             return (f"its {role} companion is a model of architecture "
-                    f"{companion.architecture}, not {family.companions[role]}")
+                    f"{companion.architecture}, not {_either(family.companions[role])}")
         if (companion.cvt, companion.cit) != (main.cvt, main.cit):
             return f"its {role} companion was trained with another tag vocabulary"
     for role in family.needs(main.config):
         if role not in companions:
             return (f"it needs its {role} companion (a model file of architecture "
-                    f"{family.companions[role]}), which is not there; ship it with "
+                    f"{_either(family.companions[role])}), which is not there; ship it with "
                     f"--companion {role}=FILE")
     return None
 
@@ -80,6 +87,19 @@ def wrap(name: str, generator: LoadedModel, companions: Mapping[str, LoadedModel
     """The module the pipeline drives for this generator and its (checked) companions, on the
     CPU in eval mode. ValueError when their configs do not fit together."""
     return FAMILIES[generator.manifest.architecture].build(generator, companions, name).eval()
+
+
+def _either(architectures: tuple[str, ...]) -> str:
+    return " or ".join(architectures)
+
+
+def _feature_net(companion: LoadedModel, paper: Callable[[nn.Module], nn.Module],
+                 stage: int = FEATURE_STAGE) -> nn.Module:
+    """The frozen feature net a companion file gives: the shared tagger read at ``stage``, or
+    ``paper`` applied to the paper's own network."""
+    if companion.manifest.architecture == SHARED_TAGGER:
+        return TaggerFeatures.from_tagger(companion.module, stage)
+    return paper(companion.module)
 
 
 def _fits(what: str, given: int, expected: int) -> None:
@@ -107,8 +127,7 @@ class Tag2PixAdapter(nn.Module):
 
     size_multiple = 16
 
-    def __init__(self, generator: tag2pix.Tag2PixGenerator,
-                 extractor: tag2pix.CITExtractor | None) -> None:
+    def __init__(self, generator: tag2pix.Tag2PixGenerator, extractor: nn.Module | None) -> None:
         super().__init__()
         self.generator = generator
         self.extractor = extractor
@@ -119,10 +138,8 @@ class Tag2PixAdapter(nn.Module):
         config: tag2pix.Tag2PixConfig = generator.module.config
         extractor = None
         if config.use_cit:
-            tagger = companions["cit_extractor"].module
-            _fits("the cit_extractor companion", tagger.config.feature_channels,
-                  config.cit_channels)
-            extractor = tag2pix.CITExtractor.from_tagger(tagger)
+            extractor = _feature_net(companions["cit_extractor"], tag2pix.CITExtractor.from_tagger)
+            _fits("the cit_extractor companion", extractor.out_channels, config.cit_channels)
         return cls(generator.module, extractor)
 
     def encode_sketch(self, sketch: Tensor) -> _Tag2PixEncoding:
@@ -156,8 +173,7 @@ class AlacGANAdapter(nn.Module):
 
     size_multiple = 16
 
-    def __init__(self, generator: alacgan.AlacGenerator,
-                 local_features: alacgan.LocalFeatures | None) -> None:
+    def __init__(self, generator: alacgan.AlacGenerator, local_features: nn.Module | None) -> None:
         super().__init__()
         self.generator = generator
         self.local_features = local_features
@@ -168,7 +184,8 @@ class AlacGANAdapter(nn.Module):
         channels = generator.module.config.local_channels
         local = None
         if channels:
-            local = companions["local_features"].module
+            local = _feature_net(companions["local_features"], lambda own: own,
+                                 LOCAL_FEATURE_STAGE)
             _fits("the local_features companion", local.out_channels, channels)
         return cls(generator.module, local)
 
@@ -196,11 +213,11 @@ class AlacGANAdapter(nn.Module):
 
 
 class CSAAdapter(nn.Module):
-    """Yuan & Simo-Serra's generator with the frozen VGG that reads the hint map; strokes only."""
+    """Yuan & Simo-Serra's generator with the frozen net that reads the hint map; strokes only."""
 
     size_multiple = 16
 
-    def __init__(self, generator: csa.CSAGenerator, hint_features: csa.HintFeatures | None) -> None:
+    def __init__(self, generator: csa.CSAGenerator, hint_features: nn.Module | None) -> None:
         super().__init__()
         self.generator = generator
         self.hint_features = hint_features
@@ -211,7 +228,7 @@ class CSAAdapter(nn.Module):
         config: csa.CSAGeneratorConfig = generator.module.config
         features = None
         if config.attention:
-            features = companions["hint_features"].module
+            features = _feature_net(companions["hint_features"], lambda own: own)
             _fits("the hint_features companion", features.out_channels,
                   config.hint_feature_channels)
         return cls(generator.module, features)
@@ -320,18 +337,18 @@ def _unified(generator: LoadedModel, companions: Mapping[str, LoadedModel], name
 FAMILIES: dict[str, Family] = {
     "unified.generator": Family({}, lambda config: (), frozenset(), _unified),
     "tag2pix.generator": Family(
-        {"cit_extractor": "tag2pix.tagger"},
+        {"cit_extractor": ("tag2pix.tagger", SHARED_TAGGER)},
         lambda config: ("cit_extractor",) if config.use_cit else (), frozenset(),
         Tag2PixAdapter.build),
     "alacgan.generator": Family(
-        {"local_features": "alacgan.tagger"},
+        {"local_features": ("alacgan.tagger", SHARED_TAGGER)},
         lambda config: ("local_features",) if config.local_channels else (), frozenset(),
         AlacGANAdapter.build),
     "csa.generator": Family(
-        {"hint_features": "csa.hint_features"},
+        {"hint_features": ("csa.hint_features", SHARED_TAGGER)},
         lambda config: ("hint_features",) if config.attention else (), frozenset(),
         CSAAdapter.build),
     "reference.generator": Family(
-        {"reference_encoder": "reference.tagger", "mapping": "reference.mapping"},
+        {"reference_encoder": (SHARED_TAGGER,), "mapping": ("reference.mapping",)},
         lambda config: ("reference_encoder",), frozenset({"reference"}), YanAdapter.build),
 }

@@ -186,6 +186,7 @@ class CITExtractor(FrozenExtractor):
     def __init__(self, config: SEResNeXtConfig) -> None:
         super().__init__()
         self.config = config
+        self.out_channels = config.feature_channels
         self.stem = se_resnext_stem(config)
         self.stages = nn.ModuleList(se_resnext_stage(config, i)
                                     for i in range(config.feature_stages))

@@ -40,3 +40,18 @@ def assert_export_is_checkpoint(run: Path, name: str, prefix: str, inputs: Seque
     with torch.no_grad():
         expected, actual = twin(*inputs), loaded.module(*inputs)
     assert torch.equal(expected, actual)
+
+
+def save_shared_tagger(folder: Path) -> Path:
+    """A tiny shared tagger (``reference.tagger``, random weights) as a recipe's ``--tagger``."""
+    from colorizer_app.nets.modelfile import ModelManifest, save_model
+    from colorizer_app.nets.reference import ResNetTagger, configs
+
+    vocabulary = load_vocabulary()
+    torch.manual_seed(0)
+    tagger = ResNetTagger(configs(len(vocabulary.cvt), len(vocabulary.cit))["tagger"]["tiny"])
+    manifest = ModelManifest("reference.tagger", tagger.config,
+                             tuple(t.name for t in vocabulary.cvt),
+                             tuple(t.name for t in vocabulary.cit), (), SIZE)
+    save_model(folder / "shared-tagger", tagger, manifest)
+    return folder / "shared-tagger.safetensors"

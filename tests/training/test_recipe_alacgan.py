@@ -8,8 +8,15 @@ import torch
 from colorizer_app.errors import ColorizerError
 from colorizer_app.nets import alacgan
 from colorizer_app.nets.modelfile import ModelManifest, load_model, save_model
+from colorizer_app.nets.shared_tagger import TaggerFeatures
 from colorizer_app.vocabulary import load_vocabulary
-from tests.training.recipe_checks import SIZE, assert_export_is_checkpoint, batch, train
+from tests.training.recipe_checks import (
+    SIZE,
+    assert_export_is_checkpoint,
+    batch,
+    save_shared_tagger,
+    train,
+)
 from training.recipes import build_recipe
 from training.recipes.alacgan import quarter_hints
 from training.recipes.base import RecipeSetup
@@ -72,3 +79,17 @@ def test_tagger_file_fills_the_local_features(tmp_path):
         build_recipe("yan", RecipeSetup(config="tiny", vocabulary=vocabulary, size=SIZE,
                                         device=torch.device("cpu"),
                                         tagger=tmp_path / "tagger.safetensors"))
+
+
+def test_the_shared_tagger_gives_local_features_and_the_content_loss(tmp_path):
+    tagger = save_shared_tagger(tmp_path)
+    recipe = _recipe(tagger=tagger)
+    widths = load_model(tagger).module.config.widths
+    assert isinstance(recipe.local_features, TaggerFeatures)
+    assert recipe.generator.config.local_channels == widths[2]
+    data = batch("ci-points")
+    assert recipe.local_features(data["sketch"]).shape[-1] == SIZE // 16
+    logs = recipe.train_step(data, 0.0)
+    assert logs["content"] > 0 and torch.isfinite(torch.tensor(logs["g_loss"]))
+    (export,) = recipe.exports()  # the companion is the tagger file itself
+    assert export.extra["local_features"] == "the tagger"

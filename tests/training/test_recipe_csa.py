@@ -6,8 +6,15 @@ import pytest
 import torch
 
 from colorizer_app.nets.modelfile import load_model
+from colorizer_app.nets.shared_tagger import TaggerFeatures
 from colorizer_app.vocabulary import load_vocabulary
-from tests.training.recipe_checks import SIZE, assert_export_is_checkpoint, batch, train
+from tests.training.recipe_checks import (
+    SIZE,
+    assert_export_is_checkpoint,
+    batch,
+    save_shared_tagger,
+    train,
+)
 from training.recipes import build_recipe
 from training.recipes.base import RecipeSetup
 from training.recipes.csa import LAMBDA, STYLES
@@ -53,3 +60,19 @@ def test_csa_off_is_the_same_unet_with_plain_resnet_blocks():
     logs = without.train_step(batch("yuan-patches"), 0.0)
     assert torch.isfinite(torch.tensor(logs["g_loss"]))
     assert without.colorize(batch("yuan-patches")).shape == (2, 3, SIZE, SIZE)
+
+
+def test_the_shared_tagger_gives_hint_features_and_the_perceptual_loss(tmp_path):
+    tagger = save_shared_tagger(tmp_path)
+    setup = RecipeSetup(config="tiny", vocabulary=load_vocabulary(), size=SIZE,
+                        device=torch.device("cpu"), tagger=tagger)
+    recipe = build_recipe("csa", setup)
+    widths = load_model(tagger).module.config.widths
+    assert isinstance(recipe.hint_features, TaggerFeatures)
+    assert recipe.generator.config.hint_feature_channels == widths[1]
+    real = batch("yuan-patches")["color"]
+    assert [f.shape[1] for f in recipe.perceptual_features(real)] == list(widths)
+    logs = recipe.train_step(batch("yuan-patches"), 0.0)
+    assert logs["perc"] > 0 and torch.isfinite(torch.tensor(logs["g_loss"]))
+    (export,) = recipe.exports()  # the companion is the tagger file itself
+    assert export.architecture == "csa.generator"

@@ -13,7 +13,9 @@ from colorizer_app.imaging.xdog import sketch_brightness_tag2pix
 from colorizer_app.nets.blocks import SEResNeXt, SEResNeXtConfig
 from colorizer_app.nets.modelfile import ModelManifest, load_model, save_model
 from colorizer_app.nets.registry import ARCHITECTURES
+from colorizer_app.nets.shared_tagger import TaggerFeatures
 from colorizer_app.vocabulary import load_vocabulary
+from tests.training.recipe_checks import save_shared_tagger
 from training.cli import main
 from training.data.dataset import Collate, SyntheticDataset
 from training.recipes import build_recipe
@@ -169,3 +171,17 @@ def test_cit_extractor_comes_from_the_pretrained_tagger(tmp_path):
                ModelManifest("tag2pix.tagger", small, manifest.cvt, manifest.cit, (), 128))
     with pytest.raises(ColorizerError, match="config differs from the CIT extractor"):
         tiny_recipe("tag2pix", tagger=tmp_path / "small.safetensors")
+
+
+def test_cit_extractor_can_be_the_shared_tagger(tmp_path):
+    tagger = save_shared_tagger(tmp_path)
+    recipe = tiny_recipe("tag2pix", tagger=tagger)
+    shared = load_model(tagger).module
+    assert isinstance(recipe.cit_extractor, TaggerFeatures)
+    assert torch.equal(recipe.cit_extractor.tagger.stem[0].weight, shared.stem[0].weight)
+    assert recipe.generator.config.cit_channels == shared.config.widths[1]
+    data = batch()
+    assert recipe.cit_extractor(data["sketch"]).shape[-1] == 128 // 8
+    logs = recipe.train_step(data, 1.0)
+    assert np.isfinite(logs["g_loss"]) and logs["g_cls"] > 0
+    assert recipe.exports()[0].extra["tagger"].startswith("shared-tagger.safetensors (sha256 ")

@@ -61,8 +61,8 @@ def test_ship_stores_companions_once_by_content(tmp_path, capsys):
                      "--companion", f"local_features={local}"]) == 0
     catalogue = json.loads((shelf / "manifest.json").read_text())
     files = {m["name"]: m["companions"]["local_features"]["file"] for m in catalogue["models"]}
-    assert files["a"] == files["b"] and files["a"].startswith("local_features-")
-    assert len(list(shelf.glob("local_features-*.safetensors"))) == 1
+    assert files["a"] == files["b"] and files["a"].startswith("alacgan-tagger-")
+    assert len(list(shelf.glob("alacgan-tagger-*.safetensors"))) == 1
     registry = ModelRegistry(shipped_dir=shelf, scan_user=False)
     assert {e.name: e.accepts for e in registry.entries} == {"a": {"strokes"}, "b": {"strokes"}}
     assert registry.load("a").module.local_features is not None
@@ -71,7 +71,7 @@ def test_ship_stores_companions_once_by_content(tmp_path, capsys):
         assert main(["ship", generator, "--name", name, "--models-dir", str(shelf),
                      "--companion", f"local_features={other}"]) == 0
     assert not (shelf / files["a"]).exists()
-    assert len(list(shelf.glob("local_features-*"))) == 2  # the new .safetensors and .json
+    assert len(list(shelf.glob("alacgan-tagger-*"))) == 2  # the new .safetensors and .json
     # A model the app would refuse is not shipped.
     assert main(["ship", generator, "--name", "c", "--models-dir", str(shelf)]) != 0
     assert "c: it needs its local_features companion" in capsys.readouterr().err
@@ -80,3 +80,58 @@ def test_ship_stores_companions_once_by_content(tmp_path, capsys):
     assert "has no 'mapping' companion" in capsys.readouterr().err
     catalogue = json.loads((shelf / "manifest.json").read_text())
     assert "c" not in [m["name"] for m in catalogue["models"]]
+
+
+def test_one_shared_tagger_file_serves_every_paper_model(tmp_path):
+    """The shared tagger shipped as Tag2Pix's CIT extractor, CSA's hint features, AlacGAN's
+    local features and Yan's reference encoder is stored once, and each model runs with it."""
+    import dataclasses
+
+    import torch
+
+    from colorizer_app.nets import alacgan, csa, reference, tag2pix
+    from colorizer_app.nets.blocks import init_weights
+    from colorizer_app.nets.modelfile import ModelManifest, save_model
+    from colorizer_app.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary()
+    cvt, cit = tuple(t.name for t in vocabulary.cvt), tuple(t.name for t in vocabulary.cit)
+    tagger_config = reference.configs()["tagger"]["tiny"]
+    at_one_eighth = tagger_config.widths[1]
+
+    def save(name, architecture, module, accepts):
+        manifest = ModelManifest(architecture, module.config, cvt, cit, accepts, 32)
+        save_model(tmp_path / f"{name}.safetensors", module, manifest)
+        return str(tmp_path / f"{name}.safetensors")
+
+    torch.manual_seed(0)
+    tagger = save("tagger", "reference.tagger", reference.ResNetTagger(tagger_config), ())
+    t2p_config = dataclasses.replace(tag2pix.configs()["generator"]["tiny"],
+                                     cit_channels=at_one_eighth)
+    t2p = save("t2p", "tag2pix.generator",
+               tag2pix.Tag2PixGenerator(t2p_config).apply(init_weights), ("tags",))
+    csa_config = dataclasses.replace(csa.configs()["generator"]["tiny"],
+                                     hint_feature_channels=at_one_eighth)
+    strokes = save("csa", "csa.generator", csa.CSAGenerator(csa_config).apply(init_weights),
+                   ("strokes",))
+    alac_config = dataclasses.replace(alacgan.configs()["generator"]["tiny"],
+                                      local_channels=tagger_config.widths[2])
+    alac = save("alac", "alacgan.generator",
+                alacgan.AlacGenerator(alac_config).apply(init_weights), ("strokes",))
+    yan = save("yan", "reference.generator", reference.YanGenerator(
+        reference.configs()["generator"]["tiny"]).apply(init_weights), ("reference",))
+    shelf = tmp_path / "models"
+    shelf.mkdir()
+    for name, model, role in (("t2p", t2p, "cit_extractor"), ("csa", strokes, "hint_features"),
+                              ("alac", alac, "local_features"),
+                              ("yan", yan, "reference_encoder")):
+        assert main(["ship", model, "--name", name, "--models-dir", str(shelf),
+                     "--companion", f"{role}={tagger}"]) == 0
+    assert len(list(shelf.glob("reference-tagger-*.safetensors"))) == 1
+    registry = ModelRegistry(shipped_dir=shelf, scan_user=False)
+    assert not registry.refusals
+    sketch = torch.zeros(1, 1, 32, 32)
+    for name in ("t2p", "csa", "alac"):
+        model = registry.load(name).module
+        rgb, _ = model.decode(model.encode_sketch(sketch))
+        assert rgb.shape == (1, 3, 32, 32) and torch.isfinite(rgb).all()

@@ -15,13 +15,15 @@ A paper model runs with frozen companion networks, each its own model file from 
         --companion local_features=runs/alac/alacgan-local-features.safetensors
     ship runs/csa/csa.safetensors --name csa-small \
         --companion hint_features=runs/csa/csa-hint-features.safetensors
+    ship runs/csa-shared/csa.safetensors --name csa-small \
+        --companion hint_features=runs/tagger/tagger.safetensors    # the shared tagger
     ship runs/yan2/yan.safetensors --name yan-small \
         --companion reference_encoder=runs/yan2/yan-reference-encoder.safetensors \
         --companion mapping=runs/yan2/yan-mapping.safetensors
 
-Each companion is stored (float16 like the model) as ``ROLE-<first 12 hex of its SHA-256>``, so
-one file serves every model that ships the same network, and the entry records its file and
-SHA-256. A companion no entry refers to any more is deleted when its model is shipped again.
+Each companion is stored (float16 like the model) as ``<architecture>-<first 12 hex of its
+SHA-256>`` (``reference-tagger-…``), so one file serves every model that ships the same network,
+in whichever role (the shared tagger), and the entry records its file and SHA-256. A companion no entry refers to any more is deleted when its model is shipped again.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     manifest = dataclasses.replace(loaded.manifest, metrics=scoreboard)
     written = save_model(folder / f"{args.name}.safetensors", loaded.module, manifest,
                          half=not args.float32)
-    shipped = {role: _ship_companion(folder, role, companion.module, companion.manifest,
+    shipped = {role: _ship_companion(folder, companion.module, companion.manifest,
                                      half=not args.float32)
                for role, companion in companions.items()}
 
@@ -152,16 +154,16 @@ def _check_runnable(name: str, loaded: LoadedModel, companions: dict[str, Loaded
         raise ColorizerError(f"{name}: {problem}")
 
 
-def _ship_companion(folder: Path, role: str, module: nn.Module, manifest: ModelManifest, *,
+def _ship_companion(folder: Path, module: nn.Module, manifest: ModelManifest, *,
                     half: bool) -> dict[str, str]:
-    """Stores a companion as ``ROLE-<sha12>`` (named by its stored content, so shipping the same
-    network for another model reuses the file) and returns its catalogue record."""
+    """Stores a companion as ``<architecture>-<sha12>`` (named by its stored content, so shipping
+    the same network for another model, in any role, reuses the file) and returns its record."""
     from colorizer_app.nets.modelfile import paths, save_model
 
     with tempfile.TemporaryDirectory(dir=folder) as temporary:
-        written = save_model(Path(temporary) / role, module, manifest, half=half)
-        stem = f"{role}-{written.sha256[:12]}"
-        for source, target in zip(paths(Path(temporary) / role), paths(folder / stem)):
+        written = save_model(Path(temporary) / "companion", module, manifest, half=half)
+        stem = f"{manifest.architecture.replace('.', '-')}-{written.sha256[:12]}"
+        for source, target in zip(paths(Path(temporary) / "companion"), paths(folder / stem)):
             os.replace(source, target)
     return {"file": f"{stem}.safetensors", "sha256": written.sha256}
 

@@ -12,7 +12,9 @@ As the paper trains it (§3.2, §4.1):
   samples hint-free ("ci-points"); sketches scaled to 1 − λ(1 − x), λ ~ U(0.7, 1) (§4.1).
 
 F1 is the frozen tagger (``--tagger``: an ``alacgan.tagger`` model file) on the sketch at half
-size; it also gives the content loss's features. Ablations: ``local_features=off`` builds G and D
+size; it also gives the content loss's features. Given the shared tagger instead (a
+``reference.tagger`` file), F1 is its stage at 1/16 of the full-size sketch and L_cont reads its
+first stage (1/4, after ReLU). Ablations: ``local_features=off`` builds G and D
 without the F1 input (the paper's "w/o Local Features Network"), ``adversarial=off`` trains on
 L_cont alone ("w/o Adversarial Loss").
 """
@@ -20,15 +22,16 @@ L_cont alone ("w/o Adversarial Loss").
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from colorizer_app.nets import alacgan
+from colorizer_app.nets.shared_tagger import LOCAL_FEATURE_STAGE
 from training import losses
 from training.recipes.base import DataNeeds, Export, Recipe, RecipeSetup
-from training.recipes.pretrained import load_frozen
+from training.recipes.pretrained import load_frozen, load_shared, uses_shared_tagger
 
 LR, LR_AFTER_DROP, LR_DROP_AT = 1e-4, 1e-5, 0.5
 BETAS = (0.5, 0.9)
@@ -66,17 +69,27 @@ class AlacGANRecipe(Recipe):
         super().__init__(setup)
         n_cvt, n_cit = len(setup.vocabulary.cvt), len(setup.vocabulary.cit)
         presets = alacgan.configs(n_cvt, n_cit)
-        # Sized to our tags at every config, as the tagger recipe trains it.
-        tagger_config = dataclasses.replace(presets["tagger"][setup.config], n_tags=n_cvt + n_cit)
-        g_config = presets["generator"][setup.config]
-        d_config = presets["critic"][setup.config]
-        if self.switch("local_features") == "off":
-            g_config = dataclasses.replace(g_config, local_channels=0)
-            d_config = dataclasses.replace(d_config, local_channels=0)
-        self.local_features = alacgan.LocalFeatures(tagger_config).to(self.device)
-        self.tagger_note = load_frozen(self.local_features, setup, "alacgan.tagger",
-                                       "local-features network")
-        self.content_layer = content_layer(self.local_features)
+        self.shared = uses_shared_tagger(setup)
+        self.local_features: nn.Module
+        self._content_features: Callable[[Tensor], list[Tensor]]
+        if self.shared:
+            shared, self.tagger_note = load_shared(setup, "local-features network",
+                                                   LOCAL_FEATURE_STAGE)
+            self._content_features = lambda image: shared.features(image, [0])
+            self.local_features = shared.to(self.device)
+        else:
+            # Sized to our tags at every config, as the tagger recipe trains it.
+            tagger_config = dataclasses.replace(presets["tagger"][setup.config],
+                                                n_tags=n_cvt + n_cit)
+            local = alacgan.LocalFeatures(tagger_config)
+            self.tagger_note = load_frozen(local, setup, "alacgan.tagger",
+                                           "local-features network")
+            layers = [content_layer(local)]
+            self._content_features = lambda image: local.tagger.features(image, layers)
+            self.local_features = local.to(self.device)
+        channels = self.local_features.out_channels if self.switch("local_features") == "on" else 0
+        g_config = dataclasses.replace(presets["generator"][setup.config], local_channels=channels)
+        d_config = dataclasses.replace(presets["critic"][setup.config], local_channels=channels)
         self.generator = alacgan.AlacGenerator(g_config).to(self.device)
         self.critic = alacgan.AlacCritic(d_config).to(self.device)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=LR, betas=BETAS)
@@ -94,9 +107,6 @@ class AlacGANRecipe(Recipe):
             h, w = sketch.shape[-2] // 16, sketch.shape[-1] // 16
             return sketch.new_zeros(sketch.shape[0], 0, h, w)
         return self.local_features(sketch)
-
-    def _content_features(self, image: Tensor) -> list[Tensor]:
-        return self.local_features.tagger.features(image, [self.content_layer])
 
     def train_step(self, batch: Mapping[str, Tensor], progress: float) -> dict[str, float]:
         lr = learning_rate(progress)
@@ -136,10 +146,14 @@ class AlacGANRecipe(Recipe):
         return logs
 
     def exports(self) -> list[Export]:
-        extra = {"tagger": self.tagger_note, "local_features": "alacgan-local-features"
-                 if self.switch("local_features") == "on" else "none"}
-        return [Export("alacgan", "alacgan.generator", self.generator, accepts=("strokes",),
-                       extra=extra),
+        local = "the tagger" if self.shared else "alacgan-local-features"
+        extra = {"tagger": self.tagger_note,
+                 "local_features": local if self.switch("local_features") == "on" else "none"}
+        generator = Export("alacgan", "alacgan.generator", self.generator, accepts=("strokes",),
+                           extra=extra)
+        if self.shared:  # its companion is the --tagger file itself
+            return [generator]
+        return [generator,
                 Export("alacgan-local-features", "alacgan.tagger", self.local_features,
                        accepts=("strokes",), extra={"tagger": self.tagger_note})]
 

@@ -36,7 +36,6 @@ from training.recipes.tag2pix import (
     Generated,
     Schedule,
     Tag2PixRecipe,
-    generator_config,
     phase_starts,
 )
 
@@ -81,7 +80,7 @@ class CaoRecipe(Tag2PixRecipe):
         return Schedule(classification_start=SKELETON_SHARE + (1 - SKELETON_SHARE) * SKELETON_SHARE)
 
     def _build_generator(self) -> nn.Module:
-        config = generator_config(self.setup)
+        config = self._generator_config()
         if self.direct:
             return Tag2PixGenerator(direct_concat_config(config))
         return DualBranchGenerator(config)

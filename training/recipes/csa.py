@@ -12,22 +12,24 @@ As the paper trains it (§3.3, §4):
 - patch hints (geometric count, p = 0.125, 1×1–8×8 patches of mean color) and the line-art style
   mix p = 0.1 XDoG, 0.5 sketchKeras-like (our "rough"), 0.4 Sketch-Simplification-like ("clean").
 
-The VGG is a ``csa.hint_features`` model file from the ``tagger`` recipe (``--tagger``). Ablation
-``csa=off`` replaces the CSA blocks by plain ResNet blocks (Table 1's "w/o proposed module").
+The VGG is a ``csa.hint_features`` model file from the ``tagger`` recipe (``--tagger``). Given the
+shared tagger instead (a ``reference.tagger`` file), that one net serves both: its stage at 1/8
+gives the hint features and the output of every stage the perceptual loss. Ablation ``csa=off``
+replaces the CSA blocks by plain ResNet blocks (Table 1's "w/o proposed module").
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from colorizer_app.nets import csa
 from training import losses
 from training.recipes.base import DataNeeds, Export, Recipe, RecipeSetup
-from training.recipes.pretrained import load_frozen
+from training.recipes.pretrained import load_frozen, load_shared, uses_shared_tagger
 
 LR, BETAS = 2e-4, (0.5, 0.999)
 LAMBDA = 10.0
@@ -49,17 +51,28 @@ class CSARecipe(Recipe):
         super().__init__(setup)
         n_cvt, n_cit = len(setup.vocabulary.cvt), len(setup.vocabulary.cit)
         presets = csa.configs(n_cvt, n_cit)
-        # Sized to our tags at every config, as the tagger recipe trains it.
-        vgg_config = presets["hint_features"][setup.config]
-        vgg_config = dataclasses.replace(
-            vgg_config, vgg=dataclasses.replace(vgg_config.vgg, n_tags=n_cvt + n_cit))
-        g_config = presets["generator"][setup.config]
+        self.shared = uses_shared_tagger(setup)
+        self.hint_features: nn.Module
+        self.perceptual_features: Callable[[Tensor], list[Tensor]]
+        if self.shared:
+            shared, self.tagger_note = load_shared(setup, "hint features and perceptual network")
+            stages = range(len(shared.config.widths))
+            self.perceptual_features = lambda image: shared.features(image, stages)
+            self.hint_features = shared.to(self.device)
+        else:
+            # Sized to our tags at every config, as the tagger recipe trains it.
+            vgg_config = presets["hint_features"][setup.config]
+            vgg_config = dataclasses.replace(
+                vgg_config, vgg=dataclasses.replace(vgg_config.vgg, n_tags=n_cvt + n_cit))
+            vgg = csa.HintFeatures(vgg_config)
+            self.tagger_note = load_frozen(vgg, setup, "csa.hint_features", "VGG feature net")
+            layers = perceptual_layers(vgg)
+            self.perceptual_features = lambda image: vgg.net.features(image, layers)
+            self.hint_features = vgg.to(self.device)
+        g_config = dataclasses.replace(presets["generator"][setup.config],
+                                       hint_feature_channels=self.hint_features.out_channels)
         if self.switch("csa") == "off":
             g_config = dataclasses.replace(g_config, attention=False)
-        self.hint_features = csa.HintFeatures(vgg_config).to(self.device)
-        self.tagger_note = load_frozen(self.hint_features, setup, "csa.hint_features",
-                                       "VGG feature net")
-        self.layers = perceptual_layers(self.hint_features)
         self.generator = csa.CSAGenerator(g_config).to(self.device)
         self.discriminator = csa.MultiScalePatchGAN(
             presets["discriminator"][setup.config]).to(self.device)
@@ -79,9 +92,6 @@ class CSARecipe(Recipe):
                 features = self.hint_features(hint)
         return self.generator(sketch, hint, features)
 
-    def _vgg(self, image: Tensor) -> list[Tensor]:
-        return self.hint_features.net.features(image, self.layers)
-
     def train_step(self, batch: Mapping[str, Tensor], progress: float) -> dict[str, float]:
         sketch, real = batch["sketch"], batch["color"]
         hint = batch["hint"] * batch["has_hint"].view(-1, 1, 1, 1).to(batch["hint"].dtype)
@@ -98,7 +108,7 @@ class CSARecipe(Recipe):
         fake_out = self.discriminator(torch.cat([sketch, fake], 1))
         adv = sum(losses.bce_generator(f[-1]) for f in fake_out)
         fm = losses.feature_matching([f[:-1] for f in fake_out], [r[:-1] for r in real_out])
-        perc = losses.perceptual_l1_normalized(self._vgg, fake, real)
+        perc = losses.perceptual_l1_normalized(self.perceptual_features, fake, real)
         g_loss = adv + LAMBDA * (fm + len(fake_out) * perc)
         g_loss.backward()
         self.opt_g.step()
@@ -106,6 +116,9 @@ class CSARecipe(Recipe):
                 "perc": perc.item(), "g_loss": g_loss.item()}
 
     def exports(self) -> list[Export]:
+        if self.shared:  # its companion is the --tagger file itself
+            return [Export("csa", "csa.generator", self.generator, accepts=("strokes",),
+                           extra={"tagger": self.tagger_note, "hint_features": "the tagger"})]
         return [Export("csa", "csa.generator", self.generator, accepts=("strokes",),
                        extra={"tagger": self.tagger_note, "hint_features": "csa-hint-features"}),
                 Export("csa-hint-features", "csa.hint_features", self.hint_features,

@@ -2,7 +2,9 @@
 
 No pre-trained weights can be downloaded here (DESIGN §2): the ``tagger`` recipe trains them, and a
 recipe reads one through ``--tagger``. Without it the extractor keeps its random initialisation,
-frozen — the run still trains, slowly but truly, and its model files say so.
+frozen — the run still trains, slowly but truly, and its model files say so. A ``--tagger`` of the
+shared tagger's architecture (``arch=resnet34``) makes a paper recipe read that one tagger
+instead of its paper's own feature net (``nets.shared_tagger``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import logging
 from torch import nn
 
 from colorizer_app.errors import ColorizerError
-from colorizer_app.nets.modelfile import load_model
+from colorizer_app.nets import reference
+from colorizer_app.nets.modelfile import load_model, read_manifest
+from colorizer_app.nets.shared_tagger import FEATURE_STAGE, SHARED_TAGGER, TaggerFeatures
 from training.recipes.base import RecipeSetup
 
 log = logging.getLogger(__name__)
@@ -39,3 +43,18 @@ def load_frozen(target: nn.Module, setup: RecipeSetup, architecture: str, role: 
     target.load_state_dict(loaded.module.state_dict())
     log.info("%s loaded from %s", role, setup.tagger)
     return f"{setup.tagger.name} (sha256 {loaded.manifest.sha256})"
+
+
+def uses_shared_tagger(setup: RecipeSetup) -> bool:
+    """Whether ``--tagger`` names the shared tagger rather than a paper's own feature net."""
+    return setup.tagger is not None and read_manifest(setup.tagger).architecture == SHARED_TAGGER
+
+
+def load_shared(setup: RecipeSetup, role: str,
+                stage: int = FEATURE_STAGE) -> tuple[TaggerFeatures, str]:
+    """The shared tagger of ``setup.tagger``, frozen and read at ``stage``, as ``role``, and what
+    the exports record about it (``load_frozen``)."""
+    vocabulary = setup.vocabulary
+    config = reference.configs(len(vocabulary.cvt), len(vocabulary.cit))["tagger"][setup.config]
+    features = TaggerFeatures(config, stage)
+    return features, load_frozen(features.tagger, setup, SHARED_TAGGER, role)

@@ -45,7 +45,7 @@ from colorizer_app.nets.tag2pix import (
 )
 from training import losses
 from training.recipes.base import DataNeeds, Export, Recipe, RecipeSetup
-from training.recipes.pretrained import load_frozen
+from training.recipes.pretrained import load_frozen, load_shared, uses_shared_tagger
 
 LAMBDA_REC, BETA, LAMBDA_CLS = 1000.0, 0.9, 40.0
 LR, BETAS = 2e-4, (0.5, 0.999)
@@ -97,10 +97,12 @@ def weaken_ink(sketch: Tensor, factor_range: tuple[float, float] = BRIGHTNESS_RA
 # --------------------------------------------------------------------------- shared pieces
 
 
-def cit_extractor_for(setup: RecipeSetup) -> tuple[CITExtractor, str]:
-    """The frozen CIT extractor, cut from the SE-ResNeXt tagger in ``setup.tagger`` (a
-    ``tag2pix.tagger`` model file of the same config; random without one) and what the export
-    records about it."""
+def cit_extractor_for(setup: RecipeSetup) -> tuple[nn.Module, str]:
+    """The frozen CIT extractor and what the export records about it: cut from the SE-ResNeXt
+    tagger in ``setup.tagger`` (a ``tag2pix.tagger`` model file of the same config; random
+    without one), or the shared tagger read at 1/8 when ``setup.tagger`` is that one."""
+    if uses_shared_tagger(setup):
+        return load_shared(setup, "CIT extractor")
     tagger = SEResNeXt(SEResNeXtConfig.named(setup.config, len(setup.vocabulary.cit)))
     note = load_frozen(tagger, setup, "tag2pix.tagger", "CIT extractor")
     return CITExtractor.from_tagger(tagger), note
@@ -140,7 +142,7 @@ class Tag2PixRecipe(Recipe):
     def __init__(self, setup: RecipeSetup) -> None:
         super().__init__(setup)
         self.use_cit = self._uses_cit()
-        self.cit_extractor: CITExtractor | None = None
+        self.cit_extractor: nn.Module | None = None
         self.tagger_note = "unused (no CIT features)"
         if self.use_cit:
             extractor, self.tagger_note = cit_extractor_for(setup)
@@ -160,9 +162,15 @@ class Tag2PixRecipe(Recipe):
         return tag2pix_schedule(self.switch("two_step") == "on", self.switch("brightness") == "on")
 
     def _build_generator(self) -> nn.Module:
-        return Tag2PixGenerator(generator_config(
-            self.setup, use_cit=self.use_cit, use_guide=self.switch("guide") == "on",
+        return Tag2PixGenerator(self._generator_config(
+            use_cit=self.use_cit, use_guide=self.switch("guide") == "on",
             decoder_kind=self.switch("decoder")))
+
+    def _generator_config(self, **changes: object) -> Tag2PixConfig:
+        """``generator_config`` reading as many CIT channels as the extractor gives."""
+        if self.cit_extractor is not None:
+            changes["cit_channels"] = self.cit_extractor.out_channels
+        return generator_config(self.setup, **changes)
 
     def _generate(self, sketch: Tensor, cvt: Tensor) -> Generated:
         image, guide = self.generator(sketch, cvt, self._cit_features(sketch))

@@ -14,7 +14,9 @@ consumer will feed it:
 - se_resnext: Tag2Pix trains its CIT extractor on line art and CITs (§3.3), and reads it on line
   art; colors cannot be read from line art, so CVTs would only teach it priors.
 - resnet34: Yan et al.'s encoder reads the reference, a color illustration; ``paper`` is
-  ResNet-34, the CPU presets are ResNet-18-shaped (``reference.configs``).
+  ResNet-34, the CPU presets are ResNet-18-shaped (``reference.configs``). It is also the shared
+  tagger: given as ``--tagger`` to any paper recipe, it stands in for that paper's own feature
+  net (``nets.shared_tagger``), which is how the shipped models use one tagger between them.
 - alac: Ci et al.'s F1 reads the sketch at half size as RGB (``LocalFeatures``), so it learns
   from exactly that; all tags, since XDoG line art keeps some tone (dark hair) to read colors by.
 - vgg: the feature net of the perceptual losses (Ci, Yuan), of CSA's hint features and of the
