@@ -32,6 +32,22 @@ def test_ship_writes_a_catalogue_the_registry_loads(tmp_path):
     assert len(json.loads((shelf / "manifest.json").read_text())["models"]) == 1
 
 
+def test_reshipping_a_shipped_file_keeps_its_scoreboard(tmp_path):
+    make_tiny_model(tmp_path / "run", "unified", resolution=32)
+    report = {"model": "x.safetensors", "size": 32, "config": "eval-v1", "seeds": [0, 10],
+              "table": {"overall": {"tag_accuracy": {"value": 0.25, "cases": 9}}}}
+    (tmp_path / "metrics.json").write_text(json.dumps(report))
+    shelf = tmp_path / "models"
+    shelf.mkdir()
+    assert main(["ship", str(tmp_path / "run" / "unified.safetensors"), "--name", "uni",
+                 "--scoreboard", str(tmp_path / "metrics.json"), "--models-dir", str(shelf)]) == 0
+    assert main(["ship", str(shelf / "uni.safetensors"), "--name", "again",
+                 "--models-dir", str(shelf)]) == 0
+    entries = {m["name"]: m for m in json.loads((shelf / "manifest.json").read_text())["models"]}
+    assert entries["again"]["scoreboard"] == entries["uni"]["scoreboard"]
+    assert entries["again"]["scoreboard"]["direct@32"]["tag_accuracy"] == 0.25
+
+
 def test_ship_stores_companions_once_by_content(tmp_path, capsys):
     import torch
 

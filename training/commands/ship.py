@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from colorizer_app.nets.modelfile import LoadedModel, ModelManifest
 
 
+TRAINING_EVAL = "training_eval"  # the scoreboard's key for the run's own evaluation
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path, help="a trained MODEL.safetensors (with MODEL.json)")
     parser.add_argument("--name", required=True, help="the name the app and --model use")
@@ -83,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             raise ColorizerError(f"--companion {role} is given twice")
         companions[role] = load_model(path, vocabulary=vocabulary)
     _check_runnable(args.name, loaded, companions)
-    scoreboard: dict[str, object] = {"training_eval": dict(loaded.manifest.metrics)}
+    scoreboard = _scoreboard_of(loaded.manifest)
     for path in args.scoreboard:
         try:
             report = json.loads(path.read_text())
@@ -132,6 +135,13 @@ def run(args: argparse.Namespace) -> int:
           f"{''.join(f' + {role}' for role in shipped)}, {size_mb:.1f} MB, "
           f"sha256 {written.sha256[:12]}…) into {catalogue_path}")
     return 0
+
+
+def _scoreboard_of(manifest: ModelManifest) -> dict[str, object]:
+    """The scoreboard a model file brings: a training run's own evaluation, or, for a file that
+    was shipped before (re-shipped with other companions), the scoreboard it already carries."""
+    metrics = dict(manifest.metrics)
+    return metrics if TRAINING_EVAL in metrics else {TRAINING_EVAL: metrics}
 
 
 def _check_runnable(name: str, loaded: LoadedModel, companions: dict[str, LoadedModel]) -> None:
