@@ -23,7 +23,8 @@ A paper model runs with frozen companion networks, each its own model file from 
 
 Each companion is stored (float16 like the model) as ``<architecture>-<first 12 hex of its
 SHA-256>`` (``reference-tagger-…``), so one file serves every model that ships the same network,
-in whichever role (the shared tagger), and the entry records its file and SHA-256. A companion no entry refers to any more is deleted when its model is shipped again.
+in whichever role (the shared tagger), and the entry records its file and SHA-256. A companion
+no entry refers to any more is deleted when its model is shipped again.
 """
 
 from __future__ import annotations
