@@ -24,7 +24,7 @@ tagger (``nets.shared_tagger``), which the shipped paper models all read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,12 +54,17 @@ class Family:
     needs: Callable[[Any], tuple[str, ...]]           # roles the generator's config cannot lack
     requires: frozenset[str]                          # hint kinds it cannot color without
     build: Builder
+    adding: frozenset[str] = frozenset()              # roles whose files add hint kinds
 
 
-def accepted_hints(main: ModelManifest, companions: Iterable[ModelManifest]) -> tuple[str, ...]:
-    """What a model with these companions accepts: what any of its files accepts (Yan's mapping
-    adds tags to its generator's reference), in ``HINT_KINDS`` order."""
-    kinds = set(main.hints).union(*(c.hints for c in companions))
+def accepted_hints(main: ModelManifest,
+                   companions: Mapping[str, ModelManifest]) -> tuple[str, ...]:
+    """What a model with these companions (by role) accepts, in ``HINT_KINDS`` order: what its
+    generator accepts and what a companion in an adding role does (Yan's mapping adds tags to its
+    generator's reference). A frozen feature net adds nothing, whatever its own file says (the
+    shared tagger's says "reference", as Yan's reference encoder)."""
+    adding = FAMILIES[main.architecture].adding if main.architecture in FAMILIES else frozenset()
+    kinds = set(main.hints).union(*(c.hints for role, c in companions.items() if role in adding))
     return tuple(kind for kind in HINT_KINDS if kind in kinds)
 
 
@@ -350,5 +355,6 @@ FAMILIES: dict[str, Family] = {
         CSAAdapter.build),
     "reference.generator": Family(
         {"reference_encoder": (SHARED_TAGGER,), "mapping": ("reference.mapping",)},
-        lambda config: ("reference_encoder",), frozenset({"reference"}), YanAdapter.build),
+        lambda config: ("reference_encoder",), frozenset({"reference"}), YanAdapter.build,
+        adding=frozenset({"mapping"})),
 }

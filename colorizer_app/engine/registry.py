@@ -97,7 +97,7 @@ class ModelEntry:
     @property
     def accepts(self) -> frozenset[str]:
         return frozenset(adapters.accepted_hints(self.manifest,
-                                                 [c.manifest for c in self.companions]))
+                                                 {c.role: c.manifest for c in self.companions}))
 
     @property
     def requires(self) -> frozenset[str]:

@@ -121,7 +121,9 @@ def test_one_shared_tagger_file_serves_every_paper_model(tmp_path):
         return str(tmp_path / f"{name}.safetensors")
 
     torch.manual_seed(0)
-    tagger = save("tagger", "reference.tagger", reference.ResNetTagger(tagger_config), ())
+    # Saved as Yan's run exports its reference encoder: a file that says it takes a reference.
+    tagger = save("tagger", "reference.tagger", reference.ResNetTagger(tagger_config),
+                  ("reference",))
     t2p_config = dataclasses.replace(tag2pix.configs()["generator"]["tiny"],
                                      cit_channels=at_one_eighth)
     t2p = save("t2p", "tag2pix.generator",
@@ -146,6 +148,9 @@ def test_one_shared_tagger_file_serves_every_paper_model(tmp_path):
     assert len(list(shelf.glob("reference-tagger-*.safetensors"))) == 1
     registry = ModelRegistry(shipped_dir=shelf, scan_user=False)
     assert not registry.refusals
+    # A frozen feature net adds no input to the model it serves.
+    assert {e.name: e.accepts for e in registry.entries} == {
+        "t2p": {"tags"}, "csa": {"strokes"}, "alac": {"strokes"}, "yan": {"reference"}}
     sketch = torch.zeros(1, 1, 32, 32)
     for name in ("t2p", "csa", "alac"):
         model = registry.load(name).module

@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     models.append({"name": args.name, "file": f"{args.name}.safetensors",
                    "sha256": written.sha256, "architecture": written.architecture,
                    "accepts": list(adapters.accepted_hints(
-                       written, [c.manifest for c in companions.values()])),
+                       written, {role: c.manifest for role, c in companions.items()})),
                    "resolution": written.resolution, "default": args.default,
                    "companions": shipped, "recipe": dict(written.recipe),
                    "budget": dict(written.budget), "scoreboard": scoreboard})
