@@ -59,6 +59,25 @@ def test_every_shipped_model_loads_verified_and_all_fit_the_size_budget():
         assert model["recipe"] and model["budget"] and model["scoreboard"], model["name"]
 
 
+def test_the_paper_models_share_one_tagger_and_the_unified_model_holds_its_weights():
+    """One tagger file serves every frozen feature net of the shipped models (issue #6), and it
+    is the very reference encoder inside the default model."""
+    from safetensors.torch import load_file
+
+    feature_nets = {c["file"] for m in CATALOGUE["models"]
+                    for role, c in m["companions"].items() if role != "mapping"}
+    roles = {role for m in CATALOGUE["models"] for role in m["companions"]} - {"mapping"}
+    assert len(feature_nets) == 1 and roles == {"cit_extractor", "hint_features",
+                                                "reference_encoder"}
+    (tagger_file,) = feature_nets
+    tagger = load_file(str(MODELS_DIR / tagger_file))
+    inside = load_file(str(MODELS_DIR / _default()["file"]))
+    prefix = "reference_encoder.tagger."
+    assert {k: v for k, v in inside.items() if k.startswith(prefix)}.keys() == {
+        prefix + k for k in tagger}
+    assert all(torch.equal(inside[prefix + k], v) for k, v in tagger.items())
+
+
 def _floor(goal: float | None, higher: bool, shipped: float, cases: int) -> float:
     """The goal, or the shipped number where that is worse or there is no goal, less three
     binomial standard errors (for bleeding, a mean of per-region fractions, the binomial error
