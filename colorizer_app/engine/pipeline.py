@@ -240,7 +240,12 @@ class Engine:
         for kind, given in (("strokes", not request.hints.is_empty or request.hint_image is not None),
                             ("tags", bool(request.tags)), ("reference", request.reference is not None)):
             if given and kind not in accepts:
-                notes.append(f"model '{entry.name}' takes no {kind}; they were ignored")
+                # Region consistency still gives a stroked area its stroke's colour (below).
+                painted = (kind == "strokes" and request.region_consistency
+                           and not request.hints.is_empty)
+                notes.append(f"model '{entry.name}' takes no {kind}; "
+                             + ("region consistency alone paints their areas" if painted
+                                else "they were ignored"))
         if self.device.type == "cpu" and torch.get_num_threads() != self.threads:
             torch.set_num_threads(self.threads)
         with torch.inference_mode(), self._autocast():

@@ -95,6 +95,13 @@ def test_auto_picks_by_hints_and_notes_what_a_model_ignores(engine):
     assert engine.colorize(ColorizeRequest(drawing(), hints=RED)).model == "tiny"
     result = engine.colorize(ColorizeRequest(drawing(), model="tags-only", hints=RED))
     assert result.notes == ("model 'tags-only' takes no strokes; they were ignored",)
+    # With region consistency the stroked area still takes the stroke's colour: say so.
+    result = engine.colorize(ColorizeRequest(drawing(), model="tags-only", hints=RED,
+                                             region_consistency=True))
+    assert result.notes == ("model 'tags-only' takes no strokes; region consistency alone "
+                            "paints their areas",)
+    red, green, blue = (int(c) for c in result.layers["color"][42, 50, :3])
+    assert red > green + 100 and red > blue + 100
 
 
 def test_flat_fill_runs_through_the_same_engine(engine):
