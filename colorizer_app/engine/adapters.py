@@ -98,13 +98,13 @@ def _either(architectures: tuple[str, ...]) -> str:
     return " or ".join(architectures)
 
 
-def _feature_net(companion: LoadedModel, paper: Callable[[nn.Module], nn.Module],
+def _feature_net(companion: LoadedModel, paper: Callable[[nn.Module], nn.Module] | None = None,
                  stage: int = FEATURE_STAGE) -> nn.Module:
     """The frozen feature net a companion file gives: the shared tagger read at ``stage``, or
-    ``paper`` applied to the paper's own network."""
+    the paper's own network (through ``paper`` where it needs cutting)."""
     if companion.manifest.architecture == SHARED_TAGGER:
         return TaggerFeatures.from_tagger(companion.module, stage)
-    return paper(companion.module)
+    return companion.module if paper is None else paper(companion.module)
 
 
 def _fits(what: str, given: int, expected: int) -> None:
@@ -189,8 +189,7 @@ class AlacGANAdapter(nn.Module):
         channels = generator.module.config.local_channels
         local = None
         if channels:
-            local = _feature_net(companions["local_features"], lambda own: own,
-                                 LOCAL_FEATURE_STAGE)
+            local = _feature_net(companions["local_features"], stage=LOCAL_FEATURE_STAGE)
             _fits("the local_features companion", local.out_channels, channels)
         return cls(generator.module, local)
 
@@ -233,7 +232,7 @@ class CSAAdapter(nn.Module):
         config: csa.CSAGeneratorConfig = generator.module.config
         features = None
         if config.attention:
-            features = _feature_net(companions["hint_features"], lambda own: own)
+            features = _feature_net(companions["hint_features"])
             _fits("the hint_features companion", features.out_channels,
                   config.hint_feature_channels)
         return cls(generator.module, features)

@@ -237,15 +237,14 @@ class Engine:
         size = request.size or entry.resolution
         geometry = _geometry(ink.shape, size, module.size_multiple)
         accepts = entry.accepts
+        # Region consistency gives a stroked area its stroke's colour, whatever the model takes.
+        paints_strokes = request.region_consistency and not request.hints.is_empty
         for kind, given in (("strokes", not request.hints.is_empty or request.hint_image is not None),
                             ("tags", bool(request.tags)), ("reference", request.reference is not None)):
             if given and kind not in accepts:
-                # Region consistency still gives a stroked area its stroke's colour (below).
-                painted = (kind == "strokes" and request.region_consistency
-                           and not request.hints.is_empty)
                 notes.append(f"model '{entry.name}' takes no {kind}; "
-                             + ("region consistency alone paints their areas" if painted
-                                else "they were ignored"))
+                             + ("region consistency alone paints their areas"
+                                if kind == "strokes" and paints_strokes else "they were ignored"))
         if self.device.type == "cpu" and torch.get_num_threads() != self.threads:
             torch.set_num_threads(self.threads)
         with torch.inference_mode(), self._autocast():
@@ -265,8 +264,7 @@ class Engine:
             rgb, _ = module.decode(encoding, hints, cvt, None, reference, None)  # (1, 3, H', W')
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
         check()
-        decided = (self._flat.decided(ink, request.hints)
-                   if request.region_consistency and not request.hints.is_empty else None)
+        decided = self._flat.decided(ink, request.hints) if paints_strokes else None
         color = self._upsampler(prepared, geometry)(small, consistency=request.region_consistency,
                                                     decided=decided)
         check()
