@@ -82,8 +82,10 @@ def run_cli(prog: str, description: str, package: ModuleType, argv: Sequence[str
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    logging.basicConfig(level=logging.INFO if args.debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if args.debug:  # our own modules in detail, third-party libraries (matplotlib, PIL) less so
         for ours in ("colorizer_app", "training"):
             logging.getLogger(ours).setLevel(logging.DEBUG)
@@ -100,6 +102,8 @@ def run_cli(prog: str, description: str, package: ModuleType, argv: Sequence[str
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
         if args.debug:
             traceback.print_exc()
-        print(f"{prog}: internal error: {type(error).__name__}: {error} (rerun with --debug)",
-              file=sys.stderr)
+        print(
+            f"{prog}: internal error: {type(error).__name__}: {error} (rerun with --debug)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL

@@ -30,9 +30,9 @@ CIT = "cit"
 @dataclass(frozen=True)
 class Tag:
     name: str
-    kind: str               # "cvt" | "cit"
-    part: str | None        # the region-map part the tag describes, if any
-    group: str              # what it describes: "hair_color", "hair_length", ...
+    kind: str  # "cvt" | "cit"
+    part: str | None  # the region-map part the tag describes, if any
+    group: str  # what it describes: "hair_color", "hair_length", ...
     colors: tuple[str, ...]  # sRGB hex palette color(s); CVT only
 
     @property
@@ -106,8 +106,16 @@ def _parse(path: Path) -> Vocabulary:
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
         parts = tuple(document["parts"])
-        tags = [Tag(name=t["name"], kind=t["kind"], part=t.get("part"), group=t["group"],
-                    colors=tuple(t.get("colors", ()))) for t in document["tags"]]
+        tags = [
+            Tag(
+                name=t["name"],
+                kind=t["kind"],
+                part=t.get("part"),
+                group=t["group"],
+                colors=tuple(t.get("colors", ())),
+            )
+            for t in document["tags"]
+        ]
     except OSError as error:
         raise ColorizerError(f"{path}: cannot read the tag vocabulary ({error.strerror})") from None
     except (ValueError, KeyError, TypeError) as error:
@@ -125,8 +133,11 @@ def _parse(path: Path) -> Vocabulary:
     names = [t.name for t in tags]
     if len(set(names)) != len(names):
         raise ColorizerError(f"{path}: duplicate tag names")
-    return Vocabulary(parts=parts, cvt=tuple(t for t in tags if t.kind == CVT),
-                      cit=tuple(t for t in tags if t.kind == CIT))
+    return Vocabulary(
+        parts=parts,
+        cvt=tuple(t for t in tags if t.kind == CVT),
+        cit=tuple(t for t in tags if t.kind == CIT),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -141,8 +152,9 @@ def load_vocabulary(path: Path = TAGS_FILE) -> Vocabulary:
     return _parse(Path(path))
 
 
-def target_color(tag_values: Mapping[str, float], vocab: Vocabulary,
-                 other: tuple[int, int, int] | None = None) -> tuple[int, int, int]:
+def target_color(
+    tag_values: Mapping[str, float], vocab: Vocabulary, other: tuple[int, int, int] | None = None
+) -> tuple[int, int, int]:
     """The color that tag values ask for, for the tags of ONE part (DESIGN §3 "Tag values").
 
     With values v_i ≥ 0 of the part's color tags and their sum S:

@@ -15,7 +15,9 @@ LINE = 3  # line thickness, pixels
 @dataclass(frozen=True)
 class GappedDrawing:
     ink: np.ndarray  # (H, W) uint8, 255 = ink, with gaps knocked out of the outlines
-    truth: np.ndarray  # (H, W) int32: true area id per paper pixel of the gap-free drawing, 0 on lines
+    truth: (
+        np.ndarray
+    )  # (H, W) int32: true area id per paper pixel of the gap-free drawing, 0 on lines
     seeds: dict[str, tuple[int, int]]  # a point (x, y) well inside each named area
 
     def area(self, name: str) -> np.ndarray:
@@ -36,8 +38,11 @@ def _draw(gaps: bool, gap: int) -> np.ndarray:
     cv2.rectangle(ink, (140, 170), (230, 178), 255, LINE, aa)
     if gaps:
         # Holes through the circle, the dividing line and the triangle's base.
-        for x0, y0, x1, y1 in [(113, 68, 118, 68 + gap), (183, 70, 188, 70 + gap),
-                               (68, 227, 68 + gap, 233)]:
+        for x0, y0, x1, y1 in [
+            (113, 68, 118, 68 + gap),
+            (183, 70, 188, 70 + gap),
+            (68, 227, 68 + gap, 233),
+        ]:
             ink[y0:y1, x0:x1] = 0
     return ink
 
@@ -45,8 +50,15 @@ def _draw(gaps: bool, gap: int) -> np.ndarray:
 def gapped_drawing(gap: int = 3) -> GappedDrawing:
     """The test drawing with ``gap``-pixel holes in three outlines."""
     solid = _draw(gaps=False, gap=gap)
-    _, truth = cv2.connectedComponents((solid < 96).astype(np.uint8), connectivity=4,
-                                       ltype=cv2.CV_32S)
-    seeds = {"background": (128, 140), "face": (70, 70), "box_left": (160, 75),
-             "box_right": (210, 75), "triangle": (70, 205), "band": (185, 174)}
+    _, truth = cv2.connectedComponents(
+        (solid < 96).astype(np.uint8), connectivity=4, ltype=cv2.CV_32S
+    )
+    seeds = {
+        "background": (128, 140),
+        "face": (70, 70),
+        "box_left": (160, 75),
+        "box_right": (210, 75),
+        "triangle": (70, 205),
+        "band": (185, 174),
+    }
     return GappedDrawing(ink=_draw(gaps=True, gap=gap), truth=truth.astype(np.int32), seeds=seeds)

@@ -1,13 +1,10 @@
 """The shared subcommand registry: discovery, exit codes, one-line errors."""
 
-import argparse
 import sys
-import types
 
 import pytest
 
-from colorizer_app.commandline import Subcommand, run_cli
-from colorizer_app.errors import ColorizerError
+from colorizer_app.commandline import run_cli
 
 
 @pytest.fixture()

@@ -8,8 +8,22 @@ from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import chroma, delta_e, srgb_to_lab
 from colorizer_app.vocabulary import load_vocabulary, target_color
 
-PARTS = ["background", "skin", "hair", "eyes", "eye_whites", "mouth", "top", "bottom", "legwear",
-         "footwear", "hat", "bow", "neckwear", "gloves"]
+PARTS = [
+    "background",
+    "skin",
+    "hair",
+    "eyes",
+    "eye_whites",
+    "mouth",
+    "top",
+    "bottom",
+    "legwear",
+    "footwear",
+    "hat",
+    "bow",
+    "neckwear",
+    "gloves",
+]
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +37,28 @@ def test_parts_and_sizes(vocab):
     for t in vocab.cvt:
         groups.setdefault(t.group, []).append(t.name)
     assert len(groups["hair_color"]) >= 10 and len(groups["eye_color"]) >= 10
-    for g in ("top_color", "skirt_color", "pants_color", "legwear_color", "footwear_color",
-              "hat_color", "bow_color", "neckwear_color", "gloves_color"):
+    for g in (
+        "top_color",
+        "skirt_color",
+        "pants_color",
+        "legwear_color",
+        "footwear_color",
+        "hat_color",
+        "bow_color",
+        "neckwear_color",
+        "gloves_color",
+    ):
         assert len(groups[g]) >= 7, g
-    for name in ("blonde_hair", "aqua_eyes", "white_shirt", "red_skirt", "black_legwear",
-                 "brown_footwear", "red_bow", "white_background"):
+    for name in (
+        "blonde_hair",
+        "aqua_eyes",
+        "white_shirt",
+        "red_skirt",
+        "black_legwear",
+        "brown_footwear",
+        "red_bow",
+        "white_background",
+    ):
         assert vocab.tag(name).kind == "cvt"
     for name in ("long_hair", "twintails", "ponytail", "hat", "skirt", "pants", "gloves"):
         assert vocab.tag(name).kind == "cit"
@@ -57,8 +88,22 @@ def test_indices_encode_decode_and_errors(vocab):
 
 def test_bad_file_is_a_clear_error(tmp_path):
     path = tmp_path / "tags.json"
-    path.write_text(json.dumps({"parts": ["hair"], "tags": [
-        {"name": "x_hair", "kind": "cvt", "part": "hair", "group": "g", "colors": ["#12"]}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "parts": ["hair"],
+                "tags": [
+                    {
+                        "name": "x_hair",
+                        "kind": "cvt",
+                        "part": "hair",
+                        "group": "g",
+                        "colors": ["#12"],
+                    }
+                ],
+            }
+        )
+    )
     with pytest.raises(ColorizerError, match="x_hair"):
         load_vocabulary(path)
     path.write_text("{nope")

@@ -16,8 +16,18 @@ RESOLUTION = 32
 drawing = outline_drawing  # (H, W, 4) black outlines on white: a frame, an ellipse, a line
 
 
-def make_tiny_model(folder: Path, name: str = "tiny", accepts: tuple[str, ...] = HINT_KINDS,
-                    resolution: int = RESOLUTION, seed: int = 0,
-                    metrics: Mapping[str, Any] | None = None) -> ModelManifest:
-    return save_untrained_unified(folder / f"{name}.safetensors", accepts=accepts,
-                                  resolution=resolution, seed=seed, metrics=metrics)
+def make_tiny_model(
+    folder: Path,
+    name: str = "tiny",
+    accepts: tuple[str, ...] = HINT_KINDS,
+    resolution: int = RESOLUTION,
+    seed: int = 0,
+    metrics: Mapping[str, Any] | None = None,
+) -> ModelManifest:
+    return save_untrained_unified(
+        folder / f"{name}.safetensors",
+        accepts=accepts,
+        resolution=resolution,
+        seed=seed,
+        metrics=metrics,
+    )

@@ -28,8 +28,12 @@ def _bare(module: nn.Module) -> nn.Module:
     return getattr(module, "module", module)
 
 
-def save_checkpoint(folder: Path, modules: dict[str, nn.Module],
-                    optimizers: dict[str, torch.optim.Optimizer], state: dict[str, Any]) -> None:
+def save_checkpoint(
+    folder: Path,
+    modules: dict[str, nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer],
+    state: dict[str, Any],
+) -> None:
     tensors = {
         f"{name}.{key}": value.detach().cpu().contiguous().clone()
         for name, module in modules.items()
@@ -43,7 +47,9 @@ def save_checkpoint(folder: Path, modules: dict[str, nn.Module],
         for index, param_state in sd["state"].items():
             for key, value in param_state.items():
                 if torch.is_tensor(value):
-                    optimizer_tensors[f"{name}.{index}.{key}"] = value.detach().cpu().contiguous().clone()
+                    optimizer_tensors[f"{name}.{index}.{key}"] = (
+                        value.detach().cpu().contiguous().clone()
+                    )
                 else:
                     scalars.setdefault(str(index), {})[key] = value
         optimizer_meta[name] = {"param_groups": sd["param_groups"], "scalars": scalars}
@@ -54,7 +60,9 @@ def save_checkpoint(folder: Path, modules: dict[str, nn.Module],
     temporary.mkdir(parents=True)
     save_file(tensors, str(temporary / MODULES_FILE))
     save_file(optimizer_tensors, str(temporary / OPTIMIZERS_FILE))
-    (temporary / STATE_FILE).write_text(json.dumps({**state, "optimizers": optimizer_meta}, indent=1))
+    (temporary / STATE_FILE).write_text(
+        json.dumps({**state, "optimizers": optimizer_meta}, indent=1)
+    )
     previous = folder.with_name(folder.name + ".old")
     shutil.rmtree(previous, ignore_errors=True)
     if folder.exists():
@@ -63,8 +71,9 @@ def save_checkpoint(folder: Path, modules: dict[str, nn.Module],
     shutil.rmtree(previous, ignore_errors=True)
 
 
-def load_checkpoint(folder: Path, modules: dict[str, nn.Module],
-                    optimizers: dict[str, torch.optim.Optimizer]) -> dict[str, Any]:
+def load_checkpoint(
+    folder: Path, modules: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer]
+) -> dict[str, Any]:
     """Loads weights and optimizer state into freshly built ``modules``/``optimizers`` (strictly:
     a checkpoint of another recipe or config is refused) and returns the JSON state."""
     folder = Path(folder)
@@ -79,13 +88,14 @@ def load_checkpoint(folder: Path, modules: dict[str, nn.Module],
 
     for name, module in modules.items():
         prefix = f"{name}."
-        own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        own = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         try:
             _bare(module).load_state_dict(own, strict=True)
         except RuntimeError as error:
             raise ColorizerError(
                 f"the checkpoint in {folder} does not match network {name!r} "
-                f"(another recipe or config?): {str(error).splitlines()[0]}") from error
+                f"(another recipe or config?): {str(error).splitlines()[0]}"
+            ) from error
 
     for name, optimizer in optimizers.items():
         meta = state["optimizers"][name]

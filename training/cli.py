@@ -9,5 +9,9 @@ from training import commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_cli("python -m training", "Train, evaluate and inspect the colorization networks.",
-                   commands, argv)
+    return run_cli(
+        "python -m training",
+        "Train, evaluate and inspect the colorization networks.",
+        commands,
+        argv,
+    )

@@ -38,8 +38,9 @@ class DistContext:
         if not self.enabled or not any(p.requires_grad for p in module.parameters()):
             return module
         ids = [device.index] if device.type == "cuda" else None
-        return nn.parallel.DistributedDataParallel(module, device_ids=ids,
-                                                   find_unused_parameters=True)
+        return nn.parallel.DistributedDataParallel(
+            module, device_ids=ids, find_unused_parameters=True
+        )
 
     def mean(self, value: float) -> float:
         """The mean of a scalar over ranks (for logging losses)."""

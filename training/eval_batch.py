@@ -32,7 +32,9 @@ def request_to_batch(request: EvalRequest, recipe: Recipe) -> dict[str, object]:
     for name in request.shape_tags:
         cit[vocabulary.cit_index(name)] = 1.0
     hint = request_hint_map(request, recipe.data_needs().hints == "region-strokes")
-    reference = request.reference if request.reference is not None else np.zeros((h, w, 3), np.uint8)
+    reference = (
+        request.reference if request.reference is not None else np.zeros((h, w, 3), np.uint8)
+    )
     device = recipe.device
     return {
         "sketch": image_tensor(request.sketch)[None].to(device),

@@ -48,7 +48,9 @@ class Logbook:
         if self.csv_path.exists():
             with self.csv_path.open(newline="") as handle:
                 for row in csv.DictReader(handle):
-                    series.setdefault(row["name"], []).append((int(row["step"]), float(row["value"])))
+                    series.setdefault(row["name"], []).append(
+                        (int(row["step"]), float(row["value"]))
+                    )
         return series
 
     def plot(self, path: Path | None = None) -> Path | None:
@@ -67,14 +69,15 @@ class Logbook:
         keys = sorted(series)
         cols = min(4, len(keys))
         grid_rows = math.ceil(len(keys) / cols)
-        figure, axes = plt.subplots(grid_rows, cols, figsize=(4 * cols, 2.6 * grid_rows),
-                                    squeeze=False)
+        figure, axes = plt.subplots(
+            grid_rows, cols, figsize=(4 * cols, 2.6 * grid_rows), squeeze=False
+        )
         for axis, key in zip(axes.flat, keys, strict=False):
             points = series[key]
             axis.plot([p[0] for p in points], [p[1] for p in points], linewidth=1)
             axis.set_title(key, fontsize=9)
             axis.tick_params(labelsize=7)
-        for axis in list(axes.flat)[len(keys):]:
+        for axis in list(axes.flat)[len(keys) :]:
             axis.axis("off")
         figure.tight_layout()
         target = Path(path or self.folder / "loss_curves.png")

@@ -47,13 +47,13 @@ class TrainOptions:
     tagger: Path | None = None
     ablation: dict[str, str] = field(default_factory=dict)
     device: str = "auto"
-    amp: bool = True              # only takes effect on GPUs
+    amp: bool = True  # only takes effect on GPUs
     workers: int = 0
     seed: int = 0
     log_every: int = 10
-    eval_every: int = 0           # steps; 0 = only at the end
+    eval_every: int = 0  # steps; 0 = only at the end
     eval_samples: int = 32
-    checkpoint_every: int = 200   # steps
+    checkpoint_every: int = 200  # steps
     checkpoint_minutes: float = 10.0
 
 
@@ -66,7 +66,9 @@ def training_device(name: str, dist: DistContext) -> torch.device:
 class Budget:
     """How much of the run's budget (steps and/or minutes) is spent, across resumes."""
 
-    def __init__(self, steps: int | None, minutes: float | None, step: int = 0, elapsed: float = 0.0):
+    def __init__(
+        self, steps: int | None, minutes: float | None, step: int = 0, elapsed: float = 0.0
+    ):
         if steps is None and minutes is None:
             raise ColorizerError("give a budget: --steps N or --minutes M")
         self.steps, self.seconds = steps, None if minutes is None else minutes * 60
@@ -96,8 +98,9 @@ def train(options: TrainOptions, evaluate=None) -> Path:
 
     ``evaluate(recipe, step) -> dict[str, float]`` is the periodic scoreboard (rank 0 only).
     """
-    dist = init_distributed("cuda" if options.device in ("auto", "cuda") and torch.cuda.is_available()
-                            else "cpu")
+    dist = init_distributed(
+        "cuda" if options.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
+    )
     try:
         return _train(options, dist, evaluate)
     finally:
@@ -118,8 +121,10 @@ def _initialise(recipe: Recipe, path: Path, vocabulary) -> str:
     is loaded and the rest keep their initialization, as long as most of the network matches.
     Returns what the model file's recipe records about it: its name, SHA-256 and budget."""
     loaded = load_model(path, vocabulary=vocabulary)
-    note = (f"{Path(path).name} (sha256 {loaded.manifest.sha256}, "
-            f"{loaded.manifest.budget.get('steps', '?')} steps)")
+    note = (
+        f"{Path(path).name} (sha256 {loaded.manifest.sha256}, "
+        f"{loaded.manifest.budget.get('steps', '?')} steps)"
+    )
     for export in recipe.exports():
         if export.architecture != loaded.manifest.architecture:
             continue
@@ -128,15 +133,26 @@ def _initialise(recipe: Recipe, path: Path, vocabulary) -> str:
             log.info("initialised %s from %s", export.name, path)
             return note
         own = export.module.state_dict()
-        matching = {name: tensor for name, tensor in loaded.module.state_dict().items()
-                    if name in own and own[name].shape == tensor.shape}
+        matching = {
+            name: tensor
+            for name, tensor in loaded.module.state_dict().items()
+            if name in own and own[name].shape == tensor.shape
+        }
         if len(matching) * 2 >= len(own):
             export.module.load_state_dict(matching, strict=False)
-            log.info("warm start of %s from %s: %d of %d tensors loaded, new: %s", export.name,
-                     path, len(matching), len(own), ", ".join(sorted(own.keys() - matching.keys())))
+            log.info(
+                "warm start of %s from %s: %d of %d tensors loaded, new: %s",
+                export.name,
+                path,
+                len(matching),
+                len(own),
+                ", ".join(sorted(own.keys() - matching.keys())),
+            )
             return f"{note}, warm start"
-    raise ColorizerError(f"{path} ({loaded.manifest.architecture}) fits none of the networks of "
-                         f"recipe {recipe.name} at this config")
+    raise ColorizerError(
+        f"{path} ({loaded.manifest.architecture}) fits none of the networks of "
+        f"recipe {recipe.name} at this config"
+    )
 
 
 def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
@@ -144,10 +160,16 @@ def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
     device = training_device(options.device, dist)
     torch.manual_seed(options.seed + dist.rank)
     vocabulary = load_vocabulary()
-    setup = RecipeSetup(config=options.config, vocabulary=vocabulary, size=options.size,
-                        device=device, ablation=options.ablation,
-                        amp=options.amp and device.type == "cuda", tagger=options.tagger,
-                        init=options.init)
+    setup = RecipeSetup(
+        config=options.config,
+        vocabulary=vocabulary,
+        size=options.size,
+        device=device,
+        ablation=options.ablation,
+        amp=options.amp and device.type == "cuda",
+        tagger=options.tagger,
+        init=options.init,
+    )
     recipe: Recipe = build_recipe(options.recipe, setup)
     started_from: dict[str, str] = {}
     if options.init is not None:
@@ -164,28 +186,56 @@ def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
     recipe.wrap_for_distributed(lambda module: dist.wrap(module, device))
 
     needs = recipe.data_needs()
-    dataset = make_dataset(options.data, size=options.size, seed=options.seed,
-                           with_reference=needs.reference, styles=needs.styles,
-                           tag_mixing=needs.tag_mixing, mixing_parts=needs.mixing_parts)
+    dataset = make_dataset(
+        options.data,
+        size=options.size,
+        seed=options.seed,
+        with_reference=needs.reference,
+        styles=needs.styles,
+        tag_mixing=needs.tag_mixing,
+        mixing_parts=needs.mixing_parts,
+    )
     sampler = DistributedSampler(dataset, seed=options.seed) if dist.enabled else None
-    loader = DataLoader(dataset, batch_size=options.batch_size, shuffle=sampler is None,
-                        sampler=sampler, num_workers=options.workers, collate_fn=Collate(needs.hints, recolor=needs.recolor),
-                        drop_last=True, persistent_workers=options.workers > 0,
-                        generator=torch.Generator().manual_seed(options.seed + step))
+    loader = DataLoader(
+        dataset,
+        batch_size=options.batch_size,
+        shuffle=sampler is None,
+        sampler=sampler,
+        num_workers=options.workers,
+        collate_fn=Collate(needs.hints, recolor=needs.recolor),
+        drop_last=True,
+        persistent_workers=options.workers > 0,
+        generator=torch.Generator().manual_seed(options.seed + step),
+    )
 
     logbook = Logbook(out, enabled=dist.is_main)
     if dist.is_main:
         out.mkdir(parents=True, exist_ok=True)
         (out / "options.json").write_text(json.dumps(asdict(options), default=str, indent=1))
-    bar = tqdm(total=options.steps, initial=step, disable=not dist.is_main, unit="step",
-               desc=f"{options.recipe}/{options.config}", dynamic_ncols=True)
+    bar = tqdm(
+        total=options.steps,
+        initial=step,
+        disable=not dist.is_main,
+        unit="step",
+        desc=f"{options.recipe}/{options.config}",
+        dynamic_ncols=True,
+    )
     last_checkpoint = time.monotonic()
 
     def save() -> None:
         if dist.is_main:
-            save_checkpoint(checkpoint_dir, recipe.modules(), recipe.optimizers(), {
-                "step": budget.step, "elapsed": budget.elapsed, "recipe": options.recipe,
-                "config": options.config, "progress": budget.progress})
+            save_checkpoint(
+                checkpoint_dir,
+                recipe.modules(),
+                recipe.optimizers(),
+                {
+                    "step": budget.step,
+                    "elapsed": budget.elapsed,
+                    "recipe": options.recipe,
+                    "config": options.config,
+                    "progress": budget.progress,
+                },
+            )
         dist.barrier()
 
     epoch = step * options.batch_size // max(1, len(dataset))
@@ -193,8 +243,10 @@ def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
         if sampler is not None:
             sampler.set_epoch(epoch)
         for batch in loader:
-            batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v
-                     for k, v in batch.items()}
+            batch = {
+                k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v
+                for k, v in batch.items()
+            }
             with mixed_precision(setup.amp, device):
                 logs = recipe.train_step(batch, budget.progress)
             budget.step += 1
@@ -204,12 +256,19 @@ def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
                 logs["progress"] = budget.progress
                 logbook.log(budget.step, logs)
                 bar.set_postfix({k: f"{v:.3g}" for k, v in list(logs.items())[:4]})
-            if evaluate and options.eval_every and budget.step % options.eval_every == 0 and dist.is_main:
+            if (
+                evaluate
+                and options.eval_every
+                and budget.step % options.eval_every == 0
+                and dist.is_main
+            ):
                 with recipe.unwrapped():
                     scores = evaluate(recipe, budget.step)
                 logbook.log(budget.step, {f"eval/{k}": v for k, v in scores.items()})
-            if (budget.step % options.checkpoint_every == 0
-                    or time.monotonic() - last_checkpoint > options.checkpoint_minutes * 60):
+            if (
+                budget.step % options.checkpoint_every == 0
+                or time.monotonic() - last_checkpoint > options.checkpoint_minutes * 60
+            ):
                 save()
                 last_checkpoint = time.monotonic()
             if budget.done:
@@ -226,15 +285,33 @@ def _train(options: TrainOptions, dist: DistContext, evaluate) -> Path:
             exports = recipe.exports()
         for export in exports:
             module = export.module
-            save_model(out / export.name, module, ModelManifest(
-                architecture=export.architecture, config=module.config,
-                cvt=tuple(t.name for t in vocabulary.cvt), cit=tuple(t.name for t in vocabulary.cit),
-                hints=export.accepts, resolution=options.size,
-                recipe={"name": options.recipe, "config": options.config, "data": options.data,
-                        "ablation": dict(options.ablation), **started_from, **dict(export.extra)},
-                budget={"steps": budget.step, "minutes": round(budget.elapsed / 60, 2),
-                        "batch_size": options.batch_size, "world_size": dist.world_size},
-                metrics=scoreboard))
+            save_model(
+                out / export.name,
+                module,
+                ModelManifest(
+                    architecture=export.architecture,
+                    config=module.config,
+                    cvt=tuple(t.name for t in vocabulary.cvt),
+                    cit=tuple(t.name for t in vocabulary.cit),
+                    hints=export.accepts,
+                    resolution=options.size,
+                    recipe={
+                        "name": options.recipe,
+                        "config": options.config,
+                        "data": options.data,
+                        "ablation": dict(options.ablation),
+                        **started_from,
+                        **dict(export.extra),
+                    },
+                    budget={
+                        "steps": budget.step,
+                        "minutes": round(budget.elapsed / 60, 2),
+                        "batch_size": options.batch_size,
+                        "world_size": dist.world_size,
+                    },
+                    metrics=scoreboard,
+                ),
+            )
         logbook.plot()
         logbook.close()
     dist.barrier()  # the other ranks wait until rank 0 has written everything

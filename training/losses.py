@@ -43,8 +43,13 @@ def wgan_generator(fake_scores: Tensor) -> Tensor:
     return -fake_scores.mean()
 
 
-def gradient_penalty(critic: Callable[..., Tensor], real: Tensor, fake: Tensor,
-                     *condition: Tensor, weight: float = 10.0) -> Tensor:
+def gradient_penalty(
+    critic: Callable[..., Tensor],
+    real: Tensor,
+    fake: Tensor,
+    *condition: Tensor,
+    weight: float = 10.0,
+) -> Tensor:
     """WGAN-GP: λ·E[(‖∇D(x̂)‖₂ − 1)²] on random interpolates x̂ of real and fake (λ = 10)."""
     alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype)
     mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
@@ -62,8 +67,9 @@ def multilabel_classification(logits: Tensor, targets: Tensor) -> Tensor:
 # --- reconstruction ---------------------------------------------------------------------------
 
 
-def l1_with_guide(output: Tensor, target: Tensor, guide: Tensor | None = None,
-                  beta: float = 0.9) -> Tensor:
+def l1_with_guide(
+    output: Tensor, target: Tensor, guide: Tensor | None = None, beta: float = 0.9
+) -> Tensor:
     """Tag2Pix's L_rec = ‖y − G_f(x)‖₁ + β‖y − G_g(x)‖₁ (the guide decoder's term, β = 0.9)."""
     loss = F.l1_loss(output, target)
     if guide is not None:
@@ -71,8 +77,13 @@ def l1_with_guide(output: Tensor, target: Tensor, guide: Tensor | None = None,
     return loss
 
 
-def region_weighted_l1(output: Tensor, target: Tensor, regions: Tensor, present: Tensor | None = None,
-                       power: float = 0.5) -> Tensor:
+def region_weighted_l1(
+    output: Tensor,
+    target: Tensor,
+    regions: Tensor,
+    present: Tensor | None = None,
+    power: float = 0.5,
+) -> Tensor:
     """L1 where each region's pixels weigh (mean area / own area)^power.
 
     Plain L1 lets a network ignore small parts (a probe painted every iris brown): an eye is 0.3 % of
@@ -86,10 +97,13 @@ def region_weighted_l1(output: Tensor, target: Tensor, regions: Tensor, present:
     flat = regions.long().flatten(1)  # (N, H*W)
     n_labels = int(flat.max().item()) + 1
     counts = torch.zeros(n, n_labels, device=output.device).scatter_add_(
-        1, flat, torch.ones_like(flat, dtype=torch.float32))
+        1, flat, torch.ones_like(flat, dtype=torch.float32)
+    )
     used = counts > 0
     mean_area = counts.sum(1, keepdim=True) / used.sum(1, keepdim=True).clamp(min=1)
-    label_weight = torch.where(used, (mean_area / counts.clamp(min=1)) ** power, torch.zeros_like(counts))
+    label_weight = torch.where(
+        used, (mean_area / counts.clamp(min=1)) ** power, torch.zeros_like(counts)
+    )
     pixel_weight = label_weight.gather(1, flat).view_as(per_pixel)
     pixel_weight = pixel_weight / pixel_weight.flatten(1).mean(1).view(n, 1, 1)
     if present is not None:
@@ -131,8 +145,9 @@ def perceptual_l1_normalized(features: FeatureFn, output: Tensor, target: Tensor
     return loss
 
 
-def feature_matching(fake_features: Sequence[Sequence[Tensor]],
-                     real_features: Sequence[Sequence[Tensor]]) -> Tensor:
+def feature_matching(
+    fake_features: Sequence[Sequence[Tensor]], real_features: Sequence[Sequence[Tensor]]
+) -> Tensor:
     """Multi-scale discriminator feature matching: L1 between D's intermediate features on the fake
     and on the real image, averaged over layers and summed over the discriminators."""
     loss = fake_features[0][0].new_zeros(())
@@ -145,15 +160,18 @@ def feature_matching(fake_features: Sequence[Sequence[Tensor]],
 # --- Yan et al.'s second training -------------------------------------------------------------
 
 
-def hybrid_l1(image_target: Tensor, image_biased: Tensor, features_target: Tensor,
-              features_biased: Tensor) -> Tensor:
+def hybrid_l1(
+    image_target: Tensor, image_biased: Tensor, features_target: Tensor, features_biased: Tensor
+) -> Tensor:
     """Eq. 12: pixel-level ‖G(x, φ(r_t)) − G(x, δ_b)‖₁ + feature-level ‖ψ(x, φ(r_t)) − ψ(x, δ_b)‖₁."""
-    return F.l1_loss(image_biased, image_target.detach()) + F.l1_loss(features_biased,
-                                                                      features_target.detach())
+    return F.l1_loss(image_biased, image_target.detach()) + F.l1_loss(
+        features_biased, features_target.detach()
+    )
 
 
-def inversion_loss(gap_target: Tensor, gap_source: Tensor, mapped_target: Tensor,
-                   mapped_source: Tensor) -> Tensor:
+def inversion_loss(
+    gap_target: Tensor, gap_source: Tensor, mapped_target: Tensor, mapped_source: Tensor
+) -> Tensor:
     """Eq. 13: the mapped tag difference must equal the pooled reference-feature difference,
     ‖(GAP φ(r_t) − GAP φ(r_a)) − (ϕ(cls_t) − ϕ(cls_a))‖₁."""
     return F.l1_loss(mapped_target - mapped_source, (gap_target - gap_source).detach())

@@ -52,27 +52,27 @@ from training.data.hints import label_components, scribble
 from training.data.sample import Sample
 
 EVAL_CONFIG = "eval-v1"
-UNLIKE_DE = 25.0          # a swapped / hint / slider color differs this much from the true one
-BLEED_THRESHOLD = 12.0    # ΔC or ΔH (CIELAB) beyond which a pixel has left its region's color
-SMUDGE_THRESHOLD = 12.0   # ΔL* (CIELAB) beyond which a pixel is lighter or darker than its region
+UNLIKE_DE = 25.0  # a swapped / hint / slider color differs this much from the true one
+BLEED_THRESHOLD = 12.0  # ΔC or ΔH (CIELAB) beyond which a pixel has left its region's color
+SMUDGE_THRESHOLD = 12.0  # ΔL* (CIELAB) beyond which a pixel is lighter or darker than its region
 SLIDER_VALUES = (0.0, 0.5, 1.0, 2.0)
 SLIDER_WITHIN = 15.0
-INK_LEVEL = 160           # sketch values below this (0 = full ink) are line, not paper
-FLAT_DE = 5.0             # ground-truth pixels this near a part's flat color are its lit area
-STROKE_MARGIN = 3         # px (at 256²) the hint stroke is dilated by before scoring its region
+INK_LEVEL = 160  # sketch values below this (0 = full ink) are line, not paper
+FLAT_DE = 5.0  # ground-truth pixels this near a part's flat color are its lit area
+STROKE_MARGIN = 3  # px (at 256²) the hint stroke is dilated by before scoring its region
 
 
 @dataclass(frozen=True, eq=False)
 class EvalRequest:
     """What a colorizer is asked. ``truth`` is for the oracles only; models must not read it."""
 
-    sketch: np.ndarray                     # (H, W) uint8, 255 = paper, 0 = ink
+    sketch: np.ndarray  # (H, W) uint8, 255 = paper, 0 = ink
     hints: Hints = Hints()
-    hint_map: np.ndarray | None = None     # (H, W, 4) float32 rasterized ``hints``
+    hint_map: np.ndarray | None = None  # (H, W, 4) float32 rasterized ``hints``
     tags: Mapping[str, float] = field(default_factory=dict)  # color tag values by name
-    shape_tags: tuple[str, ...] = ()       # color-invariant tags (CIT) present
-    reference: np.ndarray | None = None    # (H, W, 3) uint8
-    truth: np.ndarray | None = None        # (H, W, 3) uint8 ground truth for these conditions
+    shape_tags: tuple[str, ...] = ()  # color-invariant tags (CIT) present
+    reference: np.ndarray | None = None  # (H, W, 3) uint8
+    truth: np.ndarray | None = None  # (H, W, 3) uint8 ground truth for these conditions
 
 
 Colorizer = Callable[[EvalRequest], np.ndarray]
@@ -82,13 +82,15 @@ Colorizer = Callable[[EvalRequest], np.ndarray]
 # Metric math on arrays
 # ---------------------------------------------------------------------------------------------
 
+
 def median_lab(lab: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Per-channel median CIELAB color of the masked pixels."""
     return np.median(lab[mask], axis=0)
 
 
-def nearer_than_all(color_lab: np.ndarray, target_lab: np.ndarray,
-                    competitor_labs: np.ndarray) -> bool:
+def nearer_than_all(
+    color_lab: np.ndarray, target_lab: np.ndarray, competitor_labs: np.ndarray
+) -> bool:
     """Whether ``color_lab`` is strictly nearer (ΔE) to the target than to every competitor."""
     if len(competitor_labs) == 0:
         return True
@@ -123,8 +125,13 @@ def region_smudging(lab: np.ndarray, mask: np.ndarray) -> float:
     return float(np.mean(np.abs(lightness - np.median(lightness)) > SMUDGE_THRESHOLD))
 
 
-def bleeding(output: np.ndarray, labels: np.ndarray, sketch: np.ndarray, min_area: int,
-             truth: np.ndarray | None = None) -> list[float]:
+def bleeding(
+    output: np.ndarray,
+    labels: np.ndarray,
+    sketch: np.ndarray,
+    min_area: int,
+    truth: np.ndarray | None = None,
+) -> list[float]:
     """Bleeding of every region (component of ``labels`` of at least ``min_area`` px).
 
     With ``truth``, pixels where the ground truth itself leaves its region's hue or chroma (iris
@@ -135,7 +142,9 @@ def bleeding(output: np.ndarray, labels: np.ndarray, sketch: np.ndarray, min_are
     paper = paper_mask(sketch)
     result = []
     for _label, component in label_components(labels, min_area):
-        inner = cv2.erode(component.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & paper
+        inner = (
+            cv2.erode(component.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & paper
+        )
         if truth_lab is not None and inner.any():
             inner[inner] = ~departures(truth_lab, inner)
         if inner.sum() >= min_area // 2:
@@ -146,7 +155,7 @@ def bleeding(output: np.ndarray, labels: np.ndarray, sketch: np.ndarray, min_are
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     """Peak signal-to-noise ratio in dB of two uint8 images (capped at 100 for identical ones)."""
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return 100.0 if mse == 0 else min(100.0, 10 * math.log10(255.0 ** 2 / mse))
+    return 100.0 if mse == 0 else min(100.0, 10 * math.log10(255.0**2 / mse))
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
@@ -185,8 +194,9 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_root)
 
 
-def stroke_adherence(output: np.ndarray, mask: np.ndarray, stroke_color: tuple[int, int, int],
-                     within: float = 20.0) -> float:
+def stroke_adherence(
+    output: np.ndarray, mask: np.ndarray, stroke_color: tuple[int, int, int], within: float = 20.0
+) -> float:
     """Share of the masked pixels within ΔE ``within`` of the stroke color (real drawings)."""
     lab = srgb_to_lab(output[mask])
     return float(np.mean(delta_e(lab, srgb_to_lab(np.array(stroke_color))[None]) <= within))
@@ -195,6 +205,7 @@ def stroke_adherence(output: np.ndarray, mask: np.ndarray, stroke_color: tuple[i
 # ---------------------------------------------------------------------------------------------
 # Colorizers
 # ---------------------------------------------------------------------------------------------
+
 
 def truth_colorizer(request: EvalRequest) -> np.ndarray:
     """Oracle: the ground truth for the request's conditions (the best any model can do)."""
@@ -215,8 +226,11 @@ def flat_fill_colorizer(request: EvalRequest) -> np.ndarray:
     return FlatFill()(255 - request.sketch, request.hints).composite[..., :3]
 
 
-ORACLES: dict[str, Colorizer] = {"truth": truth_colorizer, "flat-gray": flat_gray_colorizer,
-                                 "flat": flat_fill_colorizer}
+ORACLES: dict[str, Colorizer] = {
+    "truth": truth_colorizer,
+    "flat-gray": flat_gray_colorizer,
+    "flat": flat_fill_colorizer,
+}
 
 
 def resolve_colorizer(spec: str, region_consistency: bool = False) -> Colorizer:
@@ -241,6 +255,7 @@ def resolve_colorizer(spec: str, region_consistency: bool = False) -> Colorizer:
 # ---------------------------------------------------------------------------------------------
 # Evaluation
 # ---------------------------------------------------------------------------------------------
+
 
 def eval_seeds(n: int, offset: int = 0) -> range:
     """The seeds of an evaluation run: all at or above TRAIN_SEED_LIMIT."""
@@ -278,24 +293,33 @@ class _Palette:
 
     def unlike(self, tag: Tag, rng: np.random.Generator) -> Tag | None:
         """A random tag of the same group whose color differs from ``tag``'s by > UNLIKE_DE."""
-        options = [t for t in self.group(tag)
-                   if delta_e(self.lab[t.name], self.lab[tag.name]) > UNLIKE_DE]
+        options = [
+            t for t in self.group(tag) if delta_e(self.lab[t.name], self.lab[tag.name]) > UNLIKE_DE
+        ]
         return options[int(rng.integers(len(options)))] if options else None
 
     def competitors(self, requested: Iterable[str]) -> np.ndarray:
         """CIELAB colors of the requested tags' groups, the requested tags excluded."""
         names = set(requested)
         groups = {self.vocab.tag(n).group for n in names}
-        others = [self.lab[t.name] for t in self.vocab.cvt if t.group in groups and t.name not in names]
+        others = [
+            self.lab[t.name] for t in self.vocab.cvt if t.group in groups and t.name not in names
+        ]
         return np.array(others).reshape(-1, 3)
 
 
 class Evaluator:
     """Runs a colorizer over fresh samples of the frozen evaluation config and scores it."""
 
-    def __init__(self, colorizer: Colorizer, *, size: int = 256, config: str = EVAL_CONFIG,
-                 features: Callable[[np.ndarray], np.ndarray] | None = None,
-                 vocab: Vocabulary | None = None) -> None:
+    def __init__(
+        self,
+        colorizer: Colorizer,
+        *,
+        size: int = 256,
+        config: str = EVAL_CONFIG,
+        features: Callable[[np.ndarray], np.ndarray] | None = None,
+        vocab: Vocabulary | None = None,
+    ) -> None:
         from training.data.synthetic import SyntheticConfig
 
         self.colorizer = colorizer
@@ -304,14 +328,16 @@ class Evaluator:
         self.features = features
         self.palette = _Palette(vocab or load_vocabulary())
         self.vocab = self.palette.vocab
-        self.min_area = max(16, size * size // 1500)   # regions (bleeding, hints)
-        self.min_part = max(8, self.min_area // 4)     # scored pixels of a part
+        self.min_area = max(16, size * size // 1500)  # regions (bleeding, hints)
+        self.min_part = max(8, self.min_area // 4)  # scored pixels of a part
 
     def _colorize(self, request: EvalRequest) -> np.ndarray:
         out = np.asarray(self.colorizer(request))
         if out.shape != (*request.sketch.shape, 3) or out.dtype != np.uint8:
-            raise ColorizerError(f"the colorizer returned {out.shape} {out.dtype}; expected "
-                                 f"{(*request.sketch.shape, 3)} uint8")
+            raise ColorizerError(
+                f"the colorizer returned {out.shape} {out.dtype}; expected "
+                f"{(*request.sketch.shape, 3)} uint8"
+            )
         return out
 
     def _render(self, seed: int, sample: Sample, tag_values: Mapping[str, float]) -> Sample:
@@ -329,8 +355,11 @@ class Evaluator:
         paper = sample.sketch >= INK_LEVEL
         masks = {}
         for part, rgb in sample.part_colors.items():
-            mask = ((sample.regions == self.vocab.parts.index(part)) & paper
-                    & (delta_e(lab, srgb_to_lab(np.array(rgb))) < FLAT_DE))
+            mask = (
+                (sample.regions == self.vocab.parts.index(part))
+                & paper
+                & (delta_e(lab, srgb_to_lab(np.array(rgb))) < FLAT_DE)
+            )
             if mask.sum() >= self.min_part:
                 masks[part] = mask
         return masks
@@ -341,15 +370,22 @@ class Evaluator:
             by_part.setdefault(self.vocab.tag(name).part, {})[name] = value
         return by_part
 
-    def _score_tags(self, result: SampleResult, metric: str, output: np.ndarray,
-                    masks: Mapping[str, np.ndarray], tags: Mapping[str, float]) -> None:
+    def _score_tags(
+        self,
+        result: SampleResult,
+        metric: str,
+        output: np.ndarray,
+        masks: Mapping[str, np.ndarray],
+        tags: Mapping[str, float],
+    ) -> None:
         lab = srgb_to_lab(output)
         for part, part_tags in self._part_tags(tags).items():
             if part not in masks:
                 continue
             target = srgb_to_lab(np.array(target_color(part_tags, self.vocab)))
-            ok = nearer_than_all(median_lab(lab, masks[part]), target,
-                                 self.palette.competitors(part_tags))
+            ok = nearer_than_all(
+                median_lab(lab, masks[part]), target, self.palette.competitors(part_tags)
+            )
             result.add(metric, ok)
             result.add(f"{metric}/{part}", ok)
 
@@ -362,8 +398,9 @@ class Evaluator:
         tags = self.vocab.decode_cvt(sample.cvt)
         shape_tags = tuple(t.name for t, v in zip(self.vocab.cit, sample.cit) if v > 0)
         masks = self._part_masks(sample)
-        base = EvalRequest(sketch=sample.sketch, tags=tags, shape_tags=shape_tags,
-                           truth=sample.color)
+        base = EvalRequest(
+            sketch=sample.sketch, tags=tags, shape_tags=shape_tags, truth=sample.color
+        )
 
         # Tags as drawn.
         out_tags = self._colorize(base)
@@ -377,15 +414,17 @@ class Evaluator:
                 swapped[new.name] = 1.0
         if swapped:
             other = self._render(seed, sample, swapped)
-            out = self._colorize(dataclasses.replace(base, sketch=other.sketch, tags=swapped,
-                                                     truth=other.color))
+            out = self._colorize(
+                dataclasses.replace(base, sketch=other.sketch, tags=swapped, truth=other.color)
+            )
             self._score_tags(result, "swapped_accuracy", out, self._part_masks(other), swapped)
 
         # Hints: one unlike-colored scribble per region, scored off the stroke.
         hints, scoring = self._hint_strokes(sample, tags, rng)
         hint_map = rasterize_hints(hints, sample.sketch.shape)
-        out_hints = self._colorize(dataclasses.replace(base, tags={}, hints=hints,
-                                                       hint_map=hint_map))
+        out_hints = self._colorize(
+            dataclasses.replace(base, tags={}, hints=hints, hint_map=hint_map)
+        )
         lab = srgb_to_lab(out_hints)
         for mask, target, competitors in scoring:
             result.add("hint_accuracy", nearer_than_all(median_lab(lab, mask), target, competitors))
@@ -398,10 +437,15 @@ class Evaluator:
             lab = srgb_to_lab(out)
             for part, part_tags in self._part_tags(tags).items():
                 if part in masks:
-                    truth = srgb_to_lab(np.array(sample.part_colors.get(
-                        part, target_color(part_tags, self.vocab))))
-                    result.add("reference_accuracy", nearer_than_all(
-                        median_lab(lab, masks[part]), truth, self.palette.competitors(part_tags)))
+                    truth = srgb_to_lab(
+                        np.array(sample.part_colors.get(part, target_color(part_tags, self.vocab)))
+                    )
+                    result.add(
+                        "reference_accuracy",
+                        nearer_than_all(
+                            median_lab(lab, masks[part]), truth, self.palette.competitors(part_tags)
+                        ),
+                    )
 
         # Everything true at once: reconstruction and bleeding.
         out_full = self._colorize(dataclasses.replace(base, reference=sample.reference))
@@ -413,14 +457,20 @@ class Evaluator:
             result.features = {"output": out_full, "truth": sample.color}
 
         self._slider(result, seed, sample, base, masks, tags, rng)
-        result.pictures = {"sketch": sample.sketch, "hints": hint_map, "hint_output": out_hints,
-                           "tag_output": out_tags, "truth": sample.color}
+        result.pictures = {
+            "sketch": sample.sketch,
+            "hints": hint_map,
+            "hint_output": out_hints,
+            "tag_output": out_tags,
+            "truth": sample.color,
+        }
         return result
 
     def _hint_strokes(self, sample: Sample, tags: Mapping[str, float], rng: np.random.Generator):
         """One scribble per region of a tagged part, and what each region is scored against."""
-        part_tag = {part: self.vocab.tag(max(pt, key=pt.get))
-                    for part, pt in self._part_tags(tags).items()}
+        part_tag = {
+            part: self.vocab.tag(max(pt, key=pt.get)) for part, pt in self._part_tags(tags).items()
+        }
         paper = paper_mask(sample.sketch)
         margin = max(1, round(STROKE_MARGIN * self.size / 256))
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
@@ -435,14 +485,26 @@ class Evaluator:
             covered = rasterize_hints(Hints(strokes=(stroke,)), sample.sketch.shape)[..., 3] > 0
             rest = component & paper & ~cv2.dilate(covered.astype(np.uint8), kernel).astype(bool)
             if rest.sum() >= self.min_part:
-                competitors = np.array([self.palette.lab[t.name] for t in self.palette.group(tag)
-                                        if t.name != color.name])
+                competitors = np.array(
+                    [
+                        self.palette.lab[t.name]
+                        for t in self.palette.group(tag)
+                        if t.name != color.name
+                    ]
+                )
                 scoring.append((rest, self.palette.lab[color.name], competitors))
         return Hints(strokes=tuple(strokes)), scoring
 
-    def _tags_with_strokes(self, result: SampleResult, seed: int, sample: Sample,
-                           base: EvalRequest, masks: Mapping[str, np.ndarray],
-                           tags: Mapping[str, float], hints: Hints) -> None:
+    def _tags_with_strokes(
+        self,
+        result: SampleResult,
+        seed: int,
+        sample: Sample,
+        base: EvalRequest,
+        masks: Mapping[str, np.ndarray],
+        tags: Mapping[str, float],
+        hints: Hints,
+    ) -> None:
         """The artist's usual mix: every region keeps its hint stroke except those of one tagged
         part, which must follow its tag. The part is drawn from a stream of its own, so the other
         requests stay what they were."""
@@ -455,18 +517,31 @@ class Evaluator:
         kept = []
         for stroke in hints.strokes:
             points = np.asarray(stroke.points).astype(int)
-            labels = sample.regions[points[:, 1].clip(0, height - 1), points[:, 0].clip(0, width - 1)]
+            labels = sample.regions[
+                points[:, 1].clip(0, height - 1), points[:, 0].clip(0, width - 1)
+            ]
             if np.bincount(labels).argmax() != pid:
                 kept.append(stroke)
         others = Hints(strokes=tuple(kept))
-        out = self._colorize(dataclasses.replace(
-            base, hints=others, hint_map=rasterize_hints(others, sample.sketch.shape)))
-        self._score_tags(result, "tag_with_strokes_accuracy", out, {part: masks[part]},
-                         by_part[part])
+        out = self._colorize(
+            dataclasses.replace(
+                base, hints=others, hint_map=rasterize_hints(others, sample.sketch.shape)
+            )
+        )
+        self._score_tags(
+            result, "tag_with_strokes_accuracy", out, {part: masks[part]}, by_part[part]
+        )
 
-    def _slider(self, result: SampleResult, seed: int, sample: Sample, base: EvalRequest,
-                masks: Mapping[str, np.ndarray], tags: Mapping[str, float],
-                rng: np.random.Generator) -> None:
+    def _slider(
+        self,
+        result: SampleResult,
+        seed: int,
+        sample: Sample,
+        base: EvalRequest,
+        masks: Mapping[str, np.ndarray],
+        tags: Mapping[str, float],
+        rng: np.random.Generator,
+    ) -> None:
         by_part = {p: pt for p, pt in self._part_tags(tags).items() if p in masks}
         if not by_part:
             return
@@ -478,7 +553,9 @@ class Evaluator:
         own = None
         for value in SLIDER_VALUES:
             values = {**others, tag.name: value} if value > 0 else others
-            truth = sample.color if value == 0 else self._render(seed, sample, {tag.name: value}).color
+            truth = (
+                sample.color if value == 0 else self._render(seed, sample, {tag.name: value}).color
+            )
             out = self._colorize(dataclasses.replace(base, tags=values, truth=truth))
             median = median_lab(srgb_to_lab(out), masks[part])
             if value == 0:
@@ -495,9 +572,19 @@ class Evaluator:
 # Aggregation, table, montage
 # ---------------------------------------------------------------------------------------------
 
-METRIC_ORDER = ("tag_accuracy", "swapped_accuracy", "hint_accuracy", "tag_with_strokes_accuracy",
-                "reference_accuracy",
-                "bleeding", "slider_within15", "slider_mean_de", "psnr", "ssim", "frechet")
+METRIC_ORDER = (
+    "tag_accuracy",
+    "swapped_accuracy",
+    "hint_accuracy",
+    "tag_with_strokes_accuracy",
+    "reference_accuracy",
+    "bleeding",
+    "slider_within15",
+    "slider_mean_de",
+    "psnr",
+    "ssim",
+    "frechet",
+)
 
 
 def _metric_key(name: str) -> tuple[int, str]:
@@ -507,8 +594,9 @@ def _metric_key(name: str) -> tuple[int, str]:
     return (METRIC_ORDER.index(head) if head in METRIC_ORDER else len(METRIC_ORDER), name)
 
 
-def summarize(results: list[SampleResult],
-              features: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[str, dict]:
+def summarize(
+    results: list[SampleResult], features: Callable[[np.ndarray], np.ndarray] | None = None
+) -> dict[str, dict]:
     """{column: {metric: {"value": mean, "cases": n}}} for overall, each style and each framing."""
     columns: dict[str, list[SampleResult]] = {"overall": results}
     for r in results:
@@ -521,12 +609,17 @@ def summarize(results: list[SampleResult],
         for r in members:
             for metric, values in r.values.items():
                 pooled.setdefault(metric, []).extend(values)
-        table[column] = {m: {"value": float(np.mean(v)), "cases": len(v)}
-                         for m, v in sorted(pooled.items(), key=lambda kv: _metric_key(kv[0]))}
+        table[column] = {
+            m: {"value": float(np.mean(v)), "cases": len(v)}
+            for m, v in sorted(pooled.items(), key=lambda kv: _metric_key(kv[0]))
+        }
         if features is not None and len(members) >= 2:
             out = features(np.stack([r.features["output"] for r in members]))
             truth = features(np.stack([r.features["truth"] for r in members]))
-            table[column]["frechet"] = {"value": frechet_distance(out, truth), "cases": len(members)}
+            table[column]["frechet"] = {
+                "value": frechet_distance(out, truth),
+                "cases": len(members),
+            }
     return table
 
 
@@ -552,25 +645,36 @@ def hint_picture(sketch: np.ndarray, hint_map: np.ndarray) -> np.ndarray:
     paper = 255 - (255 - sketch.astype(np.float32)) * 0.35
     background = np.repeat(paper[..., None], 3, axis=2) / 255
     mask = hint_map[..., 3:]
-    return np.round((hint_map[..., :3] + background * (1 - mask)) * 255).clip(0, 255).astype(np.uint8)
+    return (
+        np.round((hint_map[..., :3] + background * (1 - mask)) * 255).clip(0, 255).astype(np.uint8)
+    )
 
 
 def montage(rows: list[list[np.ndarray]], gap: int = 4) -> np.ndarray:
     """Grid of equally sized uint8 RGB (or gray) tiles on white, one list per row."""
-    tiles = [[np.repeat(t[..., None], 3, axis=2) if t.ndim == 2 else t for t in row] for row in rows]
+    tiles = [
+        [np.repeat(t[..., None], 3, axis=2) if t.ndim == 2 else t for t in row] for row in rows
+    ]
     h, w = tiles[0][0].shape[:2]
     n_cols = max(len(r) for r in tiles)
     canvas = np.full((len(tiles) * (h + gap) + gap, n_cols * (w + gap) + gap, 3), 255, np.uint8)
     for i, row in enumerate(tiles):
         for j, tile in enumerate(row):
             y, x = gap + i * (h + gap), gap + j * (w + gap)
-            canvas[y:y + h, x:x + w] = tile
+            canvas[y : y + h, x : x + w] = tile
     return canvas
 
 
 def result_montage(results: list[SampleResult], max_rows: int = 16) -> np.ndarray:
     """Per sample: line art | hints | output for the hints | output for the tags | ground truth."""
-    rows = [[r.pictures["sketch"], hint_picture(r.pictures["sketch"], r.pictures["hints"]),
-             r.pictures["hint_output"], r.pictures["tag_output"], r.pictures["truth"]]
-            for r in results[:max_rows]]
+    rows = [
+        [
+            r.pictures["sketch"],
+            hint_picture(r.pictures["sketch"], r.pictures["hints"]),
+            r.pictures["hint_output"],
+            r.pictures["tag_output"],
+            r.pictures["truth"],
+        ]
+        for r in results[:max_rows]
+    ]
     return montage(rows)

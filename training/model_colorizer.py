@@ -28,9 +28,11 @@ def direct_colorizer(path: Path) -> Colorizer:
     vocabulary = load_vocabulary()
     loaded = load_model(path, vocabulary=vocabulary)
     if loaded.manifest.architecture not in DIRECT_ARCHITECTURES:
-        raise ColorizerError(f"{path}: the scoreboard runs {', '.join(DIRECT_ARCHITECTURES)} "
-                             f"model files directly, not {loaded.manifest.architecture}; score "
-                             "paper recipes during training (their runs' eval/ columns)")
+        raise ColorizerError(
+            f"{path}: the scoreboard runs {', '.join(DIRECT_ARCHITECTURES)} "
+            f"model files directly, not {loaded.manifest.architecture}; score "
+            "paper recipes during training (their runs' eval/ columns)"
+        )
     generator = loaded.module.eval()
     region_hints = generator.config.region_hints
 
@@ -39,9 +41,13 @@ def direct_colorizer(path: Path) -> Colorizer:
         hint = request_hint_map(request, region_hints)
         cvt = torch.from_numpy(vocabulary.encode_cvt(request.tags))[None]
         reference = None if request.reference is None else image_tensor(request.reference)[None]
-        image, _ = generator(image_tensor(request.sketch)[None],
-                             torch.from_numpy(np.ascontiguousarray(hint)).permute(2, 0, 1)[None],
-                             cvt, torch.tensor([bool(request.tags)]), reference)
+        image, _ = generator(
+            image_tensor(request.sketch)[None],
+            torch.from_numpy(np.ascontiguousarray(hint)).permute(2, 0, 1)[None],
+            cvt,
+            torch.tensor([bool(request.tags)]),
+            reference,
+        )
         return ((image[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
 
     return colorize
@@ -52,16 +58,20 @@ def _registry_serving(path: Path) -> tuple[ModelRegistry, str]:
     where there is one (so a paper model finds its companions), else the folder read as a
     user folder."""
     catalogued = (path.parent / CATALOGUE_NAME).is_file()
-    registry = ModelRegistry(shipped_dir=path.parent if catalogued else None,
-                             user_dir=path.parent, scan_user=not catalogued)
+    registry = ModelRegistry(
+        shipped_dir=path.parent if catalogued else None,
+        user_dir=path.parent,
+        scan_user=not catalogued,
+    )
     served = [e.name for e in registry.entries if e.path == path]
     # the catalogue lists the file under its own name; else the name is the file's stem, and
     # a refused file raises its reason here
     return registry, served[0] if served else registry.entry(path.stem).name
 
 
-def engine_colorizer(path: Path, size: int | None = None,
-                     region_consistency: bool = False) -> Colorizer:
+def engine_colorizer(
+    path: Path, size: int | None = None, region_consistency: bool = False
+) -> Colorizer:
     """The model file served by the app's Engine; the result is its color layer (the line art is
     not multiplied on top, as the ground truth has none)."""
     from colorizer_app.engine.pipeline import Engine
@@ -72,13 +82,28 @@ def engine_colorizer(path: Path, size: int | None = None,
     engine = Engine(registry, device="cpu")
 
     def colorize(request: EvalRequest) -> np.ndarray:
-        drawing = np.dstack([np.repeat(request.sketch[..., None], 3, 2),
-                             np.full(request.sketch.shape, 255, np.uint8)])
-        reference = None if request.reference is None else np.dstack(
-            [request.reference, np.full(request.reference.shape[:2], 255, np.uint8)])
-        result = engine.colorize(ColorizeRequest(
-            drawing=drawing, hints=request.hints, tags=dict(request.tags), reference=reference,
-            model=name, size=size, region_consistency=region_consistency))
+        drawing = np.dstack(
+            [
+                np.repeat(request.sketch[..., None], 3, 2),
+                np.full(request.sketch.shape, 255, np.uint8),
+            ]
+        )
+        reference = (
+            None
+            if request.reference is None
+            else np.dstack([request.reference, np.full(request.reference.shape[:2], 255, np.uint8)])
+        )
+        result = engine.colorize(
+            ColorizeRequest(
+                drawing=drawing,
+                hints=request.hints,
+                tags=dict(request.tags),
+                reference=reference,
+                model=name,
+                size=size,
+                region_consistency=region_consistency,
+            )
+        )
         return np.ascontiguousarray(result.layers["color"][..., :3])
 
     return colorize

@@ -11,13 +11,24 @@ from training.eval_batch import request_to_batch
 from training.metrics import EvalRequest, Evaluator, eval_seeds, summarize
 from training.recipes.base import Recipe
 
-HEADLINE = ("tag_accuracy", "swapped_accuracy", "hint_accuracy", "tag_with_strokes_accuracy",
-            "reference_accuracy", "bleeding", "slider_within15", "slider_mean_de", "psnr", "ssim")
+HEADLINE = (
+    "tag_accuracy",
+    "swapped_accuracy",
+    "hint_accuracy",
+    "tag_with_strokes_accuracy",
+    "reference_accuracy",
+    "bleeding",
+    "slider_within15",
+    "slider_mean_de",
+    "psnr",
+    "ssim",
+)
 TRAINING_EVAL_OFFSET = 1_000_000  # fixed eval seeds for runs, apart from `eval`'s default ones
 
 
 def recipe_colorizer(recipe: Recipe) -> Callable[[EvalRequest], np.ndarray]:
     """Wraps a recipe's batch-level ``colorize`` as the scoreboard's one-image colorizer."""
+
     def colorize(request: EvalRequest) -> np.ndarray:
         batch = request_to_batch(request, recipe)
         with torch.no_grad():

@@ -28,26 +28,52 @@ HINT_IMAGE_SUFFIXES = (".png", ".webp", ".tif", ".tiff")
 
 
 def add_colorize_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tags", nargs="+", default=[], metavar="TAG[=VALUE]",
-                        help="color tags, e.g. blue_hair red_eyes=1.5 (value 0..5, default 1)")
-    parser.add_argument("--hints", metavar="HINTS.json|HINTS.png",
-                        help="color strokes and fills (JSON, line-art pixel coordinates) or an "
-                             "RGBA image of the drawing's size, transparent where there is no hint")
+    parser.add_argument(
+        "--tags",
+        nargs="+",
+        default=[],
+        metavar="TAG[=VALUE]",
+        help="color tags, e.g. blue_hair red_eyes=1.5 (value 0..5, default 1)",
+    )
+    parser.add_argument(
+        "--hints",
+        metavar="HINTS.json|HINTS.png",
+        help="color strokes and fills (JSON, line-art pixel coordinates) or an "
+        "RGBA image of the drawing's size, transparent where there is no hint",
+    )
     parser.add_argument("--reference", metavar="REF", help="a colored illustration to follow")
-    parser.add_argument("--model", default="auto",
-                        help="auto (best installed model for the hints given), a model name "
-                             "(see `colorizer-cli models`), or flat (flat fill, no network)")
-    parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES,
-                        help="where the model runs (auto: CUDA, then MPS, then CPU)")
-    parser.add_argument("--size", type=int, metavar="N",
-                        help="working resolution in pixels (default: the model's own)")
-    parser.add_argument("--region-consistency", action=argparse.BooleanOptionalAction,
-                        default=True,
-                        help="one hue per closed area (keeps shading, removes stray colors; "
-                             "a stroked area takes its stroke's color, its shading softened); "
-                             "on by default, as in the app")
-    parser.add_argument("--threads", type=int, metavar="N",
-                        help="CPU threads for the model (default: all cores but one)")
+    parser.add_argument(
+        "--model",
+        default="auto",
+        help="auto (best installed model for the hints given), a model name "
+        "(see `colorizer-cli models`), or flat (flat fill, no network)",
+    )
+    parser.add_argument(
+        "--device",
+        default="auto",
+        choices=DEVICE_CHOICES,
+        help="where the model runs (auto: CUDA, then MPS, then CPU)",
+    )
+    parser.add_argument(
+        "--size",
+        type=int,
+        metavar="N",
+        help="working resolution in pixels (default: the model's own)",
+    )
+    parser.add_argument(
+        "--region-consistency",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="one hue per closed area (keeps shading, removes stray colors; "
+        "a stroked area takes its stroke's color, its shading softened); "
+        "on by default, as in the app",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="CPU threads for the model (default: all cores but one)",
+    )
 
 
 @dataclass(frozen=True)
@@ -63,10 +89,16 @@ class ColorizeOptions:
     region_consistency: bool
 
     def request(self, drawing: np.ndarray) -> ColorizeRequest:
-        return ColorizeRequest(drawing=drawing, hints=self.hints, tags=dict(self.tags),
-                               reference=self.reference, model=self.model, size=self.size,
-                               region_consistency=self.region_consistency,
-                               hint_image=self.hint_image)
+        return ColorizeRequest(
+            drawing=drawing,
+            hints=self.hints,
+            tags=dict(self.tags),
+            reference=self.reference,
+            model=self.model,
+            size=self.size,
+            region_consistency=self.region_consistency,
+            hint_image=self.hint_image,
+        )
 
 
 def read_options(args: argparse.Namespace) -> ColorizeOptions:
@@ -84,9 +116,15 @@ def read_options(args: argparse.Namespace) -> ColorizeOptions:
         raise ColorizerError(f"--size {args.size}: the working size must be at least 16 pixels")
     if args.threads is not None and args.threads < 1:
         raise ColorizerError(f"--threads {args.threads}: need at least one thread")
-    return ColorizeOptions(tags=parse_tags(args.tags), hints=hints, hint_image=hint_image,
-                           reference=reference, model=args.model, size=args.size,
-                           region_consistency=args.region_consistency)
+    return ColorizeOptions(
+        tags=parse_tags(args.tags),
+        hints=hints,
+        hint_image=hint_image,
+        reference=reference,
+        model=args.model,
+        size=args.size,
+        region_consistency=args.region_consistency,
+    )
 
 
 def parse_tags(items: list[str]) -> dict[str, float]:
@@ -116,8 +154,14 @@ def make_engine(args: argparse.Namespace) -> Engine:
     return Engine(device=args.device, threads=args.threads)
 
 
-def write_outputs(result: ColorizeResult, *, png: Path | None = None, layers: Path | None = None,
-                  ora: Path | None = None, psd: Path | None = None) -> list[Path]:
+def write_outputs(
+    result: ColorizeResult,
+    *,
+    png: Path | None = None,
+    layers: Path | None = None,
+    ora: Path | None = None,
+    psd: Path | None = None,
+) -> list[Path]:
     """Writes the composite and/or the layer stack where asked (each file atomically); returns
     what was written."""
     from colorizer_app.imaging.atomic import atomic_save_png

@@ -50,15 +50,14 @@ Builder = Callable[[LoadedModel, Mapping[str, LoadedModel], str], nn.Module]
 class Family:
     """How the engine runs one generator architecture."""
 
-    companions: Mapping[str, tuple[str, ...]]         # role → architectures its file may have
-    needs: Callable[[Any], tuple[str, ...]]           # roles the generator's config cannot lack
-    requires: frozenset[str]                          # hint kinds it cannot color without
+    companions: Mapping[str, tuple[str, ...]]  # role → architectures its file may have
+    needs: Callable[[Any], tuple[str, ...]]  # roles the generator's config cannot lack
+    requires: frozenset[str]  # hint kinds it cannot color without
     build: Builder
-    adding: frozenset[str] = frozenset()              # roles whose files add hint kinds
+    adding: frozenset[str] = frozenset()  # roles whose files add hint kinds
 
 
-def accepted_hints(main: ModelManifest,
-                   companions: Mapping[str, ModelManifest]) -> tuple[str, ...]:
+def accepted_hints(main: ModelManifest, companions: Mapping[str, ModelManifest]) -> tuple[str, ...]:
     """What a model with these companions (by role) accepts, in ``HINT_KINDS`` order: what its
     generator accepts and what a companion in an adding role does (Yan's mapping adds tags to its
     generator's reference). A frozen feature net adds nothing, whatever its own file says (the
@@ -76,15 +75,19 @@ def companion_problem(main: ModelManifest, companions: Mapping[str, ModelManifes
             takes = ", ".join(family.companions) or "none"
             return f"a {main.architecture} model has no '{role}' companion (it takes {takes})"
         if companion.architecture not in family.companions[role]:
-            return (f"its {role} companion is a model of architecture "
-                    f"{companion.architecture}, not {_either(family.companions[role])}")
+            return (
+                f"its {role} companion is a model of architecture "
+                f"{companion.architecture}, not {_either(family.companions[role])}"
+            )
         if (companion.cvt, companion.cit) != (main.cvt, main.cit):
             return f"its {role} companion was trained with another tag vocabulary"
     for role in family.needs(main.config):
         if role not in companions:
-            return (f"it needs its {role} companion (a model file of architecture "
-                    f"{_either(family.companions[role])}), which is not there; ship it with "
-                    f"--companion {role}=FILE")
+            return (
+                f"it needs its {role} companion (a model file of architecture "
+                f"{_either(family.companions[role])}), which is not there; ship it with "
+                f"--companion {role}=FILE"
+            )
     return None
 
 
@@ -98,8 +101,11 @@ def _either(architectures: tuple[str, ...]) -> str:
     return " or ".join(architectures)
 
 
-def _feature_net(companion: LoadedModel, paper: Callable[[nn.Module], nn.Module] | None = None,
-                 stage: int = FEATURE_STAGE) -> nn.Module:
+def _feature_net(
+    companion: LoadedModel,
+    paper: Callable[[nn.Module], nn.Module] | None = None,
+    stage: int = FEATURE_STAGE,
+) -> nn.Module:
     """The frozen feature net a companion file gives: the shared tagger read at ``stage``, or
     the paper's own network (through ``paper`` where it needs cutting)."""
     if companion.manifest.architecture == SHARED_TAGGER:
@@ -123,8 +129,8 @@ def _no_flags(*flags: Tensor | None) -> None:
 
 @dataclass
 class _Tag2PixEncoding:
-    sketch: Tensor                # (B, 1, H, W)
-    cit: Tensor | None            # (B, C, H/8, W/8) CIT features, None without them
+    sketch: Tensor  # (B, 1, H, W)
+    cit: Tensor | None  # (B, C, H/8, W/8) CIT features, None without them
 
 
 class Tag2PixAdapter(nn.Module):
@@ -138,8 +144,9 @@ class Tag2PixAdapter(nn.Module):
         self.extractor = extractor
 
     @classmethod
-    def build(cls, generator: LoadedModel, companions: Mapping[str, LoadedModel],
-              name: str) -> Tag2PixAdapter:
+    def build(
+        cls, generator: LoadedModel, companions: Mapping[str, LoadedModel], name: str
+    ) -> Tag2PixAdapter:
         config: tag2pix.Tag2PixConfig = generator.module.config
         extractor = None
         if config.use_cit:
@@ -151,10 +158,15 @@ class Tag2PixAdapter(nn.Module):
         """The CIT features, the costly frozen part, are computed once per line art."""
         return _Tag2PixEncoding(sketch, None if self.extractor is None else self.extractor(sketch))
 
-    def decode(self, encoding: _Tag2PixEncoding, hints: Tensor | None = None,
-               cvt: Tensor | None = None, cvt_present: Tensor | None = None,
-               ref_features: Any = None, ref_present: Tensor | None = None,
-               ) -> tuple[Tensor, dict[str, Tensor]]:
+    def decode(
+        self,
+        encoding: _Tag2PixEncoding,
+        hints: Tensor | None = None,
+        cvt: Tensor | None = None,
+        cvt_present: Tensor | None = None,
+        ref_features: Any = None,
+        ref_present: Tensor | None = None,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
         _no_flags(cvt_present, ref_present)
         sketch = encoding.sketch
         if cvt is None:
@@ -169,8 +181,8 @@ class Tag2PixAdapter(nn.Module):
 
 @dataclass
 class _SketchAndFeatures:
-    sketch: Tensor                # (B, 1, H, W)
-    features: Tensor | None       # frozen features of the sketch alone
+    sketch: Tensor  # (B, 1, H, W)
+    features: Tensor | None  # frozen features of the sketch alone
 
 
 class AlacGANAdapter(nn.Module):
@@ -184,8 +196,9 @@ class AlacGANAdapter(nn.Module):
         self.local_features = local_features
 
     @classmethod
-    def build(cls, generator: LoadedModel, companions: Mapping[str, LoadedModel],
-              name: str) -> AlacGANAdapter:
+    def build(
+        cls, generator: LoadedModel, companions: Mapping[str, LoadedModel], name: str
+    ) -> AlacGANAdapter:
         channels = generator.module.config.local_channels
         local = None
         if channels:
@@ -199,15 +212,21 @@ class AlacGANAdapter(nn.Module):
             return _SketchAndFeatures(sketch, sketch.new_zeros(sketch.shape[0], 0, h, w))
         return _SketchAndFeatures(sketch, self.local_features(sketch))
 
-    def decode(self, encoding: _SketchAndFeatures, hints: Tensor | None = None,
-               cvt: Tensor | None = None, cvt_present: Tensor | None = None,
-               ref_features: Any = None, ref_present: Tensor | None = None,
-               ) -> tuple[Tensor, dict[str, Tensor]]:
+    def decode(
+        self,
+        encoding: _SketchAndFeatures,
+        hints: Tensor | None = None,
+        cvt: Tensor | None = None,
+        cvt_present: Tensor | None = None,
+        ref_features: Any = None,
+        ref_present: Tensor | None = None,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
         _no_flags(cvt_present, ref_present)
         sketch = encoding.sketch
         if hints is None:
-            points = sketch.new_zeros(sketch.shape[0], 4, sketch.shape[2] // 4,
-                                      sketch.shape[3] // 4)
+            points = sketch.new_zeros(
+                sketch.shape[0], 4, sketch.shape[2] // 4, sketch.shape[3] // 4
+            )
         else:
             points = alacgan.strokes_to_points(hints.to(sketch.dtype))
         return self.generator(sketch, points, encoding.features), {}
@@ -227,22 +246,30 @@ class CSAAdapter(nn.Module):
         self.hint_features = hint_features
 
     @classmethod
-    def build(cls, generator: LoadedModel, companions: Mapping[str, LoadedModel],
-              name: str) -> CSAAdapter:
+    def build(
+        cls, generator: LoadedModel, companions: Mapping[str, LoadedModel], name: str
+    ) -> CSAAdapter:
         config: csa.CSAGeneratorConfig = generator.module.config
         features = None
         if config.attention:
             features = _feature_net(companions["hint_features"])
-            _fits("the hint_features companion", features.out_channels,
-                  config.hint_feature_channels)
+            _fits(
+                "the hint_features companion", features.out_channels, config.hint_feature_channels
+            )
         return cls(generator.module, features)
 
     def encode_sketch(self, sketch: Tensor) -> Tensor:
         return sketch  # the hint map enters at the first conv: nothing to compute ahead
 
-    def decode(self, encoding: Tensor, hints: Tensor | None = None, cvt: Tensor | None = None,
-               cvt_present: Tensor | None = None, ref_features: Any = None,
-               ref_present: Tensor | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+    def decode(
+        self,
+        encoding: Tensor,
+        hints: Tensor | None = None,
+        cvt: Tensor | None = None,
+        cvt_present: Tensor | None = None,
+        ref_features: Any = None,
+        ref_present: Tensor | None = None,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
         _no_flags(cvt_present, ref_present)
         sketch = encoding
         if hints is None:
@@ -257,8 +284,8 @@ class CSAAdapter(nn.Module):
 
 @dataclass
 class _ReferenceLatent:
-    latent: Tensor                # φ(r): (B, C, h, w)
-    tags: Tensor                  # cls_a: the encoder's tag probabilities (B, n_cvt + n_cit)
+    latent: Tensor  # φ(r): (B, C, h, w)
+    tags: Tensor  # cls_a: the encoder's tag probabilities (B, n_cvt + n_cit)
 
 
 class YanAdapter(nn.Module):
@@ -267,9 +294,14 @@ class YanAdapter(nn.Module):
 
     size_multiple = 32
 
-    def __init__(self, name: str, generator: reference.YanGenerator,
-                 encoder: reference.ReferenceEncoder, mapping: reference.TagMapping | None,
-                 cvt_parts: Tensor) -> None:
+    def __init__(
+        self,
+        name: str,
+        generator: reference.YanGenerator,
+        encoder: reference.ReferenceEncoder,
+        mapping: reference.TagMapping | None,
+        cvt_parts: Tensor,
+    ) -> None:
         super().__init__()
         self.name = name
         self.generator = generator
@@ -278,24 +310,29 @@ class YanAdapter(nn.Module):
         self.register_buffer("part_of_cvt", cvt_parts, persistent=False)
 
     @classmethod
-    def build(cls, generator: LoadedModel, companions: Mapping[str, LoadedModel],
-              name: str) -> YanAdapter:
+    def build(
+        cls, generator: LoadedModel, companions: Mapping[str, LoadedModel], name: str
+    ) -> YanAdapter:
         config: reference.YanGeneratorConfig = generator.module.config
         manifest = generator.manifest
         tagger = companions["reference_encoder"].module
         _fits("the reference_encoder companion", tagger.out_channels, config.ref_channels)
         n_tags = len(manifest.cvt) + len(manifest.cit)
         if tagger.config.n_tags != n_tags:
-            raise ValueError(f"the reference_encoder companion tags {tagger.config.n_tags} tags, "
-                             f"not the vocabulary's {n_tags}")
+            raise ValueError(
+                f"the reference_encoder companion tags {tagger.config.n_tags} tags, "
+                f"not the vocabulary's {n_tags}"
+            )
         encoder = reference.ReferenceEncoder(tagger.config)
         encoder.tagger.load_state_dict(tagger.state_dict())
         mapping = companions["mapping"].module if "mapping" in companions else None
         if mapping is not None:
             _fits("the mapping companion", mapping.config.width, config.ref_channels)
             if mapping.config.n_tags != n_tags:
-                raise ValueError(f"the mapping companion reads {mapping.config.n_tags} tags, not "
-                                 f"the vocabulary's {n_tags}")
+                raise ValueError(
+                    f"the mapping companion reads {mapping.config.n_tags} tags, not "
+                    f"the vocabulary's {n_tags}"
+                )
         return cls(name, generator.module, encoder, mapping, _cvt_parts(manifest.cvt))
 
     def encode_sketch(self, sketch: Tensor) -> reference.SketchFeatures:
@@ -304,19 +341,29 @@ class YanAdapter(nn.Module):
     def encode_reference(self, image: Tensor) -> _ReferenceLatent:
         return _ReferenceLatent(*self.encoder.latent_and_tags(image))
 
-    def decode(self, encoding: reference.SketchFeatures, hints: Tensor | None = None,
-               cvt: Tensor | None = None, cvt_present: Tensor | None = None,
-               ref_features: _ReferenceLatent | None = None, ref_present: Tensor | None = None,
-               ) -> tuple[Tensor, dict[str, Tensor]]:
+    def decode(
+        self,
+        encoding: reference.SketchFeatures,
+        hints: Tensor | None = None,
+        cvt: Tensor | None = None,
+        cvt_present: Tensor | None = None,
+        ref_features: _ReferenceLatent | None = None,
+        ref_present: Tensor | None = None,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
         _no_flags(cvt_present, ref_present)
         if ref_features is None:
-            raise ColorizerError(f"model '{self.name}' colors after a reference image; give "
-                                 "one, or choose another model")
+            raise ColorizerError(
+                f"model '{self.name}' colors after a reference image; give "
+                "one, or choose another model"
+            )
         latent = ref_features.latent
         if self.mapping is not None and cvt is not None and bool((cvt > 0).any()):
             anchor = ref_features.tags
-            latent = self.mapping(latent, reference.slider_tags(anchor, cvt.to(anchor.dtype),
-                                                                  self.part_of_cvt), anchor)
+            latent = self.mapping(
+                latent,
+                reference.slider_tags(anchor, cvt.to(anchor.dtype), self.part_of_cvt),
+                anchor,
+            )
         psi = self.generator.receive(encoding, latent)
         return self.generator.decode(encoding, psi, latent), {}
 
@@ -342,18 +389,27 @@ FAMILIES: dict[str, Family] = {
     "unified.generator": Family({}, lambda config: (), frozenset(), _unified),
     "tag2pix.generator": Family(
         {"cit_extractor": ("tag2pix.tagger", SHARED_TAGGER)},
-        lambda config: ("cit_extractor",) if config.use_cit else (), frozenset(),
-        Tag2PixAdapter.build),
+        lambda config: ("cit_extractor",) if config.use_cit else (),
+        frozenset(),
+        Tag2PixAdapter.build,
+    ),
     "alacgan.generator": Family(
         {"local_features": ("alacgan.tagger", SHARED_TAGGER)},
-        lambda config: ("local_features",) if config.local_channels else (), frozenset(),
-        AlacGANAdapter.build),
+        lambda config: ("local_features",) if config.local_channels else (),
+        frozenset(),
+        AlacGANAdapter.build,
+    ),
     "csa.generator": Family(
         {"hint_features": ("csa.hint_features", SHARED_TAGGER)},
-        lambda config: ("hint_features",) if config.attention else (), frozenset(),
-        CSAAdapter.build),
+        lambda config: ("hint_features",) if config.attention else (),
+        frozenset(),
+        CSAAdapter.build,
+    ),
     "reference.generator": Family(
         {"reference_encoder": (SHARED_TAGGER,), "mapping": ("reference.mapping",)},
-        lambda config: ("reference_encoder",), frozenset({"reference"}), YanAdapter.build,
-        adding=frozenset({"mapping"})),
+        lambda config: ("reference_encoder",),
+        frozenset({"reference"}),
+        YanAdapter.build,
+        adding=frozenset({"mapping"}),
+    ),
 }

@@ -41,8 +41,17 @@ def synthetic_drawing(size: int = 1024, seed: int = 0) -> np.ndarray:
     for _ in range(40):
         centre = tuple(int(v) for v in rng.integers(int(80 * scale), int(size - 80 * scale), 2))
         axes = tuple(int(v) for v in rng.integers(int(20 * scale), int(160 * scale), 2))
-        cv2.ellipse(gray, centre, axes, float(rng.uniform(0, 180)), 0, 360, 0,
-                    max(1, round(3 * scale)), cv2.LINE_AA)
+        cv2.ellipse(
+            gray,
+            centre,
+            axes,
+            float(rng.uniform(0, 180)),
+            0,
+            360,
+            0,
+            max(1, round(3 * scale)),
+            cv2.LINE_AA,
+        )
     for _ in range(30):
         points = rng.integers(0, size, (4, 2)).astype(np.int32)
         cv2.polylines(gray, [points], False, 0, max(1, round(2 * scale)), cv2.LINE_AA)
@@ -72,8 +81,14 @@ def stroke(i: int) -> Hints:
     return Hints((Stroke("#d04040", 8.0, ((300.0, y), (500.0, y + 30))),))
 
 
-def engine_rows(registry: ModelRegistry, names: list[str], runs: int, size: int | None,
-                device: str, threads: int) -> list[str]:
+def engine_rows(
+    registry: ModelRegistry,
+    names: list[str],
+    runs: int,
+    size: int | None,
+    device: str,
+    threads: int,
+) -> list[str]:
     art = synthetic_drawing()
     picture = cv2.cvtColor(synthetic_drawing(256, seed=1), cv2.COLOR_RGBA2RGB)
     rows = []
@@ -81,24 +96,52 @@ def engine_rows(registry: ModelRegistry, names: list[str], runs: int, size: int 
         # A model that colors after a reference (Yan et al.) gets one; the others need none.
         needs = registry.entry(name).requires if name != "flat" else frozenset()
         reference = picture if "reference" in needs else None
-        base = ColorizeRequest(art, model=name, size=size, hints=stroke(0), reference=reference,
-                               tags={"blue_hair": 1.0} if name != "flat" else {})
-        full = median_seconds(lambda i: Engine(registry, device=device, threads=threads)
-                              .colorize(base), runs)
+        base = ColorizeRequest(
+            art,
+            model=name,
+            size=size,
+            hints=stroke(0),
+            reference=reference,
+            tags={"blue_hair": 1.0} if name != "flat" else {},
+        )
+        full = median_seconds(
+            lambda i: Engine(registry, device=device, threads=threads).colorize(base), runs
+        )
         warm = Engine(registry, device=device, threads=threads)
         warm.colorize(base)
         tag_update = "—"
         if name != "flat":
-            seconds = median_seconds(lambda i: warm.colorize(ColorizeRequest(
-                art, model=name, size=size, hints=stroke(0), reference=reference,
-                tags={"blue_hair": 1.5 + 0.1 * i})), runs)
+            seconds = median_seconds(
+                lambda i: warm.colorize(
+                    ColorizeRequest(
+                        art,
+                        model=name,
+                        size=size,
+                        hints=stroke(0),
+                        reference=reference,
+                        tags={"blue_hair": 1.5 + 0.1 * i},
+                    )
+                ),
+                runs,
+            )
             tag_update = f"{seconds:.3f}"
-        stroke_update = median_seconds(lambda i: warm.colorize(
-            ColorizeRequest(art, model=name, size=size, hints=stroke(i + 1),
-                            reference=reference, tags=base.tags)), runs)
+        stroke_update = median_seconds(
+            lambda i: warm.colorize(
+                ColorizeRequest(
+                    art,
+                    model=name,
+                    size=size,
+                    hints=stroke(i + 1),
+                    reference=reference,
+                    tags=base.tags,
+                )
+            ),
+            runs,
+        )
         shown = STAND_IN if name == "stand-in" else name
-        rows.append(f"| {shown} | {full:.3f} | {tag_update} | {stroke_update:.3f} | "
-                    f"{peak_rss_mb():.0f} |")
+        rows.append(
+            f"| {shown} | {full:.3f} | {tag_update} | {stroke_update:.3f} | {peak_rss_mb():.0f} |"
+        )
     return rows
 
 
@@ -112,22 +155,32 @@ def forward_rows(ours: torch.nn.Module, runs: int, side: int) -> list[str]:
     hints = torch.zeros(1, 4, side, side)
     timings: list[tuple[str, float | None, str]] = []
     with torch.inference_mode():
-        timings.append(("ours (unified small: sketch + strokes + tags)",
-                        median_seconds(lambda i: ours(sketch, hints, cvt), runs), ""))
+        timings.append(
+            (
+                "ours (unified small: sketch + strokes + tags)",
+                median_seconds(lambda i: ours(sketch, hints, cvt), runs),
+                "",
+            )
+        )
         try:
             from colorizer_app.nets.tag2pix import CITExtractor, Tag2PixConfig, Tag2PixGenerator
             from colorizer_app.nets.tag2pix import configs as tag2pix_configs
         except ImportError:
-            timings.append(("Tag2Pix generator (paper-512) + CIT features", None,
-                            "module not available"))
+            timings.append(
+                ("Tag2Pix generator (paper-512) + CIT features", None, "module not available")
+            )
         else:
             config = Tag2PixConfig.named("paper-512", n_cvt)
             tag2pix = Tag2PixGenerator(config).eval()
             extractor = CITExtractor(tag2pix_configs()["tagger"]["paper"]).eval()
             paper_cvt = torch.zeros(1, config.n_cvt)  # the paper's own tag count
-            timings.append(("Tag2Pix generator (paper-512) + CIT features",
-                            median_seconds(lambda i: tag2pix(sketch, paper_cvt, extractor(sketch)),
-                                           runs), ""))
+            timings.append(
+                (
+                    "Tag2Pix generator (paper-512) + CIT features",
+                    median_seconds(lambda i: tag2pix(sketch, paper_cvt, extractor(sketch)), runs),
+                    "",
+                )
+            )
         try:
             from colorizer_app.nets.alacgan import AlacGenerator, LocalFeatures, configs
         except ImportError:
@@ -137,9 +190,13 @@ def forward_rows(ours: torch.nn.Module, runs: int, side: int) -> list[str]:
             local = LocalFeatures(presets["tagger"]["paper"]).eval()
             alac = AlacGenerator(presets["generator"]["paper"]).eval()
             small_hints = torch.zeros(1, 4, side // 4, side // 4)
-            timings.append(("AlacGAN generator (paper) + local features",
-                            median_seconds(lambda i: alac(sketch, small_hints, local(sketch)),
-                                           runs), ""))
+            timings.append(
+                (
+                    "AlacGAN generator (paper) + local features",
+                    median_seconds(lambda i: alac(sketch, small_hints, local(sketch)), runs),
+                    "",
+                )
+            )
     ours_time = timings[0][1]
     rows = []
     for name, seconds, note in timings:
@@ -151,32 +208,42 @@ def forward_rows(ours: torch.nn.Module, runs: int, side: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m colorizer_app.engine.bench",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m colorizer_app.engine.bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--runs", type=int, default=5, help="timed runs per measure (≥ 5)")
     parser.add_argument("--threads", type=int, default=default_threads())
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--size", type=int, default=256, help="working resolution")
     parser.add_argument("--forward-size", type=int, default=512)
-    parser.add_argument("--skip-forward", action="store_true",
-                        help="skip the paper-size generator comparison (slow on a CPU)")
+    parser.add_argument(
+        "--skip-forward",
+        action="store_true",
+        help="skip the paper-size generator comparison (slow on a CPU)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as scratch:
         registry = ModelRegistry()
-        names = [entry.name for entry in sorted(registry.entries,
-                                                  key=lambda e: (not e.default, e.name))]
+        names = [
+            entry.name for entry in sorted(registry.entries, key=lambda e: (not e.default, e.name))
+        ]
         if not names:
             registry = ModelRegistry(user_dir=_stand_in(Path(scratch)))
             names = ["stand-in"]
-        print(f"Machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} "
-              f"torch threads of {os.cpu_count()} CPUs, device {args.device}, "
-              f"torch {torch.__version__}; working size {args.size}², median of {args.runs} runs\n")
-        print("| model | full colorize 1024² (s) | tag update, warm (s) | stroke update (s) "
-              "| peak RSS (MB) |")
+        print(
+            f"Machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} "
+            f"torch threads of {os.cpu_count()} CPUs, device {args.device}, "
+            f"torch {torch.__version__}; working size {args.size}², median of {args.runs} runs\n"
+        )
+        print(
+            "| model | full colorize 1024² (s) | tag update, warm (s) | stroke update (s) "
+            "| peak RSS (MB) |"
+        )
         print("| --- | --- | --- | --- | --- |")
-        for row in engine_rows(registry, names + ["flat"], args.runs, args.size, args.device,
-                               args.threads):
+        for row in engine_rows(
+            registry, names + ["flat"], args.runs, args.size, args.device, args.threads
+        ):
             print(row)
         if not args.skip_forward:
             ours = registry.load(names[0]).module  # the default model

@@ -76,8 +76,9 @@ class _Segmentation:
         has_paper = np.zeros(count + 1, dtype=bool)
         has_paper[labels[paper]] = True
         voters = np.flatnonzero(paper | ~has_paper[labels])
-        return cls(labels, count, ink < _CLEAR_INK, voters,
-                   labels.ravel()[voters].astype(np.int64) * 256)
+        return cls(
+            labels, count, ink < _CLEAR_INK, voters, labels.ravel()[voters].astype(np.int64) * 256
+        )
 
 
 class FlatFill:
@@ -100,10 +101,14 @@ class FlatFill:
         the regions no hint reaches."""
         segmentation, decided = self._decided(ink, hints)
         labels = decided.labels
-        palette = np.zeros((int(labels.max()) + 1, 4), dtype=np.uint8)  # row 0 unused: labels start at 1
+        palette = np.zeros(
+            (int(labels.max()) + 1, 4), dtype=np.uint8
+        )  # row 0 unused: labels start at 1
         if neural is not None:
             if neural.shape[:2] != ink.shape or neural.ndim != 3 or neural.shape[2] not in (3, 4):
-                raise ValueError(f"neural result {neural.shape} does not match the ink map {ink.shape}")
+                raise ValueError(
+                    f"neural result {neural.shape} does not match the ink map {ink.shape}"
+                )
             # the parts of shared regions (above the ink's count) are all decided
             palette[: segmentation.count + 1, :3] = _region_medians(segmentation, neural)
             palette[1:, 3] = 255
@@ -126,8 +131,9 @@ class FlatFill:
             self._last_decided = ((ink_key, hints), _decide(segmentation, ink, hints))
         return segmentation, self._last_decided[1]
 
-    def hint_map(self, ink: np.ndarray, hints: Hints,
-                 out_size: tuple[int, int] | None = None) -> np.ndarray:
+    def hint_map(
+        self, ink: np.ndarray, hints: Hints, out_size: tuple[int, int] | None = None
+    ) -> np.ndarray:
         """(h, w, 4) float32 hint map (RGB·mask, mask) of ``hints`` flooded over the regions they
         color, the strokes themselves on top, at ``out_size`` (h, w; default the ink's size):
         the input of networks that take region hints (``UnifiedConfig.region_hints``)."""
@@ -139,7 +145,9 @@ class FlatFill:
         strokes = rasterize_hints(Hints(strokes=hints.strokes), ink.shape, tuple(size))
         return strokes + (1.0 - strokes[..., 3:]) * flooded
 
-    def __call__(self, ink: np.ndarray, hints: Hints, neural: np.ndarray | None = None) -> FlatResult:
+    def __call__(
+        self, ink: np.ndarray, hints: Hints, neural: np.ndarray | None = None
+    ) -> FlatResult:
         """Flats (see ``flats``) and their composite under the line art."""
         flats = self.flats(ink, hints, neural)
         merged = composite([Layer("flats", flats), lineart_layer(ink)])
@@ -206,8 +214,11 @@ def _decide(segmentation: _Segmentation, ink: np.ndarray, hints: Hints) -> Decid
     crossing: dict[int, list[int]] = {}
     for label, index in zip(region.tolist(), stroke_index.tolist()):
         crossing.setdefault(label, []).append(index)
-    shared = [label for label, indices in crossing.items()
-              if len({colors[index - 1] for index in indices}) > 1]
+    shared = [
+        label
+        for label, indices in crossing.items()
+        if len({colors[index - 1] for index in indices}) > 1
+    ]
     for label, indices in crossing.items():
         chosen[label] = colors[indices[-1] - 1]
     if shared:
@@ -228,11 +239,25 @@ def _draw_footprint(target: np.ndarray, stroke: Stroke, value: int) -> None:
     pressure = np.ones(len(points)) if stroke.pressure is None else np.asarray(stroke.pressure)
     widths = np.maximum(1, np.rint(stroke.width * pressure)).astype(int)
     if len(points) == 1:
-        cv2.circle(target, tuple(points[0].tolist()), int(widths[0] << _SUBPIXEL_BITS) // 2,
-                   value, -1, cv2.LINE_8, _SUBPIXEL_BITS)
+        cv2.circle(
+            target,
+            tuple(points[0].tolist()),
+            int(widths[0] << _SUBPIXEL_BITS) // 2,
+            value,
+            -1,
+            cv2.LINE_8,
+            _SUBPIXEL_BITS,
+        )
     for i in range(len(points) - 1):
-        cv2.line(target, tuple(points[i].tolist()), tuple(points[i + 1].tolist()), value,
-                 int(max(widths[i], widths[i + 1])), cv2.LINE_8, _SUBPIXEL_BITS)
+        cv2.line(
+            target,
+            tuple(points[i].tolist()),
+            tuple(points[i + 1].tolist()),
+            value,
+            int(max(widths[i], widths[i + 1])),
+            cv2.LINE_8,
+            _SUBPIXEL_BITS,
+        )
 
 
 def _draw_core(target: np.ndarray, stroke: Stroke, value: int) -> None:
@@ -252,8 +277,9 @@ def _region_medians(segmentation: _Segmentation, rgb: np.ndarray) -> np.ndarray:
     medians = np.zeros((count + 1, 3), dtype=np.uint8)
     values = np.take(rgb.reshape(-1, rgb.shape[2]), segmentation.voters, axis=0)  # (P, 3|4)
     for channel in range(3):
-        histogram = np.bincount(segmentation.bins + values[:, channel],
-                                minlength=(count + 1) * 256).reshape(count + 1, 256)
+        histogram = np.bincount(
+            segmentation.bins + values[:, channel], minlength=(count + 1) * 256
+        ).reshape(count + 1, 256)
         cumulative = np.cumsum(histogram, axis=1)
         half = np.maximum((cumulative[:, -1:] + 1) // 2, 1)
         medians[:, channel] = np.argmax(cumulative >= half, axis=1)

@@ -68,8 +68,8 @@ class ModelInfo:
 
     name: str
     accepts: frozenset[str]
-    resolution: int | None          # None: works at the drawing's own size (flat fill)
-    source: str                     # "shipped" | "user" | "built-in"
+    resolution: int | None  # None: works at the drawing's own size (flat fill)
+    source: str  # "shipped" | "user" | "built-in"
     architecture: str
     default: bool = False
     scoreboard: Mapping[str, Any] = field(default_factory=dict)
@@ -80,10 +80,10 @@ FLAT_INFO = ModelInfo(FLAT, frozenset({"strokes"}), None, "built-in", "flat fill
 
 @dataclass(frozen=True)
 class _Prepared:
-    key: bytes                      # content hash of the drawing
+    key: bytes  # content hash of the drawing
     lineart: LineArt
-    regions: np.ndarray             # (H, W) int32 labels 1..N
-    lines: Layer                    # the line art layer (multiply), reused by every result
+    regions: np.ndarray  # (H, W) int32 labels 1..N
+    lines: Layer  # the line art layer (multiply), reused by every result
 
 
 @dataclass(frozen=True)
@@ -98,9 +98,16 @@ class _Geometry:
 class Engine:
     """Colorizes requests with the registry's models or flat fill, reusing unchanged stages."""
 
-    def __init__(self, registry: ModelRegistry | None = None, *, device: str = "auto",
-                 threads: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
-                 cache_size: int = 4, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(
+        self,
+        registry: ModelRegistry | None = None,
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        cache_size: int = 4,
+        vocabulary: Vocabulary | None = None,
+    ) -> None:
         self.registry = registry if registry is not None else ModelRegistry()
         self.device = pick_device(device)
         self.threads = threads if threads is not None else default_threads()
@@ -121,15 +128,20 @@ class Engine:
     def models(self) -> list[ModelInfo]:
         """The usable models (the default first, then by name) and flat fill last."""
         entries = sorted(self.registry.entries, key=lambda e: (not e.default, e.name))
-        return [ModelInfo(e.name, e.accepts, e.resolution, e.source, e.architecture, e.default,
-                          e.scoreboard) for e in entries] + [FLAT_INFO]
+        return [
+            ModelInfo(
+                e.name, e.accepts, e.resolution, e.source, e.architecture, e.default, e.scoreboard
+            )
+            for e in entries
+        ] + [FLAT_INFO]
 
     @property
     def refusals(self) -> tuple[Refusal, ...]:
         return self.registry.refusals
 
-    def colorize(self, request: ColorizeRequest,
-                 check: Callable[[], None] | None = None) -> ColorizeResult:
+    def colorize(
+        self, request: ColorizeRequest, check: Callable[[], None] | None = None
+    ) -> ColorizeResult:
         """The layers for ``request``; ``check`` may raise ``scheduler.Cancelled`` between
         stages. Bad input raises ColorizerError with a one-line message."""
         start = time.perf_counter()
@@ -163,40 +175,60 @@ class Engine:
         return ColorizerError(
             f"not enough memory to color the {width}×{height} drawing with model '{entry.name}' "
             f"at {request.size or entry.resolution} px on {self.device.type}: try a smaller "
-            "working resolution, or flat fill")
+            "working resolution, or flat fill"
+        )
 
     # ------------------------------------------------------------------ stages
 
     def _validate(self, request: ColorizeRequest) -> None:
         drawing = request.drawing
-        if (not isinstance(drawing, np.ndarray) or drawing.dtype != np.uint8 or drawing.ndim not in (2, 3)
-                or (drawing.ndim == 3 and drawing.shape[2] not in (3, 4)) or 0 in drawing.shape[:2]):
-            raise ColorizerError("the drawing must be an (H, W), (H, W, 3) or (H, W, 4) uint8 image")
+        if (
+            not isinstance(drawing, np.ndarray)
+            or drawing.dtype != np.uint8
+            or drawing.ndim not in (2, 3)
+            or (drawing.ndim == 3 and drawing.shape[2] not in (3, 4))
+            or 0 in drawing.shape[:2]
+        ):
+            raise ColorizerError(
+                "the drawing must be an (H, W), (H, W, 3) or (H, W, 4) uint8 image"
+            )
         height, width = drawing.shape[:2]
         if height * width > self.max_pixels:
             raise ColorizerError(
                 f"the drawing is {width}×{height} ({height * width / 1e6:.1f} MP), more than the "
-                f"{self.max_pixels / 1e6:g} MP the engine colors at once; scale it down first")
+                f"{self.max_pixels / 1e6:g} MP the engine colors at once; scale it down first"
+            )
         for name, value in request.tags.items():
             tag = self.vocabulary.tag(name)  # unknown names: ColorizerError with close matches
             if tag.kind != "cvt":
                 raise ColorizerError(f"'{name}' is a shape tag; only color tags steer colors")
-            if not (isinstance(value, (int, float)) and math.isfinite(value)
-                    and 0.0 <= value <= MAX_TAG_VALUE):
-                raise ColorizerError(f"tag '{name}': value {value!r} is not between 0 and "
-                                     f"{MAX_TAG_VALUE:g}")
+            if not (
+                isinstance(value, (int, float))
+                and math.isfinite(value)
+                and 0.0 <= value <= MAX_TAG_VALUE
+            ):
+                raise ColorizerError(
+                    f"tag '{name}': value {value!r} is not between 0 and {MAX_TAG_VALUE:g}"
+                )
         if request.hint_image is not None and request.hint_image.shape != (height, width, 4):
-            raise ColorizerError(f"the hint image is {request.hint_image.shape[1::-1]} pixels with "
-                                 f"{request.hint_image.shape[2:] or 1} channels; it must be an RGBA "
-                                 f"image of the drawing's size {width}×{height}")
+            raise ColorizerError(
+                f"the hint image is {request.hint_image.shape[1::-1]} pixels with "
+                f"{request.hint_image.shape[2:] or 1} channels; it must be an RGBA "
+                f"image of the drawing's size {width}×{height}"
+            )
         if request.reference is not None:
             reference = request.reference
-            if (reference.dtype != np.uint8 or reference.ndim != 3 or reference.shape[2] not in (3, 4)
-                    or min(reference.shape[:2]) < 1):
+            if (
+                reference.dtype != np.uint8
+                or reference.ndim != 3
+                or reference.shape[2] not in (3, 4)
+                or min(reference.shape[:2]) < 1
+            ):
                 raise ColorizerError("the reference must be an (h, w, 3) or (h, w, 4) uint8 image")
         if request.size is not None and not 16 <= request.size <= MAX_WORKING_SIZE:
-            raise ColorizerError(f"working size {request.size} is not between 16 and "
-                                 f"{MAX_WORKING_SIZE}")
+            raise ColorizerError(
+                f"working size {request.size} is not between 16 and {MAX_WORKING_SIZE}"
+            )
 
     def _prepare(self, drawing: np.ndarray) -> _Prepared:
         key = _digest(drawing)
@@ -205,13 +237,15 @@ class Engine:
             self.calls["normalize"] += 1
             lineart = normalize_lineart(drawing)
             self.calls["segment"] += 1
-            return _Prepared(key, lineart, self._flat.regions(lineart.ink),
-                             lineart_layer(lineart.ink))
+            return _Prepared(
+                key, lineart, self._flat.regions(lineart.ink), lineart_layer(lineart.ink)
+            )
 
         return self._drawings.get_or_make(key, make)
 
-    def _choose(self, request: ColorizeRequest,
-                notes: list[str]) -> tuple[ModelEntry, LoadedModel] | None:
+    def _choose(
+        self, request: ColorizeRequest, notes: list[str]
+    ) -> tuple[ModelEntry, LoadedModel] | None:
         """The model to run (with its loaded weights), or None for flat fill."""
         if request.model == FLAT:
             return None
@@ -225,13 +259,22 @@ class Engine:
             except ModelFileError as error:
                 notes.append(f"model '{entry.name}' was refused: {error}")
         refused = len(self.registry.refusals)
-        notes.append("no neural model is available" + (f" ({refused} refused)" if refused else "")
-                     + "; fell back to flat fill")
+        notes.append(
+            "no neural model is available"
+            + (f" ({refused} refused)" if refused else "")
+            + "; fell back to flat fill"
+        )
         return None
 
-    def _neural_layers(self, request: ColorizeRequest, prepared: _Prepared, entry: ModelEntry,
-                       loaded: LoadedModel, notes: list[str],
-                       check: Callable[[], None]) -> dict[str, np.ndarray]:
+    def _neural_layers(
+        self,
+        request: ColorizeRequest,
+        prepared: _Prepared,
+        entry: ModelEntry,
+        loaded: LoadedModel,
+        notes: list[str],
+        check: Callable[[], None],
+    ) -> dict[str, np.ndarray]:
         module = self._module(entry.name, loaded)
         ink = prepared.lineart.ink
         size = request.size or entry.resolution
@@ -239,55 +282,90 @@ class Engine:
         accepts = entry.accepts
         # Region consistency gives a stroked area its stroke's colour, whatever the model takes.
         paints_strokes = request.region_consistency and not request.hints.is_empty
-        for kind, given in (("strokes", not request.hints.is_empty or request.hint_image is not None),
-                            ("tags", bool(request.tags)), ("reference", request.reference is not None)):
+        for kind, given in (
+            ("strokes", not request.hints.is_empty or request.hint_image is not None),
+            ("tags", bool(request.tags)),
+            ("reference", request.reference is not None),
+        ):
             if given and kind not in accepts:
-                notes.append(f"model '{entry.name}' takes no {kind}; "
-                             + ("region consistency alone paints their areas"
-                                if kind == "strokes" and paints_strokes else "they were ignored"))
+                notes.append(
+                    f"model '{entry.name}' takes no {kind}; "
+                    + (
+                        "region consistency alone paints their areas"
+                        if kind == "strokes" and paints_strokes
+                        else "they were ignored"
+                    )
+                )
         if self.device.type == "cpu" and torch.get_num_threads() != self.threads:
             torch.set_num_threads(self.threads)
         with torch.inference_mode(), self._autocast():
             module.eval()
             encoding = self._encodings.get_or_make(
                 (prepared.key, entry.name, geometry, str(self.device)),
-                lambda: self._encode(module, ink, geometry))
+                lambda: self._encode(module, ink, geometry),
+            )
             check()
-            hints = (self._hint_input(request, prepared, geometry,
-                                      region_hints=getattr(module, "region_hints", False))
-                     if "strokes" in accepts and _has_hints(request) else None)
+            hints = (
+                self._hint_input(
+                    request, prepared, geometry, region_hints=getattr(module, "region_hints", False)
+                )
+                if "strokes" in accepts and _has_hints(request)
+                else None
+            )
             cvt = self._tag_vector(request, entry, notes) if "tags" in accepts else None
-            reference = (self._reference_features(module, request.reference, entry.name, size)
-                         if "reference" in accepts and request.reference is not None else None)
+            reference = (
+                self._reference_features(module, request.reference, entry.name, size)
+                if "reference" in accepts and request.reference is not None
+                else None
+            )
             check()
             self.calls["decode"] += 1
             rgb, _ = module.decode(encoding, hints, cvt, None, reference, None)  # (1, 3, H', W')
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
         check()
         decided = self._flat.decided(ink, request.hints) if paints_strokes else None
-        color = self._upsampler(prepared, geometry)(small, consistency=request.region_consistency,
-                                                    decided=decided)
+        color = self._upsampler(prepared, geometry)(
+            small, consistency=request.region_consistency, decided=decided
+        )
         check()
         flats = self._flat.flats(ink, request.hints, neural=color)
         color_layer = cv2.cvtColor(color, cv2.COLOR_RGB2RGBA)  # opaque
-        return self._layers(request, prepared, color_layer, flats, _under_lines(color_layer, prepared))
+        return self._layers(
+            request, prepared, color_layer, flats, _under_lines(color_layer, prepared)
+        )
 
-    def _flat_layers(self, request: ColorizeRequest, prepared: _Prepared,
-                     notes: list[str]) -> dict[str, np.ndarray]:
-        ignored = [what for what, given in (("tags", bool(request.tags)),
-                                            ("the reference", request.reference is not None),
-                                            ("the hint image", request.hint_image is not None))
-                   if given]
+    def _flat_layers(
+        self, request: ColorizeRequest, prepared: _Prepared, notes: list[str]
+    ) -> dict[str, np.ndarray]:
+        ignored = [
+            what
+            for what, given in (
+                ("tags", bool(request.tags)),
+                ("the reference", request.reference is not None),
+                ("the hint image", request.hint_image is not None),
+            )
+            if given
+        ]
         if ignored:
             notes.append(f"flat fill follows strokes and fills only; {', '.join(ignored)} ignored")
         flats = self._flat.flats(prepared.lineart.ink, request.hints)
         return self._layers(request, prepared, flats, flats, _under_lines(flats, prepared))
 
-    def _layers(self, request: ColorizeRequest, prepared: _Prepared, color: np.ndarray,
-                flats: np.ndarray, merged: np.ndarray) -> dict[str, np.ndarray]:
-        return {"composite": merged, "color": color, "flats": flats,
-                "lineart": prepared.lines.pixels,
-                "hints": self._hint_layer(request, prepared)}
+    def _layers(
+        self,
+        request: ColorizeRequest,
+        prepared: _Prepared,
+        color: np.ndarray,
+        flats: np.ndarray,
+        merged: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        return {
+            "composite": merged,
+            "color": color,
+            "flats": flats,
+            "lineart": prepared.lines.pixels,
+            "hints": self._hint_layer(request, prepared),
+        }
 
     # ------------------------------------------------------------------ model inputs
 
@@ -320,13 +398,20 @@ class Engine:
 
         return self._upsamplers.get_or_make((prepared.key, geometry.scaled), make)
 
-    def _hint_input(self, request: ColorizeRequest, prepared: _Prepared,
-                    geometry: _Geometry, region_hints: bool) -> Tensor:
+    def _hint_input(
+        self, request: ColorizeRequest, prepared: _Prepared, geometry: _Geometry, region_hints: bool
+    ) -> Tensor:
         """(1, 4, H', W') hint map at the working size: strokes and fills over the hint image;
         for a network that declares ``region_hints``, flooded over the full-resolution regions
         the strokes color."""
-        key = (prepared.key, request.hints, _optional_digest(request.hint_image), geometry,
-               str(self.device), region_hints)
+        key = (
+            prepared.key,
+            request.hints,
+            _optional_digest(request.hint_image),
+            geometry,
+            str(self.device),
+            region_hints,
+        )
 
         def make() -> Tensor:
             self.calls["hints"] += 1
@@ -334,8 +419,9 @@ class Engine:
             if region_hints:
                 hint_map = self._flat.hint_map(ink, request.hints, geometry.scaled)
             else:
-                hint_map = rasterize_hints(request.hints, ink.shape, geometry.scaled,
-                                           regions=prepared.regions)
+                hint_map = rasterize_hints(
+                    request.hints, ink.shape, geometry.scaled, regions=prepared.regions
+                )
             if request.hint_image is not None:
                 under = _resize(hints_from_png(request.hint_image), geometry.scaled)
                 hint_map = hint_map + (1.0 - hint_map[..., 3:]) * under
@@ -355,14 +441,18 @@ class Engine:
             if request.hint_image is not None:
                 hint_map = hint_map + (1.0 - hint_map[..., 3:]) * hints_from_png(request.hint_image)
             alpha = hint_map[..., 3:]
-            rgb = np.divide(hint_map[..., :3], alpha, out=np.zeros_like(hint_map[..., :3]),
-                            where=alpha > 0)
-            return np.rint(np.concatenate([rgb, alpha], axis=-1) * 255).clip(0, 255).astype(np.uint8)
+            rgb = np.divide(
+                hint_map[..., :3], alpha, out=np.zeros_like(hint_map[..., :3]), where=alpha > 0
+            )
+            return (
+                np.rint(np.concatenate([rgb, alpha], axis=-1) * 255).clip(0, 255).astype(np.uint8)
+            )
 
         return self._hint_layers.get_or_make(key, make)
 
-    def _tag_vector(self, request: ColorizeRequest, entry: ModelEntry,
-                    notes: list[str]) -> Tensor | None:
+    def _tag_vector(
+        self, request: ColorizeRequest, entry: ModelEntry, notes: list[str]
+    ) -> Tensor | None:
         """(1, n_cvt) tag values in the model's own tag order; None (absent) without tags."""
         if not request.tags:
             return None
@@ -375,8 +465,9 @@ class Engine:
                 notes.append(f"tag '{name}' is unknown to model '{entry.name}'; ignored")
         return vector.to(self.device)
 
-    def _reference_features(self, module: torch.nn.Module, reference: np.ndarray, model: str,
-                            size: int) -> Any:
+    def _reference_features(
+        self, module: torch.nn.Module, reference: np.ndarray, model: str, size: int
+    ) -> Any:
         key = (_digest(reference), model, size, str(self.device))
 
         def make() -> Any:
@@ -423,8 +514,9 @@ def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if image.shape[:2] == (height, width):
         return image
     shrinking = height * width < image.shape[0] * image.shape[1]
-    resized = cv2.resize(image, (width, height),
-                         interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    resized = cv2.resize(
+        image, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    )
     return resized.reshape((height, width) + image.shape[2:])
 
 

@@ -87,8 +87,8 @@ class ModelEntry:
     """An installed, verified model (its weights are not loaded yet)."""
 
     name: str
-    path: Path                      # the .safetensors file
-    source: str                     # "shipped" | "user"
+    path: Path  # the .safetensors file
+    source: str  # "shipped" | "user"
     manifest: ModelManifest
     default: bool = False
     scoreboard: Mapping[str, Any] = field(default_factory=dict)
@@ -96,8 +96,9 @@ class ModelEntry:
 
     @property
     def accepts(self) -> frozenset[str]:
-        return frozenset(adapters.accepted_hints(self.manifest,
-                                                 {c.role: c.manifest for c in self.companions}))
+        return frozenset(
+            adapters.accepted_hints(self.manifest, {c.role: c.manifest for c in self.companions})
+        )
 
     @property
     def requires(self) -> frozenset[str]:
@@ -135,8 +136,13 @@ def user_models_dir() -> Path:
 class ModelRegistry:
     """The verified models of the shipped catalogue and the user folder, loaded lazily."""
 
-    def __init__(self, shipped_dir: Path | None | object = SHIPPED, user_dir: Path | None = None,
-                 *, scan_user: bool = True) -> None:
+    def __init__(
+        self,
+        shipped_dir: Path | None | object = SHIPPED,
+        user_dir: Path | None = None,
+        *,
+        scan_user: bool = True,
+    ) -> None:
         if shipped_dir is SHIPPED:
             shipped_dir = MODELS_DIR
         self._entries: dict[str, ModelEntry] = {}
@@ -181,8 +187,13 @@ class ModelRegistry:
             return None
 
         def rank(entry: ModelEntry) -> tuple:
-            return (-len(given & entry.accepts), not entry.default, entry.accepts != given,
-                    len(entry.accepts - given), entry.name)
+            return (
+                -len(given & entry.accepts),
+                not entry.default,
+                entry.accepts != given,
+                len(entry.accepts - given),
+                entry.name,
+            )
 
         return min(runnable, key=rank)
 
@@ -197,8 +208,7 @@ class ModelRegistry:
                 log.info("loading model %s from %s", name, entry.path)
                 try:
                     loaded = _load_verified(entry.path, entry.manifest)
-                    companions = {c.role: _load_companion(entry.path, c)
-                                  for c in entry.companions}
+                    companions = {c.role: _load_companion(entry.path, c) for c in entry.companions}
                     try:
                         module = adapters.wrap(name, loaded, companions)
                     except ValueError as error:
@@ -227,10 +237,19 @@ class ModelRegistry:
         log.info("model %s refused: %s", name, reason)
         self._refusals.append(Refusal(name, reason))
 
-    def _add(self, name: str, path: Path, source: str, *, expected_sha256: str | None = None,
-             expect: Mapping[str, Any] | None = None, accepts: Iterable[str] | None = None,
-             companions: Mapping[str, tuple[Path, str]] | None = None, default: bool = False,
-             scoreboard: Mapping[str, Any] | None = None) -> None:
+    def _add(
+        self,
+        name: str,
+        path: Path,
+        source: str,
+        *,
+        expected_sha256: str | None = None,
+        expect: Mapping[str, Any] | None = None,
+        accepts: Iterable[str] | None = None,
+        companions: Mapping[str, tuple[Path, str]] | None = None,
+        default: bool = False,
+        scoreboard: Mapping[str, Any] | None = None,
+    ) -> None:
         """List one model (``companions``: role → (file, SHA-256)), or record why it is
         refused."""
         if name in (AUTO, FLAT) or name in self._entries:
@@ -238,30 +257,47 @@ class ModelRegistry:
             return
         try:
             manifest = _read(path, expected_sha256)
-            listed = tuple(_read_companion(path, role, file, sha256)
-                           for role, (file, sha256) in (companions or {}).items())
+            listed = tuple(
+                _read_companion(path, role, file, sha256)
+                for role, (file, sha256) in (companions or {}).items()
+            )
         except ColorizerError as error:
             self._refuse(name, str(error))
             return
         for key, value in (expect or {}).items():
             if value != getattr(manifest, key):
-                self._refuse(name, f"{path}: the catalogue says {key} {value!r} but the model's "
-                                   f"manifest says {getattr(manifest, key)!r}")
+                self._refuse(
+                    name,
+                    f"{path}: the catalogue says {key} {value!r} but the model's "
+                    f"manifest says {getattr(manifest, key)!r}",
+                )
                 return
         if manifest.architecture not in RUNNABLE:
-            self._refuse(name, f"{path}: a {manifest.architecture} network is for training; the "
-                               f"app runs {', '.join(RUNNABLE)} models")
+            self._refuse(
+                name,
+                f"{path}: a {manifest.architecture} network is for training; the "
+                f"app runs {', '.join(RUNNABLE)} models",
+            )
             return
         problem = adapters.companion_problem(manifest, {c.role: c.manifest for c in listed})
         if problem is not None:
             self._refuse(name, f"{path}: {problem}")
             return
-        entry = ModelEntry(name, path, source, manifest, default,
-                           dict(scoreboard if scoreboard is not None else manifest.metrics),
-                           listed)
+        entry = ModelEntry(
+            name,
+            path,
+            source,
+            manifest,
+            default,
+            dict(scoreboard if scoreboard is not None else manifest.metrics),
+            listed,
+        )
         if accepts is not None and frozenset(accepts) != entry.accepts:
-            self._refuse(name, f"{path}: the catalogue says hints {sorted(accepts)} but the model "
-                               f"(with its companions) accepts {sorted(entry.accepts)}")
+            self._refuse(
+                name,
+                f"{path}: the catalogue says hints {sorted(accepts)} but the model "
+                f"(with its companions) accepts {sorted(entry.accepts)}",
+            )
             return
         self._entries[name] = entry
 
@@ -271,10 +307,19 @@ class ModelRegistry:
             return
         try:
             document = json.loads(catalogue.read_text(encoding="utf-8"))
-            if document.get("format") != CATALOGUE_FORMAT or not isinstance(document["models"], list):
+            if document.get("format") != CATALOGUE_FORMAT or not isinstance(
+                document["models"], list
+            ):
                 raise ValueError(f"expected format {CATALOGUE_FORMAT} with a list of models")
             items = [_catalogue_item(item) for item in document["models"]]
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
+        except (
+            OSError,
+            UnicodeDecodeError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+        ) as error:
             self._refuse(str(catalogue), f"{catalogue}: not a valid model catalogue ({error})")
             return
         if sum(item["default"] for item in items) > 1:
@@ -284,11 +329,20 @@ class ModelRegistry:
             default = item["default"] and not seen_default
             seen_default |= default
             expect = {"architecture": item["architecture"], "resolution": item["resolution"]}
-            companions = {role: (folder / c["file"], c["sha256"])
-                          for role, c in item["companions"].items()}
-            self._add(item["name"], folder / item["file"], "shipped",
-                      expected_sha256=item["sha256"], expect=expect, accepts=item["accepts"],
-                      companions=companions, default=default, scoreboard=item["scoreboard"])
+            companions = {
+                role: (folder / c["file"], c["sha256"]) for role, c in item["companions"].items()
+            }
+            self._add(
+                item["name"],
+                folder / item["file"],
+                "shipped",
+                expected_sha256=item["sha256"],
+                expect=expect,
+                accepts=item["accepts"],
+                companions=companions,
+                default=default,
+                scoreboard=item["scoreboard"],
+            )
 
     def _scan_user(self, folder: Path) -> None:
         if not folder.is_dir():
@@ -296,8 +350,11 @@ class ModelRegistry:
         weights = {path.stem: path for path in folder.glob(f"*{modelfile.WEIGHTS_SUFFIX}")}
         sidecars = {path.stem for path in folder.glob(f"*{modelfile.MANIFEST_SUFFIX}")}
         for stem in sorted(sidecars - weights.keys()):
-            self._refuse(stem, f"{folder / (stem + modelfile.WEIGHTS_SUFFIX)}: model file not "
-                               "found (only its manifest is there)")
+            self._refuse(
+                stem,
+                f"{folder / (stem + modelfile.WEIGHTS_SUFFIX)}: model file not "
+                "found (only its manifest is there)",
+            )
         for stem in sorted(weights):
             self._add(stem, weights[stem], "user")
 
@@ -309,10 +366,17 @@ def _catalogue_item(item: Any) -> dict[str, Any]:
     accepts = tuple(item["accepts"])
     if not set(accepts) <= set(HINT_KINDS) or not all(isinstance(v, str) for v in accepts):
         raise ValueError(f"model {item.get('name')!r}: accepts must list some of {HINT_KINDS}")
-    result = {"name": item["name"], "file": item["file"], "sha256": item["sha256"],
-              "architecture": item["architecture"], "accepts": accepts,
-              "resolution": item["resolution"], "default": item.get("default", False),
-              "companions": item.get("companions", {}), "scoreboard": item.get("scoreboard", {})}
+    result = {
+        "name": item["name"],
+        "file": item["file"],
+        "sha256": item["sha256"],
+        "architecture": item["architecture"],
+        "accepts": accepts,
+        "resolution": item["resolution"],
+        "default": item.get("default", False),
+        "companions": item.get("companions", {}),
+        "scoreboard": item.get("scoreboard", {}),
+    }
     for key in ("name", "sha256", "architecture"):
         if not isinstance(result[key], str) or not result[key]:
             raise ValueError(f"model field {key!r} must be a non-empty string")
@@ -342,8 +406,10 @@ def _load_verified(path: Path, listed: ModelManifest) -> LoadedModel:
     """``modelfile.load_model``, and the file still the one that was listed."""
     loaded = modelfile.load_model(path)
     if loaded.manifest != listed:
-        raise ModelFileError(f"{path}: the model changed on disk since the program started; "
-                             "restart to use the new one")
+        raise ModelFileError(
+            f"{path}: the model changed on disk since the program started; "
+            "restart to use the new one"
+        )
     return loaded
 
 
@@ -358,8 +424,9 @@ def _load_companion(model: Path, companion: Companion) -> LoadedModel:
     try:
         return _load_verified(companion.path, companion.manifest)
     except ModelFileError as error:
-        raise ModelFileError(f"{model}: its {companion.role} companion is unusable: "
-                             f"{error}") from None
+        raise ModelFileError(
+            f"{model}: its {companion.role} companion is unusable: {error}"
+        ) from None
 
 
 def _read(path: Path, expected_sha256: str | None) -> ModelManifest:
@@ -368,6 +435,7 @@ def _read(path: Path, expected_sha256: str | None) -> ModelManifest:
         raise ModelFileError(f"{path}: model file not found")
     manifest = modelfile.read_manifest(path)
     if expected_sha256 is not None and manifest.sha256 != expected_sha256.lower():
-        raise ModelFileError(f"{path}: its manifest's SHA-256 differs from the catalogue's — not "
-                             "the shipped model")
+        raise ModelFileError(
+            f"{path}: its manifest's SHA-256 differs from the catalogue's — not the shipped model"
+        )
     return manifest

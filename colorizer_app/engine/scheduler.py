@@ -59,7 +59,9 @@ class LatestWinsScheduler(Generic[R, T]):
     def is_superseded(self, job: Job[R]) -> bool:
         """True when a newer request waits (or the scheduler closed): the job may stop early."""
         with self._lock:
-            return self._closed or (self._pending is not None and self._pending.request_id > job.request_id)
+            return self._closed or (
+                self._pending is not None and self._pending.request_id > job.request_id
+            )
 
     def check(self, job: Job[R]) -> None:
         """Raises ``Cancelled`` between pipeline stages when the job is superseded."""
@@ -94,8 +96,12 @@ class LatestWinsScheduler(Generic[R, T]):
             self._pending = None
             self._lock.notify_all()
 
-    def serve(self, execute: Callable[[Job[R]], T], deliver: Callable[[int, T], None],
-              on_error: Callable[[int, BaseException], None]) -> None:
+    def serve(
+        self,
+        execute: Callable[[Job[R]], T],
+        deliver: Callable[[int, T], None],
+        on_error: Callable[[int, BaseException], None],
+    ) -> None:
         """The worker loop: take, execute, deliver fresh results; returns when closed.
 
         ``execute`` may call ``check(job)`` between stages. An exception in one job is reported

@@ -54,14 +54,21 @@ _MIN_TRUST = 1e-3
 DECIDED_SHADING = 0.25
 
 
-def upsample_color(color: np.ndarray, ink: np.ndarray, regions: np.ndarray, *,
-                   consistency: bool = False, decided: Decided | None = None) -> np.ndarray:
+def upsample_color(
+    color: np.ndarray,
+    ink: np.ndarray,
+    regions: np.ndarray,
+    *,
+    consistency: bool = False,
+    decided: Decided | None = None,
+) -> np.ndarray:
     """(h, w, 3) uint8 colors covering the whole drawing → (H, W, 3) uint8 at the size of the
     ink map (255 = ink) and its region labels (both (H, W))."""
     if color.ndim != 3 or color.shape[2] != 3:
         raise ValueError(f"expected (h, w, 3) colors, got {color.shape}")
-    return RegionUpsampler(ink, regions, color.shape[:2])(color, consistency=consistency,
-                                                          decided=decided)
+    return RegionUpsampler(ink, regions, color.shape[:2])(
+        color, consistency=consistency, decided=decided
+    )
 
 
 class RegionUpsampler:
@@ -77,14 +84,16 @@ class RegionUpsampler:
 
     def __init__(self, ink: np.ndarray, regions: np.ndarray, cells: tuple[int, int]) -> None:
         if ink.shape != regions.shape or ink.ndim != 2:
-            raise ValueError(f"expected matching (H, W) ink and regions, got {ink.shape}, "
-                             f"{regions.shape}")
+            raise ValueError(
+                f"expected matching (H, W) ink and regions, got {ink.shape}, {regions.shape}"
+            )
         height, width = self.size = ink.shape
         rows, cols = self.cells = cells
         self._centres = (_cell_centres(rows, height), _cell_centres(cols, width))
         labels = regions[self._centres[0]][:, self._centres[1]]  # (h, w)
-        contamination = cv2.resize(_borders(ink, regions), (cols, rows),
-                                   interpolation=cv2.INTER_AREA)
+        contamination = cv2.resize(
+            _borders(ink, regions), (cols, rows), interpolation=cv2.INTER_AREA
+        )
         trust = np.maximum((1.0 - np.clip(contamination, 0.0, 1.0)) ** _TRUST_POWER, _MIN_TRUST)
         trust = trust.astype(np.float32)
         near_border = cv2.dilate(contamination, np.ones((3, 3), np.uint8))
@@ -94,8 +103,9 @@ class RegionUpsampler:
         self._labels = labels
         self._clean = contamination <= _CLEAN_CELL  # the cells that vote for consistency
         self._trust = trust.ravel()
-        self._weight_sum = np.bincount(labels.ravel(), weights=self._trust,
-                                       minlength=int(regions.max()) + 1)
+        self._weight_sum = np.bincount(
+            labels.ravel(), weights=self._trust, minlength=int(regions.max()) + 1
+        )
         self._plan_pixels(regions, _uniform_blocks(labels, trust).ravel())
 
     def _plan_pixels(self, regions: np.ndarray, uniform: np.ndarray) -> None:
@@ -145,8 +155,9 @@ class RegionUpsampler:
         self._lonely = np.concatenate(lonely)
         self._lonely_labels = np.concatenate(lonely_labels)
 
-    def __call__(self, color: np.ndarray, *, consistency: bool = False,
-                 decided: Decided | None = None) -> np.ndarray:
+    def __call__(
+        self, color: np.ndarray, *, consistency: bool = False, decided: Decided | None = None
+    ) -> np.ndarray:
         """(h, w, 3) uint8 colors at the planned working size → (H, W, 3) uint8; ``decided``
         (the flat fill's, whose regions may split the planned ones among strokes) applies
         with ``consistency`` only."""
@@ -160,8 +171,11 @@ class RegionUpsampler:
         _reach_lines(planar, self._rings)
         cells = np.ascontiguousarray(planar.T).reshape(rows, cols, 3)
         if consistency:
-            labels = (self._labels if decided is None
-                      else decided.labels[self._centres[0]][:, self._centres[1]])
+            labels = (
+                self._labels
+                if decided is None
+                else decided.labels[self._centres[0]][:, self._centres[1]]
+            )
             cells = _consistent(cells, labels, self._clean, decided)
         bilinear = cv2.resize(cells, (width, height), interpolation=cv2.INTER_LINEAR)
         # Colors are never negative, so this rounds half to even and clips to 0..255 in one pass.
@@ -190,11 +204,20 @@ class RegionUpsampler:
         if self._lonely.size:
             cells_flat = cells.reshape(-1, 3)
             labels_flat = self._labels.ravel()
-            region_mean = np.stack([np.bincount(labels_flat, weights=self._trust * cells_flat[:, c],
-                                                minlength=self._weight_sum.size)
-                                    for c in range(3)], axis=1)
-            mean = (region_mean[self._lonely_labels]
-                    / self._weight_sum[self._lonely_labels, None]).astype(np.float32)
+            region_mean = np.stack(
+                [
+                    np.bincount(
+                        labels_flat,
+                        weights=self._trust * cells_flat[:, c],
+                        minlength=self._weight_sum.size,
+                    )
+                    for c in range(3)
+                ],
+                axis=1,
+            )
+            mean = (
+                region_mean[self._lonely_labels] / self._weight_sum[self._lonely_labels, None]
+            ).astype(np.float32)
             out_flat[self._lonely] = np.clip(np.rint(mean), 0, 255).astype(np.uint8)
         return out
 
@@ -205,9 +228,11 @@ def _uniform_blocks(labels: np.ndarray, trust: np.ndarray) -> np.ndarray:
     below = np.concatenate([np.arange(1, labels.shape[0]), [labels.shape[0] - 1]])
     right = np.concatenate([np.arange(1, labels.shape[1]), [labels.shape[1] - 1]])
     uniform = trust >= 1.0
-    for block_labels, block_trust in ((labels[below], trust[below]),
-                                      (labels[:, right], trust[:, right]),
-                                      (labels[below][:, right], trust[below][:, right])):
+    for block_labels, block_trust in (
+        (labels[below], trust[below]),
+        (labels[:, right], trust[:, right]),
+        (labels[below][:, right], trust[below][:, right]),
+    ):
         uniform &= (block_labels == labels) & (block_trust >= 1.0)
     return uniform
 
@@ -269,8 +294,14 @@ def _reach_plan(labels: np.ndarray, clean: np.ndarray) -> list[_Ring]:
             for dx in (-1, 0, 1):
                 if dy == dx == 0:
                     continue
-                target = (slice(max(0, -dy), rows - max(0, dy)), slice(max(0, -dx), cols - max(0, dx)))
-                source = (slice(max(0, dy), rows - max(0, -dy)), slice(max(0, dx), cols - max(0, -dx)))
+                target = (
+                    slice(max(0, -dy), rows - max(0, dy)),
+                    slice(max(0, -dx), cols - max(0, dx)),
+                )
+                source = (
+                    slice(max(0, dy), rows - max(0, -dy)),
+                    slice(max(0, dx), cols - max(0, -dx)),
+                )
                 use = valid[source] & (labels[source] == labels[target]) & todo[target]
                 count[target] += use
                 uses.append((index[target][use], index[source][use]))
@@ -280,8 +311,13 @@ def _reach_plan(labels: np.ndarray, clean: np.ndarray) -> list[_Ring]:
         flat_reached = np.flatnonzero(reached)
         position = np.empty(rows * cols, dtype=np.intp)
         position[flat_reached] = np.arange(flat_reached.size)
-        rings.append(_Ring(flat_reached, count.ravel()[flat_reached],
-                           tuple((position[target], source) for target, source in uses)))
+        rings.append(
+            _Ring(
+                flat_reached,
+                count.ravel()[flat_reached],
+                tuple((position[target], source) for target, source in uses),
+            )
+        )
         valid |= reached
     return rings
 
@@ -297,8 +333,9 @@ def _reach_lines(cells: np.ndarray, rings: list[_Ring]) -> None:
             channel[ring.reached] = total / ring.count
 
 
-def _consistent(cells: np.ndarray, labels: np.ndarray, clean: np.ndarray,
-                decided: Decided | None = None) -> np.ndarray:
+def _consistent(
+    cells: np.ndarray, labels: np.ndarray, clean: np.ndarray, decided: Decided | None = None
+) -> np.ndarray:
     """Cells with their region's median a*, b* (over its clean cells, or all of them when it has
     none) and their own lightness; in a ``decided`` region, the decided a*, b*, and a lightness
     whose median is the decided one and whose departures from it are DECIDED_SHADING times the
@@ -309,8 +346,9 @@ def _consistent(cells: np.ndarray, labels: np.ndarray, clean: np.ndarray,
     voters = clean.ravel()
     has_clean = np.bincount(flat_labels[voters], minlength=count) > 0
     voters = voters | ~has_clean[flat_labels]
-    medians = np.stack([_region_median(lab[voters, c], flat_labels[voters], count)
-                        for c in range(3)], axis=1)  # (count, 3)
+    medians = np.stack(
+        [_region_median(lab[voters, c], flat_labels[voters], count) for c in range(3)], axis=1
+    )  # (count, 3)
     centre = medians[:, 0].copy()  # the lightness each region's shading is centred on
     shading = np.ones(count)  # how much of the network's departure from its median stays
     if decided is not None:

@@ -53,8 +53,9 @@ def atomic_save_png(path: str | os.PathLike, pixels: np.ndarray) -> None:
     array = np.ascontiguousarray(pixels)
     channels = 1 if array.ndim == 2 else array.shape[2] if array.ndim == 3 else 0
     if array.dtype != np.uint8 or channels not in (1, 3, 4):
-        raise ValueError(f"expected uint8 (H, W), (H, W, 3) or (H, W, 4), got {array.dtype} "
-                         f"{array.shape}")
+        raise ValueError(
+            f"expected uint8 (H, W), (H, W, 3) or (H, W, 4), got {array.dtype} {array.shape}"
+        )
     image = Image.fromarray(array)
     with atomic_output(path) as temporary:
         image.save(temporary, format="PNG")

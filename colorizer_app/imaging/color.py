@@ -12,9 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 # Linear sRGB → CIE XYZ (D65), IEC 61966-2-1.
-RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
-                        [0.2126729, 0.7151522, 0.0721750],
-                        [0.0193339, 0.1191920, 0.9503041]])
+RGB_TO_XYZ = np.array(
+    [
+        [0.4124564, 0.3575761, 0.1804375],
+        [0.2126729, 0.7151522, 0.0721750],
+        [0.0193339, 0.1191920, 0.9503041],
+    ]
+)
 XYZ_TO_RGB = np.linalg.inv(RGB_TO_XYZ)
 WHITE_D65 = RGB_TO_XYZ.sum(axis=1)  # XYZ of sRGB white, so that white maps to a = b = 0
 LAB_EPSILON = 216 / 24389
@@ -35,9 +39,10 @@ def srgb_to_lab64(rgb: np.ndarray) -> np.ndarray:
     c = np.asarray(rgb, dtype=np.float64) / 255.0
     xyz = _linearize(c) @ RGB_TO_XYZ.T / WHITE_D65
     f = np.where(xyz > LAB_EPSILON, np.cbrt(xyz), (LAB_KAPPA * xyz + 16) / 116)
-    return np.stack([116 * f[..., 1] - 16,
-                     500 * (f[..., 0] - f[..., 1]),
-                     200 * (f[..., 1] - f[..., 2])], axis=-1)
+    return np.stack(
+        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])],
+        axis=-1,
+    )
 
 
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
@@ -50,8 +55,8 @@ def lab_to_linear_rgb(lab: np.ndarray) -> np.ndarray:
     lab = np.asarray(lab, dtype=np.float64)
     fy = (lab[..., 0] + 16) / 116
     f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], axis=-1)
-    xyz = np.where(f ** 3 > LAB_EPSILON, f ** 3, (116 * f - 16) / LAB_KAPPA)
-    xyz[..., 1] = np.where(lab[..., 0] > LAB_KAPPA * LAB_EPSILON, fy ** 3, lab[..., 0] / LAB_KAPPA)
+    xyz = np.where(f**3 > LAB_EPSILON, f**3, (116 * f - 16) / LAB_KAPPA)
+    xyz[..., 1] = np.where(lab[..., 0] > LAB_KAPPA * LAB_EPSILON, fy**3, lab[..., 0] / LAB_KAPPA)
     return (xyz * WHITE_D65) @ XYZ_TO_RGB.T
 
 

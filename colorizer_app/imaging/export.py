@@ -55,8 +55,9 @@ class OraDocument:
     extra_files: Mapping[str, bytes] = field(default_factory=dict)
 
 
-def write_png_layers(folder: str | Path, layers: Sequence[Layer], *,
-                     merged: np.ndarray | None = None) -> list[Path]:
+def write_png_layers(
+    folder: str | Path, layers: Sequence[Layer], *, merged: np.ndarray | None = None
+) -> list[Path]:
     """One PNG per layer plus ``composite.png``, into ``folder`` (created if missing); returns
     the paths, in stack order, composite last."""
     stack_size(layers)
@@ -64,7 +65,9 @@ def write_png_layers(folder: str | Path, layers: Sequence[Layer], *,
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ColorizerError(f'cannot create the folder "{folder}": {describe_os_error(error)}') from error
+        raise ColorizerError(
+            f'cannot create the folder "{folder}": {describe_os_error(error)}'
+        ) from error
     names = _unique_file_names([layer.name for layer in layers] + [COMPOSITE_NAME])
     paths = [folder / f"{name}.png" for name in names]
     for layer, path in zip(layers, paths):
@@ -73,8 +76,13 @@ def write_png_layers(folder: str | Path, layers: Sequence[Layer], *,
     return paths
 
 
-def write_ora(path: str | Path, layers: Sequence[Layer], *, merged: np.ndarray | None = None,
-              extra_files: Mapping[str, bytes] | None = None) -> None:
+def write_ora(
+    path: str | Path,
+    layers: Sequence[Layer],
+    *,
+    merged: np.ndarray | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
+) -> None:
     """An OpenRaster file of ``layers`` (bottom to top); ``merged`` defaults to their composite.
     ``extra_files`` are added under their own paths and come back from ``read_ora``."""
     height, width = stack_size(layers)
@@ -84,18 +92,19 @@ def write_ora(path: str | Path, layers: Sequence[Layer], *, merged: np.ndarray |
     flattened = _merged(layers, merged)
     sources = [f"data/layer{index:03d}.png" for index in range(len(layers))]
     stack = _stack_xml(layers, sources, width, height)
-    with atomic_output(path) as temporary:
-        with zipfile.ZipFile(temporary, "w") as archive:
-            # The mimetype must be the first entry, stored, so that `file` and file managers
-            # recognise the format from a fixed offset.
-            archive.writestr(zipfile.ZipInfo("mimetype"), ORA_MIMETYPE, compress_type=zipfile.ZIP_STORED)
-            archive.writestr("stack.xml", stack, compress_type=zipfile.ZIP_DEFLATED)
-            for layer, source in zip(layers, sources):
-                archive.writestr(source, _png_bytes(layer.pixels))
-            archive.writestr("mergedimage.png", _png_bytes(flattened))
-            archive.writestr("Thumbnails/thumbnail.png", _png_bytes(_thumbnail(flattened)))
-            for name, data in extra_files.items():
-                archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    with atomic_output(path) as temporary, zipfile.ZipFile(temporary, "w") as archive:
+        # The mimetype must be the first entry, stored, so that `file` and file managers
+        # recognise the format from a fixed offset.
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"), ORA_MIMETYPE, compress_type=zipfile.ZIP_STORED
+        )
+        archive.writestr("stack.xml", stack, compress_type=zipfile.ZIP_DEFLATED)
+        for layer, source in zip(layers, sources):
+            archive.writestr(source, _png_bytes(layer.pixels))
+        archive.writestr("mergedimage.png", _png_bytes(flattened))
+        archive.writestr("Thumbnails/thumbnail.png", _png_bytes(_thumbnail(flattened)))
+        for name, data in extra_files.items():
+            archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def read_ora(path: str | Path) -> OraDocument:
@@ -107,7 +116,13 @@ def read_ora(path: str | Path) -> OraDocument:
             return _read_archive(archive, path)
     except OSError as error:
         raise ColorizerError(f'cannot open "{path}": {describe_os_error(error)}') from error
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+    ) as error:
         raise ColorizerError(f'cannot open "{path}": not a valid OpenRaster (zip) file') from error
 
 
@@ -124,7 +139,8 @@ def write_psd(path: str | Path, layers: Sequence[Layer]) -> None:
     for layer in layers:
         added = document.create_pixel_layer(
             Image.fromarray(layer.pixels, "RGBA"),
-            opacity=round(layer.opacity * 255), blend_mode=blend_modes[layer.blend],
+            opacity=round(layer.opacity * 255),
+            blend_mode=blend_modes[layer.blend],
         )
         # Set afterwards: the setter also stores the Unicode name ("線画"), which the
         # constructor's legacy Mac Roman field cannot hold; PSD names end at 255 characters.
@@ -165,27 +181,39 @@ def _check_extra_name(name: str) -> None:
 
 
 def _is_reserved(name: str) -> bool:
-    return any(name == reserved or (reserved.endswith("/") and name.startswith(reserved))
-               for reserved in _RESERVED)
+    return any(
+        name == reserved or (reserved.endswith("/") and name.startswith(reserved))
+        for reserved in _RESERVED
+    )
 
 
 def _stack_xml(layers: Sequence[Layer], sources: Sequence[str], width: int, height: int) -> bytes:
-    image = ElementTree.Element("image", version=_ORA_VERSION, w=str(width), h=str(height),
-                                xres="72", yres="72")
+    image = ElementTree.Element(
+        "image", version=_ORA_VERSION, w=str(width), h=str(height), xres="72", yres="72"
+    )
     stack = ElementTree.SubElement(image, "stack")
     for layer, source in reversed(list(zip(layers, sources))):  # OpenRaster lists the top first
-        ElementTree.SubElement(stack, "layer", {
-            "name": layer.name, "src": source, "x": "0", "y": "0",
-            "opacity": f"{layer.opacity:.3f}",
-            "visibility": "visible" if layer.visible else "hidden",
-            "composite-op": _ORA_OPS[layer.blend],
-        })
+        ElementTree.SubElement(
+            stack,
+            "layer",
+            {
+                "name": layer.name,
+                "src": source,
+                "x": "0",
+                "y": "0",
+                "opacity": f"{layer.opacity:.3f}",
+                "visibility": "visible" if layer.visible else "hidden",
+                "composite-op": _ORA_OPS[layer.blend],
+            },
+        )
     return ElementTree.tostring(image, encoding="UTF-8", xml_declaration=True)
 
 
 def _png_bytes(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="PNG", compress_level=_PNG_LEVEL)
+    Image.fromarray(np.ascontiguousarray(pixels)).save(
+        buffer, format="PNG", compress_level=_PNG_LEVEL
+    )
     return buffer.getvalue()
 
 
@@ -218,17 +246,27 @@ def _read_archive(archive: zipfile.ZipFile, path: Path) -> OraDocument:
     for element in root.iter("layer"):  # document order: top first
         source = element.attrib.get("src", "")
         if source not in names:
-            raise fail(f"layer {element.attrib.get('name', '?')!r} points to a missing file {source!r}")
+            raise fail(
+                f"layer {element.attrib.get('name', '?')!r} points to a missing file {source!r}"
+            )
         layers.append(_read_layer(archive, element, source, (height, width), fail))
     if not layers:
         raise fail("the OpenRaster file has no layers")
-    extra = {entry.filename: archive.read(entry) for entry in entries
-             if not entry.is_dir() and not _is_reserved(entry.filename)}
+    extra = {
+        entry.filename: archive.read(entry)
+        for entry in entries
+        if not entry.is_dir() and not _is_reserved(entry.filename)
+    }
     return OraDocument(size=(height, width), layers=tuple(reversed(layers)), extra_files=extra)
 
 
-def _read_layer(archive: zipfile.ZipFile, element: ElementTree.Element, source: str,
-                size: tuple[int, int], fail: Callable[[str], ColorizerError]) -> Layer:
+def _read_layer(
+    archive: zipfile.ZipFile,
+    element: ElementTree.Element,
+    source: str,
+    size: tuple[int, int],
+    fail: Callable[[str], ColorizerError],
+) -> Layer:
     name = element.attrib.get("name", PurePosixPath(source).stem)
     op = element.attrib.get("composite-op", "svg:src-over")
     if op not in _ORA_BLENDS:
@@ -245,6 +283,11 @@ def _read_layer(archive: zipfile.ZipFile, element: ElementTree.Element, source: 
     bottom = min(size[0], y + pixels.shape[0])
     right = min(size[1], x + pixels.shape[1])
     if bottom > top and right > left:
-        canvas[top:bottom, left:right] = pixels[top - y:bottom - y, left - x:right - x]
-    return Layer(name=name, pixels=canvas, visible=element.attrib.get("visibility", "visible") != "hidden",
-                 opacity=opacity, blend=_ORA_BLENDS[op])
+        canvas[top:bottom, left:right] = pixels[top - y : bottom - y, left - x : right - x]
+    return Layer(
+        name=name,
+        pixels=canvas,
+        visible=element.attrib.get("visibility", "visible") != "hidden",
+        opacity=opacity,
+        blend=_ORA_BLENDS[op],
+    )

@@ -72,8 +72,10 @@ class Stroke:
             _point(point, "stroke point")
         if self.pressure is not None:
             if len(self.pressure) != len(self.points):
-                raise HintsError(f"a stroke has {len(self.points)} points but "
-                                 f"{len(self.pressure)} pressure values")
+                raise HintsError(
+                    f"a stroke has {len(self.points)} points but "
+                    f"{len(self.pressure)} pressure values"
+                )
             if any(_finite_number(p, "pressure") < 0 for p in self.pressure):
                 raise HintsError("pressure values must not be negative")
         if not 0.0 <= _finite_number(self.opacity, "stroke opacity") <= 1.0:
@@ -99,16 +101,21 @@ class Stroke:
             if not isinstance(pressure, list):
                 raise HintsError("stroke pressure must be a list of numbers")
             pressure = tuple(_finite_number(p, "pressure") for p in pressure)
-        return Stroke(color=_color(obj["color"], "stroke color"),
-                      width=_finite_number(obj["width"], "stroke width"),
-                      points=tuple(_point(p, "stroke point") for p in points),
-                      pressure=pressure,
-                      opacity=_finite_number(obj.get("opacity", 1.0), "stroke opacity"),
-                      erase=obj.get("erase", False))
+        return Stroke(
+            color=_color(obj["color"], "stroke color"),
+            width=_finite_number(obj["width"], "stroke width"),
+            points=tuple(_point(p, "stroke point") for p in points),
+            pressure=pressure,
+            opacity=_finite_number(obj.get("opacity", 1.0), "stroke opacity"),
+            erase=obj.get("erase", False),
+        )
 
     def to_json(self) -> dict[str, Any]:
-        obj: dict[str, Any] = {"color": self.color, "width": self.width,
-                               "points": [list(p) for p in self.points]}
+        obj: dict[str, Any] = {
+            "color": self.color,
+            "width": self.width,
+            "points": [list(p) for p in self.points],
+        }
         if self.pressure is not None:
             obj["pressure"] = list(self.pressure)
         obj["opacity"] = self.opacity
@@ -137,7 +144,9 @@ class Fill:
         for key in ("color", "point"):
             if key not in obj:
                 raise HintsError(f"a fill lacks '{key}'")
-        return Fill(color=_color(obj["color"], "fill color"), point=_point(obj["point"], "fill point"))
+        return Fill(
+            color=_color(obj["color"], "fill color"), point=_point(obj["point"], "fill point")
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"color": self.color, "point": list(self.point)}
@@ -179,8 +188,10 @@ class Hints:
         return Hints(tuple(parsed_strokes), tuple(parsed_fills))
 
     def to_json(self) -> dict[str, Any]:
-        return {"strokes": [s.to_json() for s in self.strokes],
-                "fills": [f.to_json() for f in self.fills]}
+        return {
+            "strokes": [s.to_json() for s in self.strokes],
+            "fills": [f.to_json() for f in self.fills],
+        }
 
     @staticmethod
     def load(path: str | os.PathLike) -> Hints:
@@ -193,8 +204,9 @@ class Hints:
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as error:
-            raise HintsError(f"{path}: not valid JSON: {error.msg} "
-                             f"(line {error.lineno}, column {error.colno})") from None
+            raise HintsError(
+                f"{path}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+            ) from None
         try:
             return Hints.from_json(obj)
         except HintsError as error:
@@ -228,7 +240,11 @@ def _stroke_coverage(stroke: Stroke, shape: tuple[int, int], sx: float, sy: floa
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
         dx, dy = bx - ax, by - ay
         length2 = dx * dx + dy * dy
-        t = np.zeros_like(xs) if length2 == 0 else np.clip(((xs - ax) * dx + (ys - ay) * dy) / length2, 0, 1)
+        t = (
+            np.zeros_like(xs)
+            if length2 == 0
+            else np.clip(((xs - ax) * dx + (ys - ay) * dy) / length2, 0, 1)
+        )
         dist = np.hypot(xs - (ax + t * dx), ys - (ay + t * dy))
         radius = ra + t * (rb - ra)
         local = np.clip(radius - dist + 0.5, 0.0, 1.0).astype(np.float32)
@@ -236,8 +252,9 @@ def _stroke_coverage(stroke: Stroke, shape: tuple[int, int], sx: float, sy: floa
     return cover
 
 
-def _fill_coverage(fill: Fill, source_size: tuple[int, int], shape: tuple[int, int],
-                   regions: np.ndarray | None) -> np.ndarray | None:
+def _fill_coverage(
+    fill: Fill, source_size: tuple[int, int], shape: tuple[int, int], regions: np.ndarray | None
+) -> np.ndarray | None:
     sh, sw = source_size
     x, y = fill.point
     col, row = int(math.floor(x)), int(math.floor(y))
@@ -252,9 +269,12 @@ def _fill_coverage(fill: Fill, source_size: tuple[int, int], shape: tuple[int, i
     return mask.astype(np.float32)
 
 
-def rasterize_hints(hints: Hints, source_size: tuple[int, int],
-                    out_size: tuple[int, int] | None = None,
-                    regions: np.ndarray | None = None) -> np.ndarray:
+def rasterize_hints(
+    hints: Hints,
+    source_size: tuple[int, int],
+    out_size: tuple[int, int] | None = None,
+    regions: np.ndarray | None = None,
+) -> np.ndarray:
     """The (h, w, 4) float32 hint map: RGB in [0, 1] multiplied by the mask, and the mask.
 
     Sizes are (height, width); coordinates and widths are in ``source_size`` pixels and scale to
@@ -290,8 +310,10 @@ def rasterize_hints(hints: Hints, source_size: tuple[int, int],
 def hints_from_png(rgba: np.ndarray) -> np.ndarray:
     """The hint map of an RGBA hint image painted elsewhere: alpha is the mask, 0 = no hint."""
     if rgba.ndim != 3 or rgba.shape[2] != 4:
-        raise HintsError(f"a hint image needs an alpha channel (got shape {rgba.shape}); "
-                         "transparent pixels mark where there is no hint")
+        raise HintsError(
+            f"a hint image needs an alpha channel (got shape {rgba.shape}); "
+            "transparent pixels mark where there is no hint"
+        )
     pixels = rgba.astype(np.float32) / 255
     alpha = pixels[..., 3:]
     return np.concatenate([pixels[..., :3] * alpha, alpha], axis=-1)

@@ -32,8 +32,10 @@ class Layer:
 
     def __post_init__(self) -> None:
         if self.pixels.dtype != np.uint8 or self.pixels.ndim != 3 or self.pixels.shape[2] != 4:
-            raise ValueError(f"layer {self.name!r}: expected (H, W, 4) uint8 RGBA, got "
-                             f"{self.pixels.dtype} {self.pixels.shape}")
+            raise ValueError(
+                f"layer {self.name!r}: expected (H, W, 4) uint8 RGBA, got "
+                f"{self.pixels.dtype} {self.pixels.shape}"
+            )
         if not 0.0 <= self.opacity <= 1.0:
             raise ValueError(f"layer {self.name!r}: opacity {self.opacity} is not in [0, 1]")
         if self.blend not in BLENDS:
@@ -80,7 +82,12 @@ def _is_colors_under_lines(layers: Sequence[Layer]) -> bool:
     if len(layers) != 2:
         return False
     colors, lines = layers
-    if (colors.blend, lines.blend, colors.opacity, lines.opacity) != ("normal", "multiply", 1.0, 1.0):
+    if (colors.blend, lines.blend, colors.opacity, lines.opacity) != (
+        "normal",
+        "multiply",
+        1.0,
+        1.0,
+    ):
         return False
     if lines.pixels[..., 3].min() != 255:
         return False

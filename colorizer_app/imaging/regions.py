@@ -132,7 +132,9 @@ def _fill_nearest(labels: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _merge_constrictions(labels: np.ndarray, paper: np.ndarray, clearance: np.ndarray) -> np.ndarray:
+def _merge_constrictions(
+    labels: np.ndarray, paper: np.ndarray, clearance: np.ndarray
+) -> np.ndarray:
     """Merge neighbours whose paper opening is at least _MERGE_OPENING of the wider one's width."""
     width = np.zeros(int(labels.max()) + 1, dtype=np.float32)
     np.maximum.at(width, labels.ravel(), clearance.ravel())

@@ -16,8 +16,9 @@ import cv2
 import numpy as np
 
 
-def split_among_seeds(labels: np.ndarray, ink: np.ndarray, seeds: np.ndarray,
-                      regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def split_among_seeds(
+    labels: np.ndarray, ink: np.ndarray, seeds: np.ndarray, regions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Each region of ``regions`` split among the seeds inside it.
 
     ``labels`` (H, W) int32 regions 1..N; ``ink`` (H, W) uint8, 255 = ink; ``seeds`` (H, W)

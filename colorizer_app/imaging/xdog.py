@@ -23,8 +23,9 @@ def _gray(image: np.ndarray) -> np.ndarray:
     return image.astype(np.float32)
 
 
-def xdog(gray_or_rgb: np.ndarray, sigma: float, k: float, gamma: float, epsilon: float,
-         phi: float) -> np.ndarray:
+def xdog(
+    gray_or_rgb: np.ndarray, sigma: float, k: float, gamma: float, epsilon: float, phi: float
+) -> np.ndarray:
     """XDoG of an (H, W) or (H, W, 3) uint8 image → (H, W) uint8 sketch (255 paper, 0 ink).
 
     ``gamma`` is the papers' τ (weight of the wide Gaussian), ``k`` their κ (ratio of the two
@@ -53,8 +54,14 @@ def xdog_tag2pix(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
     No φ is stated; φ = 1 per gray unit keeps a one-to-two-unit soft edge, i.e. antialiased lines.
     """
-    return xdog(image, sigma=float(rng.uniform(0.35, 0.45)), k=float(rng.uniform(2.0, 3.0)),
-                gamma=0.95, epsilon=-0.5, phi=1.0)
+    return xdog(
+        image,
+        sigma=float(rng.uniform(0.35, 0.45)),
+        k=float(rng.uniform(2.0, 3.0)),
+        gamma=0.95,
+        epsilon=-0.5,
+        phi=1.0,
+    )
 
 
 def sketch_intensity_ci(sketch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -64,8 +71,9 @@ def sketch_intensity_ci(sketch: np.ndarray, rng: np.random.Generator) -> np.ndar
     return np.round((1.0 - lam * (1.0 - x)) * 255.0).astype(np.uint8)
 
 
-def sketch_brightness_tag2pix(sketch: np.ndarray, rng: np.random.Generator,
-                              factor_range: tuple[float, float] = (1.0, 7.0)) -> np.ndarray:
+def sketch_brightness_tag2pix(
+    sketch: np.ndarray, rng: np.random.Generator, factor_range: tuple[float, float] = (1.0, 7.0)
+) -> np.ndarray:
     """Tag2Pix §4.4's brightness adjustment: brightness scaled by b ~ U(1, 7).
 
     Read as making the *ink* b times weaker, x̂ = 1 − (1 − x)/b: a plain multiply of a white-paper

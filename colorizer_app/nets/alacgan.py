@@ -38,8 +38,16 @@ _DILATIONS_64 = (1, 1, 2, 2, 4, 4, 2, 1)  # the official code's 8 blocks at 64²
 def _block(channels: int, cardinality: int, dilation: int = 1) -> ResNeXtBottleneck:
     """The official code's ResNeXt bottleneck: inner width C/2, bias-free convs, LeakyReLU 0.2
     inside, no normalization, no activation after the sum."""
-    return ResNeXtBottleneck(channels, channels, cardinality=cardinality, expansion=2,
-                             dilation=dilation, norm="none", act="lrelu", out_act=False)
+    return ResNeXtBottleneck(
+        channels,
+        channels,
+        cardinality=cardinality,
+        expansion=2,
+        dilation=dilation,
+        norm="none",
+        act="lrelu",
+        out_act=False,
+    )
 
 
 class StridedResNeXt(nn.Module):
@@ -50,7 +58,8 @@ class StridedResNeXt(nn.Module):
         super().__init__()
         inner = channels // 2
         self.body = nn.Sequential(
-            conv1x1(channels, inner), activation("lrelu"),
+            conv1x1(channels, inner),
+            activation("lrelu"),
             nn.Conv2d(inner, inner, 4, stride=2, padding=1, groups=cardinality, bias=False),
             activation("lrelu"),
             conv1x1(inner, channels),
@@ -69,8 +78,14 @@ class LocalTaggerConfig:
     """Illustration2Vec's layout: the local features are the 6th conv's ReLU, 512 ch at 1/8 of
     the tagger's input (the half-size sketch)."""
 
-    stages: tuple[tuple[int, ...], ...] = ((64,), (128,), (256, 256), (512, 512), (512, 512),
-                                           (1024, 1024, 1024))
+    stages: tuple[tuple[int, ...], ...] = (
+        (64,),
+        (128,),
+        (256, 256),
+        (512, 512),
+        (512, 512),
+        (1024, 1024, 1024),
+    )
     n_tags: int = 1539
     feature_layer: str = "relu4_2"
 
@@ -117,15 +132,21 @@ class AlacGeneratorConfig:
     local_channels: int = 512
     hint_channels: int = 4
     stage_dilations: tuple[tuple[int, ...], ...] = (
-        (1,) * 20, _DILATIONS_64, _DILATIONS_64, (1, 2, 4, 2, 1))
+        (1,) * 20,
+        _DILATIONS_64,
+        _DILATIONS_64,
+        (1, 2, 4, 2, 1),
+    )
     stage_cardinality: tuple[int, ...] = (32, 32, 32, 16)
 
 
-def _decoder_stage(in_channels: int, width: int, dilations: tuple[int, ...],
-                   cardinality: int) -> nn.Sequential:
+def _decoder_stage(
+    in_channels: int, width: int, dilations: tuple[int, ...], cardinality: int
+) -> nn.Sequential:
     """Fuse (conv 3×3) → ResNeXt blocks → sub-pixel upsampling to C/2 at twice the size."""
     return nn.Sequential(
-        nn.Conv2d(in_channels, width, 3, padding=1), activation("lrelu"),
+        nn.Conv2d(in_channels, width, 3, padding=1),
+        activation("lrelu"),
         *[_block(width, cardinality, d) for d in dilations],
         PixelShuffleUp(width, width // 2, act="lrelu"),
     )
@@ -149,8 +170,9 @@ class AlacGenerator(nn.Module):
         self.enter = nn.Sequential(nn.Conv2d(1, n // 2, 3, padding=1), activation("lrelu"))  # H
         self.down1 = down(n // 2, n)  # H/2
         self.down2 = down(n, 2 * n)  # H/4
-        self.hint = nn.Sequential(nn.Conv2d(config.hint_channels, n, 7, padding=3),
-                                  activation("lrelu"))
+        self.hint = nn.Sequential(
+            nn.Conv2d(config.hint_channels, n, 7, padding=3), activation("lrelu")
+        )
         self.down3 = down(3 * n, 4 * n)  # H/8, after the hint joins at H/4
         self.down4 = down(4 * n, 8 * n)  # H/16
 
@@ -158,8 +180,11 @@ class AlacGenerator(nn.Module):
         # Stage inputs: bottleneck + local features, then (upsampled, skip) pairs of equal width.
         inputs = (8 * n + config.local_channels, 8 * n, 4 * n, 2 * n)
         self.stages = nn.ModuleList(
-            _decoder_stage(cin, w, d, c) for cin, w, d, c in
-            zip(inputs, widths, config.stage_dilations, config.stage_cardinality, strict=True))
+            _decoder_stage(cin, w, d, c)
+            for cin, w, d, c in zip(
+                inputs, widths, config.stage_dilations, config.stage_cardinality, strict=True
+            )
+        )
         self.exit = nn.Conv2d(n, 3, 3, padding=1)
 
     def forward(self, sketch: Tensor, hint: Tensor, local_features: Tensor) -> Tensor:
@@ -204,8 +229,10 @@ class AlacCritic(nn.Module):
         self.config = config
         n, c = config.ndf, config.cardinality
         head: list[nn.Module] = [
-            nn.Conv2d(3, n, 7, padding=3, bias=False), activation("lrelu"),  # H
-            nn.Conv2d(n, n, 4, stride=2, padding=1, bias=False), activation("lrelu"),  # H/2
+            nn.Conv2d(3, n, 7, padding=3, bias=False),
+            activation("lrelu"),  # H
+            nn.Conv2d(n, n, 4, stride=2, padding=1, bias=False),
+            activation("lrelu"),  # H/2
         ]
         widths = (n, 2 * n, 4 * n)
         for i, w in enumerate(widths):  # H/4, H/8, H/16
@@ -216,7 +243,8 @@ class AlacCritic(nn.Module):
 
         tail: list[nn.Module] = [
             nn.Conv2d(4 * n + config.local_channels, 8 * n, 3, padding=1, bias=False),
-            activation("lrelu")]
+            activation("lrelu"),
+        ]
         for _ in range(config.tail_downsamples):
             tail += [_block(8 * n, c), StridedResNeXt(8 * n, c)]
         tail += [_block(8 * n, c), nn.Conv2d(8 * n, 8 * n, 4, bias=False), activation("lrelu")]
@@ -249,23 +277,30 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
         "generator": {
             "paper": AlacGeneratorConfig(),
             "small": AlacGeneratorConfig(
-                ngf=32, local_channels=128,
+                ngf=32,
+                local_channels=128,
                 stage_dilations=((1,) * 6, (1, 2, 4, 2, 1), (1, 2, 4, 2, 1), (1, 2, 1)),
-                stage_cardinality=(16, 16, 8, 8)),
-            "tiny": AlacGeneratorConfig(ngf=8, local_channels=16,
-                                        stage_dilations=((1,), (1, 2), (2,), (1,)),
-                                        stage_cardinality=(4, 4, 2, 2)),
+                stage_cardinality=(16, 16, 8, 8),
+            ),
+            "tiny": AlacGeneratorConfig(
+                ngf=8,
+                local_channels=16,
+                stage_dilations=((1,), (1, 2), (2,), (1,)),
+                stage_cardinality=(4, 4, 2, 2),
+            ),
         },
         "critic": {
             "paper": AlacCriticConfig(),
-            "small": AlacCriticConfig(ndf=16, local_channels=128, cardinality=4,
-                                      tail_downsamples=1),
+            "small": AlacCriticConfig(
+                ndf=16, local_channels=128, cardinality=4, tail_downsamples=1
+            ),
             "tiny": AlacCriticConfig(ndf=8, local_channels=16, cardinality=2, tail_downsamples=0),
         },
         "tagger": {
             "paper": LocalTaggerConfig(),
-            "small": LocalTaggerConfig(stages=((16,), (32,), (64, 64), (128, 128), (128,)),
-                                       n_tags=n_tags),
+            "small": LocalTaggerConfig(
+                stages=((16,), (32,), (64, 64), (128, 128), (128,)), n_tags=n_tags
+            ),
             "tiny": LocalTaggerConfig(stages=((4,), (8,), (8, 8), (16, 16)), n_tags=n_tags),
         },
     }
@@ -277,8 +312,11 @@ def paper_param_targets() -> list[tuple[str, Callable[[], nn.Module], float | No
     return [
         ("AlacGAN generator", lambda: AlacGenerator(AlacGeneratorConfig()), 21.94),
         ("AlacGAN critic", lambda: AlacCritic(AlacCriticConfig()), 10.61),
-        ("AlacGAN local-features tagger (Illustration2Vec layout)",
-         lambda: LocalFeatures(LocalTaggerConfig()), None),
+        (
+            "AlacGAN local-features tagger (Illustration2Vec layout)",
+            lambda: LocalFeatures(LocalTaggerConfig()),
+            None,
+        ),
     ]
 
 
@@ -288,8 +326,12 @@ def strokes_to_points(hints: Tensor) -> Tensor:
     every other cell dropped ("with an interval of 1")."""
     b, c, height, width = hints.shape
     h, w = height // 4, width // 4
-    cells = (hints[:, :, : h * 4, : w * 4].reshape(b, c, h, 4, w, 4)
-             .permute(0, 1, 2, 4, 3, 5).reshape(b, c, h, w, 16))
+    cells = (
+        hints[:, :, : h * 4, : w * 4]
+        .reshape(b, c, h, 4, w, 4)
+        .permute(0, 1, 2, 4, 3, 5)
+        .reshape(b, c, h, w, 16)
+    )
     best = cells[:, 3].argmax(dim=-1)  # (B, h, w): the first strongest, as numpy's argmax
     points = cells.gather(-1, best[:, None, :, :, None].expand(b, c, h, w, 1)).squeeze(-1)
     rows = torch.arange(h, device=hints.device)[:, None]

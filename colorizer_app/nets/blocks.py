@@ -47,11 +47,26 @@ def norm2d(kind: str, channels: int) -> nn.Module:
     raise ValueError(f"unknown norm {kind!r}; expected one of {NORMS}")
 
 
-def conv3x3(in_ch: int, out_ch: int, stride: int = 1, *, dilation: int = 1, groups: int = 1,
-            bias: bool = True) -> nn.Conv2d:
+def conv3x3(
+    in_ch: int,
+    out_ch: int,
+    stride: int = 1,
+    *,
+    dilation: int = 1,
+    groups: int = 1,
+    bias: bool = True,
+) -> nn.Conv2d:
     """3×3 convolution that keeps the size (or divides it by ``stride``)."""
-    return nn.Conv2d(in_ch, out_ch, 3, stride=stride, padding=dilation, dilation=dilation,
-                     groups=groups, bias=bias)
+    return nn.Conv2d(
+        in_ch,
+        out_ch,
+        3,
+        stride=stride,
+        padding=dilation,
+        dilation=dilation,
+        groups=groups,
+        bias=bias,
+    )
 
 
 def conv1x1(in_ch: int, out_ch: int, stride: int = 1, *, bias: bool = False) -> nn.Conv2d:
@@ -96,8 +111,9 @@ class SqueezeExcitation(nn.Module):
     ``bias``: Tag2Pix's SE layers have none; the pre-trained SE-ResNeXt's (1×1 convs) have them.
     """
 
-    def __init__(self, channels: int, reduction: int = 16, *, cond_dim: int = 0,
-                 bias: bool = False) -> None:
+    def __init__(
+        self, channels: int, reduction: int = 16, *, cond_dim: int = 0, bias: bool = False
+    ) -> None:
         super().__init__()
         hidden = max(1, channels // reduction)
         self.cond_dim = cond_dim
@@ -140,10 +156,24 @@ class ResNeXtBottleneck(nn.Module):
       ``concat_all`` — concatenated to the input of every conv (Tag2Pix Table 3 (c), (c')).
     """
 
-    def __init__(self, in_ch: int, out_ch: int, *, cardinality: int = 32, expansion: int = 4,
-                 stride: int = 1, dilation: int = 1, norm: str = "batch", act: str = "relu",
-                 out_act: bool = True, se: bool = False, se_reduction: int = 16,
-                 se_bias: bool = False, conditioning: str = "none", cond_dim: int = 0) -> None:
+    def __init__(
+        self,
+        in_ch: int,
+        out_ch: int,
+        *,
+        cardinality: int = 32,
+        expansion: int = 4,
+        stride: int = 1,
+        dilation: int = 1,
+        norm: str = "batch",
+        act: str = "relu",
+        out_act: bool = True,
+        se: bool = False,
+        se_reduction: int = 16,
+        se_bias: bool = False,
+        conditioning: str = "none",
+        cond_dim: int = 0,
+    ) -> None:
         super().__init__()
         if conditioning not in CONDITIONINGS:
             raise ValueError(f"unknown conditioning {conditioning!r}; expected {CONDITIONINGS}")
@@ -155,8 +185,9 @@ class ResNeXtBottleneck(nn.Module):
         inner = cond_dim if self.conditioning == "concat_all" else 0
         self.conv1 = conv1x1(in_ch + front, width)
         self.norm1 = norm2d(norm, width)
-        self.conv2 = conv3x3(width + inner, width, stride, dilation=dilation, groups=cardinality,
-                             bias=False)
+        self.conv2 = conv3x3(
+            width + inner, width, stride, dilation=dilation, groups=cardinality, bias=False
+        )
         self.norm2 = norm2d(norm, width)
         self.conv3 = conv1x1(width + inner, out_ch)
         self.norm3 = norm2d(norm, out_ch)
@@ -225,17 +256,27 @@ class AdaINBottleneck(nn.Module):
     As in the official code there is no residual shortcut and no SE.
     """
 
-    def __init__(self, in_ch: int, out_ch: int, *, cardinality: int = 16, expansion: int = 4,
-                 cond_dim: int = 64) -> None:
+    def __init__(
+        self,
+        in_ch: int,
+        out_ch: int,
+        *,
+        cardinality: int = 16,
+        expansion: int = 4,
+        cond_dim: int = 64,
+    ) -> None:
         super().__init__()
         width = out_ch // expansion
-        self.convs = nn.ModuleList([
-            conv1x1(in_ch, width),
-            conv3x3(width, width, groups=cardinality, bias=False),
-            conv1x1(width, out_ch),
-        ])
-        self.adains = nn.ModuleList([AdaIN(width, cond_dim), AdaIN(width, cond_dim),
-                                     AdaIN(out_ch, cond_dim)])
+        self.convs = nn.ModuleList(
+            [
+                conv1x1(in_ch, width),
+                conv3x3(width, width, groups=cardinality, bias=False),
+                conv1x1(width, out_ch),
+            ]
+        )
+        self.adains = nn.ModuleList(
+            [AdaIN(width, cond_dim), AdaIN(width, cond_dim), AdaIN(out_ch, cond_dim)]
+        )
         self.act = nn.ReLU()
 
     def forward(self, x: Tensor, code: Tensor | None = None) -> Tensor:
@@ -258,19 +299,40 @@ def decoder_kind_uses_code(kind: str) -> bool:
     return kind not in ("resnext", "se")
 
 
-def decoder_bottleneck(kind: str, in_ch: int, out_ch: int, *, cond_dim: int, cardinality: int,
-                       norm: str = "batch", se_reduction: int = 16) -> nn.Module:
+def decoder_bottleneck(
+    kind: str,
+    in_ch: int,
+    out_ch: int,
+    *,
+    cond_dim: int,
+    cardinality: int,
+    norm: str = "batch",
+    se_reduction: int = 16,
+) -> nn.Module:
     """One decoder bottleneck (expansion 4) of the given Table-3 ``kind``."""
     if kind not in DECODER_KINDS:
         raise ValueError(f"unknown decoder block {kind!r}; expected one of {DECODER_KINDS}")
     if kind == "adain":
         return AdaINBottleneck(in_ch, out_ch, cardinality=cardinality, cond_dim=cond_dim)
-    conditioning = {"resnext": "none", "se": "none", "concat_front": "concat_front",
-                    "concat_all": "concat_all", "secat": "secat"}[kind]
+    conditioning = {
+        "resnext": "none",
+        "se": "none",
+        "concat_front": "concat_front",
+        "concat_all": "concat_all",
+        "secat": "secat",
+    }[kind]
     return ResNeXtBottleneck(
-        in_ch, out_ch, cardinality=cardinality, expansion=4, norm=norm, act="relu",
-        se=kind != "resnext", se_reduction=se_reduction, conditioning=conditioning,
-        cond_dim=cond_dim if decoder_kind_uses_code(kind) else 0)
+        in_ch,
+        out_ch,
+        cardinality=cardinality,
+        expansion=4,
+        norm=norm,
+        act="relu",
+        se=kind != "resnext",
+        se_reduction=se_reduction,
+        conditioning=conditioning,
+        cond_dim=cond_dim if decoder_kind_uses_code(kind) else 0,
+    )
 
 
 class CondSequential(nn.Sequential):
@@ -288,14 +350,33 @@ class PixelShuffleStage(nn.Module):
     (B, in, H, W) → (B, out, 2H, 2W). The first bottleneck projects ``in`` → 4·out.
     """
 
-    def __init__(self, kind: str, in_ch: int, out_ch: int, n_blocks: int, *, cond_dim: int,
-                 cardinality: int, norm: str = "batch", se_reduction: int = 16) -> None:
+    def __init__(
+        self,
+        kind: str,
+        in_ch: int,
+        out_ch: int,
+        n_blocks: int,
+        *,
+        cond_dim: int,
+        cardinality: int,
+        norm: str = "batch",
+        se_reduction: int = 16,
+    ) -> None:
         super().__init__()
-        self.blocks = CondSequential(*[
-            decoder_bottleneck(kind, in_ch if i == 0 else 4 * out_ch, 4 * out_ch,
-                               cond_dim=cond_dim, cardinality=cardinality, norm=norm,
-                               se_reduction=se_reduction)
-            for i in range(n_blocks)])
+        self.blocks = CondSequential(
+            *[
+                decoder_bottleneck(
+                    kind,
+                    in_ch if i == 0 else 4 * out_ch,
+                    4 * out_ch,
+                    cond_dim=cond_dim,
+                    cardinality=cardinality,
+                    norm=norm,
+                    se_reduction=se_reduction,
+                )
+                for i in range(n_blocks)
+            ]
+        )
         self.shuffle = nn.PixelShuffle(2)
 
     def forward(self, x: Tensor, code: Tensor | None = None) -> Tensor:
@@ -350,11 +431,21 @@ class SEResNeXtConfig:
         if num_classes is None:
             raise ValueError(f"the {name!r} tagger needs num_classes (our CIT vocabulary size)")
         if name == "small":
-            return cls(num_classes=num_classes, stem_channels=32,
-                       stage_channels=(64, 128, 256, 512), stage_blocks=(2, 2, 2, 2), cardinality=8)
+            return cls(
+                num_classes=num_classes,
+                stem_channels=32,
+                stage_channels=(64, 128, 256, 512),
+                stage_blocks=(2, 2, 2, 2),
+                cardinality=8,
+            )
         if name == "tiny":
-            return cls(num_classes=num_classes, stem_channels=8, stage_channels=(16, 32, 32, 64),
-                       stage_blocks=(1, 1, 1, 1), cardinality=4)
+            return cls(
+                num_classes=num_classes,
+                stem_channels=8,
+                stage_channels=(16, 32, 32, 64),
+                stage_blocks=(1, 1, 1, 1),
+                cardinality=4,
+            )
         raise ValueError(f"unknown SE-ResNeXt preset {name!r}; expected paper, small or tiny")
 
 
@@ -372,11 +463,21 @@ def se_resnext_stage(config: SEResNeXtConfig, index: int) -> nn.Sequential:
     """Stage ``index`` of the tagger (stride 2 in its first block, except for stage 0)."""
     in_ch = config.stem_channels if index == 0 else config.stage_channels[index - 1]
     out_ch = config.stage_channels[index]
-    return nn.Sequential(*[
-        ResNeXtBottleneck(in_ch if i == 0 else out_ch, out_ch, cardinality=config.cardinality,
-                          expansion=config.expansion, stride=2 if (i == 0 and index > 0) else 1,
-                          se=True, se_reduction=config.se_reduction, se_bias=True)
-        for i in range(config.stage_blocks[index])])
+    return nn.Sequential(
+        *[
+            ResNeXtBottleneck(
+                in_ch if i == 0 else out_ch,
+                out_ch,
+                cardinality=config.cardinality,
+                expansion=config.expansion,
+                stride=2 if (i == 0 and index > 0) else 1,
+                se=True,
+                se_reduction=config.se_reduction,
+                se_bias=True,
+            )
+            for i in range(config.stage_blocks[index])
+        ]
+    )
 
 
 class SEResNeXt(nn.Module):
@@ -390,8 +491,9 @@ class SEResNeXt(nn.Module):
         super().__init__()
         self.config = config
         self.stem = se_resnext_stem(config)
-        self.stages = nn.ModuleList(se_resnext_stage(config, i)
-                                    for i in range(len(config.stage_blocks)))
+        self.stages = nn.ModuleList(
+            se_resnext_stage(config, i) for i in range(len(config.stage_blocks))
+        )
         self.head = nn.Linear(config.stage_channels[-1], config.num_classes)
         self.apply(init_weights)
 
@@ -422,8 +524,7 @@ def vocabulary_sizes(n_cvt: int | None = None, n_cit: int | None = None) -> tupl
             "the tag vocabulary module is missing: pass n_cvt and n_cit to build this config"
         ) from exc
     vocab = load_vocabulary()
-    return (len(vocab.cvt) if n_cvt is None else n_cvt,
-            len(vocab.cit) if n_cit is None else n_cit)
+    return (len(vocab.cvt) if n_cvt is None else n_cvt, len(vocab.cit) if n_cit is None else n_cit)
 
 
 # --------------------------------------------------------------------------- VGG feature nets
@@ -440,8 +541,13 @@ class VGGConfig:
     """
 
     in_channels: int = 3
-    stages: tuple[tuple[int, ...], ...] = ((64, 64), (128, 128), (256, 256, 256, 256),
-                                           (512, 512, 512, 512), (512, 512, 512, 512))
+    stages: tuple[tuple[int, ...], ...] = (
+        (64, 64),
+        (128, 128),
+        (256, 256, 256, 256),
+        (512, 512, 512, 512),
+        (512, 512, 512, 512),
+    )
     n_tags: int = 0
 
     @classmethod

@@ -88,7 +88,9 @@ class CSAGeneratorConfig:
     hint_width: int = 256
     attention_width: int = 256
     norm: str = "instance"
-    attention: bool = True  # False: plain ResNet blocks mid-level (the paper's "w/o proposed module")
+    attention: bool = (
+        True  # False: plain ResNet blocks mid-level (the paper's "w/o proposed module")
+    )
 
     def __post_init__(self) -> None:
         if len(self.widths) != 5:
@@ -102,23 +104,40 @@ class CSABlock(nn.Module):
     where the attention map is computed from the processed input and the hint features.
     ``attention=False`` leaves the ResNet block x + processed(x) (hint features unused)."""
 
-    def __init__(self, channels: int, hint_channels: int, hint_width: int,
-                 attention_width: int, norm: str, attention: bool = True) -> None:
+    def __init__(
+        self,
+        channels: int,
+        hint_channels: int,
+        hint_width: int,
+        attention_width: int,
+        norm: str,
+        attention: bool = True,
+    ) -> None:
         super().__init__()
         self.process = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, padding=1), _norm(norm, channels), nn.ReLU(),
-            nn.Conv2d(channels, channels, 3, padding=1), _norm(norm, channels))
+            nn.Conv2d(channels, channels, 3, padding=1),
+            _norm(norm, channels),
+            nn.ReLU(),
+            nn.Conv2d(channels, channels, 3, padding=1),
+            _norm(norm, channels),
+        )
         self.hint: nn.Module | None = None
         self.attention: nn.Module | None = None
         if not attention:
             return
         self.hint = nn.Sequential(  # H/8 → H/16
-            nn.Conv2d(hint_channels, hint_width, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(hint_width, hint_width, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(hint_width, hint_width, 3, padding=1))
+            nn.Conv2d(hint_channels, hint_width, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(hint_width, hint_width, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(hint_width, hint_width, 3, padding=1),
+        )
         self.attention = nn.Sequential(
-            nn.Conv2d(channels + hint_width, attention_width, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(attention_width, 1, 3, padding=1), nn.Sigmoid())
+            nn.Conv2d(channels + hint_width, attention_width, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(attention_width, 1, 3, padding=1),
+            nn.Sigmoid(),
+        )
 
     def forward(self, x: Tensor, hint_features: Tensor | None) -> Tensor:
         processed = self.process(x)  # (B, C, h, w)
@@ -139,22 +158,35 @@ class CSAGenerator(nn.Module):
         self.config = config
         w = config.widths
         norm = config.norm
-        self.enter = nn.Sequential(nn.Conv2d(config.in_channels, w[0], 7, padding=3),
-                                   _norm(norm, w[0]), nn.ReLU())
+        self.enter = nn.Sequential(
+            nn.Conv2d(config.in_channels, w[0], 7, padding=3), _norm(norm, w[0]), nn.ReLU()
+        )
         self.downs = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(cin, cout, 3, stride=2, padding=1), _norm(norm, cout),
-                          nn.ReLU())
-            for cin, cout in zip(w[:-1], w[1:]))
+            nn.Sequential(
+                nn.Conv2d(cin, cout, 3, stride=2, padding=1), _norm(norm, cout), nn.ReLU()
+            )
+            for cin, cout in zip(w[:-1], w[1:])
+        )
         self.blocks = nn.ModuleList(
-            CSABlock(w[-1], config.hint_feature_channels, config.hint_width,
-                     config.attention_width, norm, config.attention)
-            for _ in range(config.n_blocks))
+            CSABlock(
+                w[-1],
+                config.hint_feature_channels,
+                config.hint_width,
+                config.attention_width,
+                norm,
+                config.attention,
+            )
+            for _ in range(config.n_blocks)
+        )
         # Level i (deepest first) sees [decoder state, encoder output] and goes to width w[i-1].
         self.ups = nn.ModuleList(
-            nn.Sequential(nn.ConvTranspose2d(2 * w[i], w[i - 1], 3, stride=2, padding=1,
-                                             output_padding=1),
-                          _norm(norm, w[i - 1]), nn.ReLU())
-            for i in range(len(w) - 1, 0, -1))
+            nn.Sequential(
+                nn.ConvTranspose2d(2 * w[i], w[i - 1], 3, stride=2, padding=1, output_padding=1),
+                _norm(norm, w[i - 1]),
+                nn.ReLU(),
+            )
+            for i in range(len(w) - 1, 0, -1)
+        )
         self.exit = nn.Conv2d(2 * w[0], 3, 7, padding=3)
 
     def forward(self, sketch: Tensor, hint: Tensor, hint_features: Tensor | None) -> Tensor:
@@ -194,14 +226,22 @@ class PatchGAN(nn.Module):
     def __init__(self, config: PatchGANConfig) -> None:
         super().__init__()
         ndf, norm = config.ndf, config.norm
-        layers = [nn.Sequential(nn.Conv2d(config.in_channels, ndf, 4, stride=2, padding=2),
-                                nn.LeakyReLU(0.2))]
+        layers = [
+            nn.Sequential(
+                nn.Conv2d(config.in_channels, ndf, 4, stride=2, padding=2), nn.LeakyReLU(0.2)
+            )
+        ]
         cin = ndf
         for n in range(1, config.n_layers + 1):
-            cout = min(ndf * 2 ** n, 512)
+            cout = min(ndf * 2**n, 512)
             stride = 2 if n < config.n_layers else 1
-            layers.append(nn.Sequential(nn.Conv2d(cin, cout, 4, stride=stride, padding=2),
-                                        _norm(norm, cout), nn.LeakyReLU(0.2)))
+            layers.append(
+                nn.Sequential(
+                    nn.Conv2d(cin, cout, 4, stride=stride, padding=2),
+                    _norm(norm, cout),
+                    nn.LeakyReLU(0.2),
+                )
+            )
             cin = cout
         layers.append(nn.Sequential(nn.Conv2d(cin, 1, 4, padding=2)))
         self.layers = nn.ModuleList(layers)
@@ -254,11 +294,20 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
     return {
         "generator": {
             "paper": CSAGeneratorConfig(),
-            "small": CSAGeneratorConfig(widths=(16, 32, 64, 128, 128), n_blocks=4,
-                                        hint_feature_channels=128, hint_width=64,
-                                        attention_width=64),
-            "tiny": CSAGeneratorConfig(widths=(4, 8, 8, 16, 16), n_blocks=2,
-                                       hint_feature_channels=8, hint_width=8, attention_width=8),
+            "small": CSAGeneratorConfig(
+                widths=(16, 32, 64, 128, 128),
+                n_blocks=4,
+                hint_feature_channels=128,
+                hint_width=64,
+                attention_width=64,
+            ),
+            "tiny": CSAGeneratorConfig(
+                widths=(4, 8, 8, 16, 16),
+                n_blocks=2,
+                hint_feature_channels=8,
+                hint_width=8,
+                attention_width=8,
+            ),
         },
         "discriminator": {
             "paper": PatchGANConfig(),
@@ -267,10 +316,14 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
         },
         "hint_features": {
             "paper": HintFeatureConfig(),
-            "small": HintFeatureConfig(vgg=VGGConfig(
-                stages=((16, 16), (32, 32), (64,) * 4, (128,) * 4, (128,) * 4), n_tags=n_tags)),
-            "tiny": HintFeatureConfig(vgg=VGGConfig(stages=((4,), (4,), (8,), (8, 8)),
-                                                    n_tags=n_tags), layer="conv4_2"),
+            "small": HintFeatureConfig(
+                vgg=VGGConfig(
+                    stages=((16, 16), (32, 32), (64,) * 4, (128,) * 4, (128,) * 4), n_tags=n_tags
+                )
+            ),
+            "tiny": HintFeatureConfig(
+                vgg=VGGConfig(stages=((4,), (4,), (8,), (8, 8)), n_tags=n_tags), layer="conv4_2"
+            ),
         },
     }
 
@@ -279,8 +332,6 @@ def paper_param_targets() -> list[tuple[str, Callable[[], nn.Module], float | No
     """(label, builder, None): the paper gives no parameter count and has no official code."""
     return [
         ("CSA generator (our widths)", lambda: CSAGenerator(CSAGeneratorConfig()), None),
-        ("CSA multi-scale PatchGAN (3 scales)",
-         lambda: MultiScalePatchGAN(PatchGANConfig()), None),
-        ("CSA hint feature net (VGG19 layout)",
-         lambda: HintFeatures(HintFeatureConfig()), None),
+        ("CSA multi-scale PatchGAN (3 scales)", lambda: MultiScalePatchGAN(PatchGANConfig()), None),
+        ("CSA hint feature net (VGG19 layout)", lambda: HintFeatures(HintFeatureConfig()), None),
     ]

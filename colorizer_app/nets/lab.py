@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from colorizer_app.imaging.color import (LAB_EPSILON, LAB_KAPPA, RGB_TO_XYZ, WHITE_D65,
-                                         XYZ_TO_RGB)
+from colorizer_app.imaging.color import LAB_EPSILON, LAB_KAPPA, RGB_TO_XYZ, WHITE_D65, XYZ_TO_RGB
 
 GAMUT_STEPS = 16  # bisection steps of the chroma scale: 2⁻¹⁶ of a unit of chroma
 
@@ -26,18 +25,20 @@ def srgb_to_lab(rgb: Tensor) -> Tensor:
     linear = torch.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     xyz = linear @ _constant(RGB_TO_XYZ.T, rgb) / _constant(WHITE_D65, rgb)
     # the cube root only where it is taken, so that its gradient at 0 never enters
-    f = torch.where(xyz > LAB_EPSILON, xyz.clamp(min=LAB_EPSILON) ** (1 / 3),
-                    (LAB_KAPPA * xyz + 16) / 116)
-    return torch.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
-                        200 * (f[..., 1] - f[..., 2])], dim=-1)
+    f = torch.where(
+        xyz > LAB_EPSILON, xyz.clamp(min=LAB_EPSILON) ** (1 / 3), (LAB_KAPPA * xyz + 16) / 116
+    )
+    return torch.stack(
+        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], dim=-1
+    )
 
 
 def lab_to_linear_rgb(lab: Tensor) -> Tensor:
     """CIELAB → linear sRGB, unclipped: values outside [0, 1] are out of gamut."""
     fy = (lab[..., 0] + 16) / 116
     f = torch.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], dim=-1)
-    xyz = torch.where(f ** 3 > LAB_EPSILON, f ** 3, (116 * f - 16) / LAB_KAPPA)
-    y = torch.where(lab[..., 0] > LAB_KAPPA * LAB_EPSILON, fy ** 3, lab[..., 0] / LAB_KAPPA)
+    xyz = torch.where(f**3 > LAB_EPSILON, f**3, (116 * f - 16) / LAB_KAPPA)
+    y = torch.where(lab[..., 0] > LAB_KAPPA * LAB_EPSILON, fy**3, lab[..., 0] / LAB_KAPPA)
     xyz = torch.cat([xyz[..., :1], y[..., None], xyz[..., 2:]], dim=-1)
     return (xyz * _constant(WHITE_D65, lab)) @ _constant(XYZ_TO_RGB.T, lab)
 
@@ -45,8 +46,9 @@ def lab_to_linear_rgb(lab: Tensor) -> Tensor:
 def lab_to_srgb(lab: Tensor) -> Tensor:
     """CIELAB → sRGB in [0, 1]; out-of-gamut channels are clipped."""
     c = lab_to_linear_rgb(lab).clamp(0, 1)
-    return torch.where(c <= 0.0031308, c * 12.92,
-                       1.055 * c.clamp(min=0.0031308) ** (1 / 2.4) - 0.055)
+    return torch.where(
+        c <= 0.0031308, c * 12.92, 1.055 * c.clamp(min=0.0031308) ** (1 / 2.4) - 0.055
+    )
 
 
 def scale_chroma(rgb: Tensor, factor: Tensor) -> Tensor:
@@ -64,6 +66,7 @@ def scale_chroma(rgb: Tensor, factor: Tensor) -> Tensor:
             inside = ((linear >= -1e-6) & (linear <= 1 + 1e-6)).all(-1)
             low, high = torch.where(inside, middle, low), torch.where(inside, high, middle)
         linear = lab_to_linear_rgb(vivid)
-        share = torch.where(((linear >= -1e-6) & (linear <= 1 + 1e-6)).all(-1),
-                            torch.ones_like(low), low)
+        share = torch.where(
+            ((linear >= -1e-6) & (linear <= 1 + 1e-6)).all(-1), torch.ones_like(low), low
+        )
     return lab_to_srgb(torch.cat([vivid[..., :1], vivid[..., 1:] * share[..., None]], dim=-1))

@@ -70,12 +70,17 @@ class ModelManifest:
 
     def to_json(self, *, with_sha256: bool = True) -> dict[str, Any]:
         document = {
-            "format": FORMAT, "version": FORMAT_VERSION,
-            "architecture": self.architecture, "config": dataclasses.asdict(self.config),
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "architecture": self.architecture,
+            "config": dataclasses.asdict(self.config),
             "vocabulary": {"cvt": list(self.cvt), "cit": list(self.cit)},
-            "hints": list(self.hints), "resolution": self.resolution,
-            "recipe": dict(self.recipe), "budget": dict(self.budget),
-            "metrics": dict(self.metrics), "storage": self.storage,
+            "hints": list(self.hints),
+            "resolution": self.resolution,
+            "recipe": dict(self.recipe),
+            "budget": dict(self.budget),
+            "metrics": dict(self.metrics),
+            "storage": self.storage,
         }
         if with_sha256:
             document["sha256"] = self.sha256
@@ -87,8 +92,10 @@ class ModelManifest:
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError("not a Colorizer model manifest")
         if document.get("version") != FORMAT_VERSION:
-            raise ValueError(f"format version {document.get('version')!r} is not supported "
-                             f"(this program reads version {FORMAT_VERSION})")
+            raise ValueError(
+                f"format version {document.get('version')!r} is not supported "
+                f"(this program reads version {FORMAT_VERSION})"
+            )
         architecture = _architecture(document["architecture"])
         vocabulary = document["vocabulary"]
         manifest = cls(
@@ -114,12 +121,14 @@ class ModelManifest:
         if type(self.resolution) is not int or self.resolution <= 0:
             raise ValueError(f"resolution must be a positive integer, not {self.resolution!r}")
         if self.storage not in STORAGE_DTYPES:
-            raise ValueError(f"storage must be one of {sorted(STORAGE_DTYPES)}, "
-                             f"not {self.storage!r}")
+            raise ValueError(
+                f"storage must be one of {sorted(STORAGE_DTYPES)}, not {self.storage!r}"
+            )
         n_cvt = getattr(self.config, "n_cvt", None)
         if n_cvt is not None and n_cvt != len(self.cvt):
-            raise ValueError(f"the config takes {n_cvt} color tags but the vocabulary lists "
-                             f"{len(self.cvt)}")
+            raise ValueError(
+                f"the config takes {n_cvt} color tags but the vocabulary lists {len(self.cvt)}"
+            )
 
 
 class LoadedModel(NamedTuple):
@@ -131,25 +140,31 @@ def paths(path: str | Path) -> tuple[Path, Path]:
     """(weights, manifest) paths of a model given either file (or the name without suffix)."""
     path = Path(path)
     stem = path.with_suffix("") if path.suffix in (WEIGHTS_SUFFIX, MANIFEST_SUFFIX) else path
-    return (stem.with_name(stem.name + WEIGHTS_SUFFIX),
-            stem.with_name(stem.name + MANIFEST_SUFFIX))
+    return (stem.with_name(stem.name + WEIGHTS_SUFFIX), stem.with_name(stem.name + MANIFEST_SUFFIX))
 
 
-def save_model(path: str | Path, module: nn.Module, manifest: ModelManifest, *,
-               half: bool = False) -> ModelManifest:
+def save_model(
+    path: str | Path, module: nn.Module, manifest: ModelManifest, *, half: bool = False
+) -> ModelManifest:
     """Writes ``NAME.safetensors`` then ``NAME.json`` (each atomically); returns the manifest
     with ``storage`` and ``sha256`` filled in. ``half`` stores floating tensors as float16."""
     architecture = _architecture(manifest.architecture)
-    if (not isinstance(module, architecture.module)
-            or getattr(module, "config", None) != manifest.config):
-        raise ValueError(f"the module is not a {manifest.architecture} built from the manifest's "
-                         "config")
+    if (
+        not isinstance(module, architecture.module)
+        or getattr(module, "config", None) != manifest.config
+    ):
+        raise ValueError(
+            f"the module is not a {manifest.architecture} built from the manifest's config"
+        )
     manifest = dataclasses.replace(manifest, storage="float16" if half else "float32")
     manifest.validate()
     storage = STORAGE_DTYPES[manifest.storage]
     tensors = {
         name: (value.to(storage) if value.is_floating_point() else value)
-        .detach().to("cpu").contiguous().clone()
+        .detach()
+        .to("cpu")
+        .contiguous()
+        .clone()
         for name, value in module.state_dict().items()
     }
     weights_path, manifest_path = paths(path)
@@ -171,7 +186,8 @@ def read_manifest(path: str | Path) -> ModelManifest:
         raise ModelFileError(f"{manifest_path}: the model's manifest is missing") from None
     except OSError as error:
         raise ModelFileError(
-            f"{manifest_path}: cannot read the manifest ({error.strerror})") from None
+            f"{manifest_path}: cannot read the manifest ({error.strerror})"
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"{manifest_path}: the manifest is not valid JSON ({error})") from None
     try:
@@ -191,8 +207,10 @@ def load_model(path: str | Path, *, vocabulary: Vocabulary | None = None) -> Loa
     if vocabulary is not None:
         _check_vocabulary(weights_path, manifest, vocabulary)
     if _sha256(weights_path) != manifest.sha256:
-        raise ModelFileError(f"{weights_path}: SHA-256 mismatch — the file is damaged, truncated "
-                             "or not the one its manifest describes")
+        raise ModelFileError(
+            f"{weights_path}: SHA-256 mismatch — the file is damaged, truncated "
+            "or not the one its manifest describes"
+        )
     try:
         with safe_open(str(weights_path), framework="pt") as weights:
             embedded = (weights.metadata() or {}).get(METADATA_KEY)
@@ -200,8 +218,9 @@ def load_model(path: str | Path, *, vocabulary: Vocabulary | None = None) -> Loa
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
         raise ModelFileError(f"{weights_path}: not a valid safetensors file ({error})") from None
     if _embedded_manifest(embedded, manifest.sha256) != manifest:
-        raise ModelFileError(f"{weights_path}: the manifest beside it does not match the one "
-                             "inside the weights file")
+        raise ModelFileError(
+            f"{weights_path}: the manifest beside it does not match the one inside the weights file"
+        )
     architecture = ARCHITECTURES[manifest.architecture]
     with torch.device("meta"):  # check the shapes before allocating what the config asks for
         _check_tensors(weights_path, architecture.build(manifest.config), tensors)
@@ -243,14 +262,19 @@ def _architecture(name: Any) -> Architecture:
 
 
 def _check_vocabulary(path: Path, manifest: ModelManifest, vocabulary: Vocabulary) -> None:
-    for kind, theirs, ours in (("color", manifest.cvt, tuple(t.name for t in vocabulary.cvt)),
-                               ("shape", manifest.cit, tuple(t.name for t in vocabulary.cit))):
+    for kind, theirs, ours in (
+        ("color", manifest.cvt, tuple(t.name for t in vocabulary.cvt)),
+        ("shape", manifest.cit, tuple(t.name for t in vocabulary.cit)),
+    ):
         if theirs != ours:
-            where = next((i for i, (a, b) in enumerate(zip(theirs, ours)) if a != b),
-                         min(len(theirs), len(ours)))
+            where = next(
+                (i for i, (a, b) in enumerate(zip(theirs, ours)) if a != b),
+                min(len(theirs), len(ours)),
+            )
             raise ModelFileError(
                 f"{path}: trained with another tag vocabulary ({kind} tags: {len(theirs)} vs "
-                f"{len(ours)} here, first difference at position {where})")
+                f"{len(ours)} here, first difference at position {where})"
+            )
 
 
 def _check_tensors(path: Path, module: nn.Module, tensors: dict[str, torch.Tensor]) -> None:
@@ -258,15 +282,19 @@ def _check_tensors(path: Path, module: nn.Module, tensors: dict[str, torch.Tenso
     missing = sorted(expected.keys() - tensors.keys())
     unexpected = sorted(tensors.keys() - expected.keys())
     if missing or unexpected:
-        raise ModelFileError(f"{path}: the weights do not fit the architecture "
-                             f"({len(missing)} missing, e.g. {missing[:1]}; "
-                             f"{len(unexpected)} unexpected, e.g. {unexpected[:1]})")
+        raise ModelFileError(
+            f"{path}: the weights do not fit the architecture "
+            f"({len(missing)} missing, e.g. {missing[:1]}; "
+            f"{len(unexpected)} unexpected, e.g. {unexpected[:1]})"
+        )
     for name, value in expected.items():
         stored = tensors[name]
         if stored.shape != value.shape or stored.is_floating_point() != value.is_floating_point():
-            raise ModelFileError(f"{path}: tensor {name} is {stored.dtype} "
-                                 f"{tuple(stored.shape)}, the architecture expects "
-                                 f"{value.dtype} {tuple(value.shape)}")
+            raise ModelFileError(
+                f"{path}: tensor {name} is {stored.dtype} "
+                f"{tuple(stored.shape)}, the architecture expects "
+                f"{value.dtype} {tuple(value.shape)}"
+            )
 
 
 # --------------------------------------------------------------------------- JSON → config
@@ -295,8 +323,12 @@ def _from_json(hint: Any, value: Any, where: str) -> Any:
         if unknown:
             raise ValueError(f"{where} has unknown fields {sorted(unknown)}")
         types_ = typing.get_type_hints(hint)
-        return hint(**{name: _from_json(types_[name], item, f"{where}.{name}")
-                       for name, item in value.items()})
+        return hint(
+            **{
+                name: _from_json(types_[name], item, f"{where}.{name}")
+                for name, item in value.items()
+            }
+        )
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:

@@ -20,8 +20,8 @@ losses need the receiving block's output ψ (the feature-level L1 of eq. 12); th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -59,8 +59,11 @@ class _BasicBlock(nn.Module):
     def __init__(self, cin: int, cout: int, stride: int) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            conv3x3(cin, cout, stride, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
-            conv3x3(cout, cout, bias=False), nn.BatchNorm2d(cout),
+            conv3x3(cin, cout, stride, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(),
+            conv3x3(cout, cout, bias=False),
+            nn.BatchNorm2d(cout),
         )
         self.shortcut: nn.Module = nn.Identity()
         if stride != 1 or cin != cout:
@@ -134,7 +137,7 @@ class Attention(nn.Module):
         self.k = nn.Linear(context_dim, dim, bias=False)
         self.v = nn.Linear(context_dim, dim, bias=False)
         self.o = nn.Linear(dim, dim, bias=False)
-        self.scale = dim ** -0.5
+        self.scale = dim**-0.5
 
     def forward(self, x: Tensor, context: Tensor) -> Tensor:
         """x (B, C, H, W) attends to context (B, C', h, w) → (B, C, H, W)."""
@@ -159,7 +162,7 @@ class RBCA(nn.Module):
         self.k = nn.Linear(ref_dim, dim, bias=False)
         self.v = nn.Linear(ref_dim, dim, bias=False)
         self.o = nn.Linear(dim, dim, bias=False)
-        self.scale = dim ** -0.5
+        self.scale = dim**-0.5
 
     def forward(self, out: Tensor, ref_pooled: Tensor) -> Tensor:
         q = self.q(out.mean(dim=(2, 3)))  # (B, C)
@@ -233,10 +236,12 @@ class YanGenerator(nn.Module):
         w1, w2, w3, w4, w5 = config.widths
         self.encoder = nn.ModuleList(
             nn.Sequential(_conv_relu(cin, cout), _conv_relu(cout, cout, stride=2))
-            for cin, cout in zip((1, w1, w2, w3, w4), config.widths))
+            for cin, cout in zip((1, w1, w2, w3, w4), config.widths)
+        )
         self.residual = nn.Sequential(_conv_relu(w5, w5), conv3x3(w5, w5))
-        self.ref_proj = (nn.Conv2d(config.ref_channels, w5, 1)
-                         if config.ref_channels != w5 else nn.Identity())
+        self.ref_proj = (
+            nn.Conv2d(config.ref_channels, w5, 1) if config.ref_channels != w5 else nn.Identity()
+        )
         self.cross_attention = Attention(w5, w5) if config.receiving == "attention" else None
         self.receive_conv = _conv_relu(w5, w5)  # H in eq. 5
 
@@ -244,12 +249,14 @@ class YanGenerator(nn.Module):
         self.up_first = PixelShuffleUp(w5, w4, act="relu")
         self.self_attention = Attention(w4, w4)
         ref_dim = w5 if config.rbca else None
-        self.ups = nn.ModuleList([
-            _UpBlock(2 * w4, w3, ref_dim),  # H/8
-            _UpBlock(2 * w3, w2, ref_dim),  # H/4
-            _UpBlock(2 * w2, w1, ref_dim),  # H/2
-            _UpBlock(2 * w1, w1, None, final=True),  # H
-        ])
+        self.ups = nn.ModuleList(
+            [
+                _UpBlock(2 * w4, w3, ref_dim),  # H/8
+                _UpBlock(2 * w3, w2, ref_dim),  # H/4
+                _UpBlock(2 * w2, w1, ref_dim),  # H/2
+                _UpBlock(2 * w1, w1, None, final=True),  # H
+            ]
+        )
 
     def encode(self, sketch: Tensor) -> SketchFeatures:
         skips = []
@@ -306,13 +313,20 @@ class PatchDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         cin = config.in_channels
         for n in range(config.n_layers):
-            width = config.ndf * min(2 ** n, 8)
-            layers += [nn.Conv2d(cin, width, 3, padding=1), nn.LeakyReLU(0.2),
-                       nn.Conv2d(width, width, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            width = config.ndf * min(2**n, 8)
+            layers += [
+                nn.Conv2d(cin, width, 3, padding=1),
+                nn.LeakyReLU(0.2),
+                nn.Conv2d(width, width, 3, stride=2, padding=1),
+                nn.LeakyReLU(0.2),
+            ]
             cin = width
-        width = config.ndf * min(2 ** config.n_layers, 8)
-        layers += [nn.Conv2d(cin, width, 3, padding=1), nn.LeakyReLU(0.2),
-                   nn.Conv2d(width, 1, 3, padding=1)]
+        width = config.ndf * min(2**config.n_layers, 8)
+        layers += [
+            nn.Conv2d(cin, width, 3, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 1, 3, padding=1),
+        ]
         self.model = nn.Sequential(*layers)
 
     def forward(self, sketch_and_color: Tensor) -> Tensor:
@@ -344,7 +358,8 @@ class MappingMLP(nn.Module):
         self.config = config
         dims = (config.n_tags,) + (config.width,) * config.depth
         self.layers = nn.ModuleList(
-            nn.Sequential(nn.Linear(a, b), nn.ReLU()) for a, b in zip(dims, dims[1:]))
+            nn.Sequential(nn.Linear(a, b), nn.ReLU()) for a, b in zip(dims, dims[1:])
+        )
         self.fuse = nn.Linear(config.depth * config.width, config.width, bias=False)
 
     def forward(self, tags: Tensor) -> Tensor:
@@ -419,10 +434,12 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
         },
         "tagger": {
             "paper": ResNetTaggerConfig(),
-            "small": ResNetTaggerConfig(stem=16, widths=(16, 32, 64, 128), layers=(2, 2, 2, 2),
-                                        n_tags=n_tags),
-            "tiny": ResNetTaggerConfig(stem=4, widths=(4, 8, 8, 16), layers=(1, 1, 1, 1),
-                                       n_tags=n_tags),
+            "small": ResNetTaggerConfig(
+                stem=16, widths=(16, 32, 64, 128), layers=(2, 2, 2, 2), n_tags=n_tags
+            ),
+            "tiny": ResNetTaggerConfig(
+                stem=4, widths=(4, 8, 8, 16), layers=(1, 1, 1, 1), n_tags=n_tags
+            ),
         },
         "mapping": {
             "paper": MappingConfig(),
@@ -435,15 +452,24 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
 def paper_param_targets() -> list[tuple[str, Callable[[], nn.Module], float | None]]:
     """(label, builder, target in millions or None), counted from the official code."""
     return [
-        ("Yan generator (Attention receiving block)",
-         lambda: YanGenerator(YanGeneratorConfig(receiving="attention")), 42.11),
-        ("Yan generator (Add receiving block)",
-         lambda: YanGenerator(YanGeneratorConfig(receiving="add")), 41.06),
+        (
+            "Yan generator (Attention receiving block)",
+            lambda: YanGenerator(YanGeneratorConfig(receiving="attention")),
+            42.11,
+        ),
+        (
+            "Yan generator (Add receiving block)",
+            lambda: YanGenerator(YanGeneratorConfig(receiving="add")),
+            41.06,
+        ),
         ("Yan PatchGAN", lambda: PatchDiscriminator(PatchDiscriminatorConfig()), 2.33),
         ("Yan mapping MLP", lambda: MappingMLP(MappingConfig()), 4.91),
         ("Yan position weight ω", lambda: PositionWeight(MappingConfig()), 0.26),
-        ("Yan reference encoder (ResNet-34 tagger)",
-         lambda: ReferenceEncoder(ResNetTaggerConfig()), None),
+        (
+            "Yan reference encoder (ResNet-34 tagger)",
+            lambda: ReferenceEncoder(ResNetTaggerConfig()),
+            None,
+        ),
     ]
 
 

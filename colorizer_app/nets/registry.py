@@ -35,8 +35,9 @@ class Architecture:
 
     def build(self, config: object) -> nn.Module:
         if not isinstance(config, self.config_type):
-            raise TypeError(f"{self.name} takes a {self.config_type.__name__}, "
-                            f"not a {type(config).__name__}")
+            raise TypeError(
+                f"{self.name} takes a {self.config_type.__name__}, not a {type(config).__name__}"
+            )
         return self.module(config)
 
     def named_configs(self) -> dict[str, object]:
@@ -46,27 +47,38 @@ class Architecture:
         return family.configs()[self.role]
 
 
-ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
-    Architecture("unified.generator", unified.UnifiedGenerator, unified.UnifiedConfig),
-    Architecture("tag2pix.generator", tag2pix.Tag2PixGenerator, tag2pix.Tag2PixConfig),
-    Architecture("tag2pix.discriminator", tag2pix.Tag2PixDiscriminator,
-                 tag2pix.Tag2PixDiscriminatorConfig),
-    Architecture("tag2pix.tagger", SEResNeXt, SEResNeXtConfig),
-    Architecture("segfusion.skeleton_unet", segfusion.SkeletonUNet, segfusion.SkeletonUNetConfig),
-    Architecture("segfusion.dual_branch", segfusion.DualBranchGenerator, tag2pix.Tag2PixConfig),
-    Architecture("segfusion.direct_concat", tag2pix.Tag2PixGenerator, tag2pix.Tag2PixConfig),
-    Architecture("alacgan.generator", alacgan.AlacGenerator, alacgan.AlacGeneratorConfig),
-    Architecture("alacgan.critic", alacgan.AlacCritic, alacgan.AlacCriticConfig),
-    Architecture("alacgan.tagger", alacgan.LocalFeatures, alacgan.LocalTaggerConfig),
-    Architecture("csa.generator", csa.CSAGenerator, csa.CSAGeneratorConfig),
-    Architecture("csa.discriminator", csa.MultiScalePatchGAN, csa.PatchGANConfig),
-    Architecture("csa.hint_features", csa.HintFeatures, csa.HintFeatureConfig),
-    Architecture("reference.generator", reference.YanGenerator, reference.YanGeneratorConfig),
-    Architecture("reference.discriminator", reference.PatchDiscriminator,
-                 reference.PatchDiscriminatorConfig),
-    Architecture("reference.tagger", reference.ResNetTagger, reference.ResNetTaggerConfig),
-    Architecture("reference.mapping", reference.TagMapping, reference.MappingConfig),
-)}
+ARCHITECTURES: dict[str, Architecture] = {
+    a.name: a
+    for a in (
+        Architecture("unified.generator", unified.UnifiedGenerator, unified.UnifiedConfig),
+        Architecture("tag2pix.generator", tag2pix.Tag2PixGenerator, tag2pix.Tag2PixConfig),
+        Architecture(
+            "tag2pix.discriminator",
+            tag2pix.Tag2PixDiscriminator,
+            tag2pix.Tag2PixDiscriminatorConfig,
+        ),
+        Architecture("tag2pix.tagger", SEResNeXt, SEResNeXtConfig),
+        Architecture(
+            "segfusion.skeleton_unet", segfusion.SkeletonUNet, segfusion.SkeletonUNetConfig
+        ),
+        Architecture("segfusion.dual_branch", segfusion.DualBranchGenerator, tag2pix.Tag2PixConfig),
+        Architecture("segfusion.direct_concat", tag2pix.Tag2PixGenerator, tag2pix.Tag2PixConfig),
+        Architecture("alacgan.generator", alacgan.AlacGenerator, alacgan.AlacGeneratorConfig),
+        Architecture("alacgan.critic", alacgan.AlacCritic, alacgan.AlacCriticConfig),
+        Architecture("alacgan.tagger", alacgan.LocalFeatures, alacgan.LocalTaggerConfig),
+        Architecture("csa.generator", csa.CSAGenerator, csa.CSAGeneratorConfig),
+        Architecture("csa.discriminator", csa.MultiScalePatchGAN, csa.PatchGANConfig),
+        Architecture("csa.hint_features", csa.HintFeatures, csa.HintFeatureConfig),
+        Architecture("reference.generator", reference.YanGenerator, reference.YanGeneratorConfig),
+        Architecture(
+            "reference.discriminator",
+            reference.PatchDiscriminator,
+            reference.PatchDiscriminatorConfig,
+        ),
+        Architecture("reference.tagger", reference.ResNetTagger, reference.ResNetTaggerConfig),
+        Architecture("reference.mapping", reference.TagMapping, reference.MappingConfig),
+    )
+}
 
 
 def families() -> list[str]:

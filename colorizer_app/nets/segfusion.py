@@ -70,16 +70,19 @@ class SkeletonUNet(nn.Module):
         w = config.widths
         ins = (config.in_channels, *w[:-1])
         self.down = nn.ModuleList(_conv_pair(i, o) for i, o in zip(ins, w))
-        self.up = nn.ModuleList(_conv_pair(w[i + 1] + w[i], w[i])
-                                for i in reversed(range(len(w) - 1)))
+        self.up = nn.ModuleList(
+            _conv_pair(w[i + 1] + w[i], w[i]) for i in reversed(range(len(w) - 1))
+        )
         self.out = nn.Sequential(conv3x3(w[0], 1), nn.Tanh())
         self.apply(init_weights)
 
     def forward(self, sketch: Tensor) -> Tensor:
         factor = 2 ** (len(self.config.widths) - 1)
         if sketch.shape[2] % factor or sketch.shape[3] % factor:
-            raise ValueError(f"the skeleton U-Net needs sizes divisible by {factor}, "
-                             f"got {sketch.shape[2]}×{sketch.shape[3]}")
+            raise ValueError(
+                f"the skeleton U-Net needs sizes divisible by {factor}, "
+                f"got {sketch.shape[2]}×{sketch.shape[3]}"
+            )
         details = []
         x = self.down[0](sketch)  # (B, 16, H, W)
         for block in self.down[1:]:
@@ -114,8 +117,9 @@ class SegmentationDecoder(nn.Module):
         ins = [config.bottom_channels] + [w + s for w, s in zip(widths[:-1], skips[:-1])]
         self.levels = nn.ModuleList(PixelShuffleUp(i, o) for i, o in zip(ins, widths))
         last = widths[-1]
-        self.head = nn.Sequential(conv3x3(last + skips[-1], last), nn.LeakyReLU(0.2),
-                                  conv3x3(last, 1), nn.Tanh())
+        self.head = nn.Sequential(
+            conv3x3(last + skips[-1], last), nn.LeakyReLU(0.2), conv3x3(last, 1), nn.Tanh()
+        )
 
     def forward(self, bottom: Tensor, skips: list[Tensor]) -> tuple[Tensor, list[Tensor]]:
         """→ (skeleton (B, 1, H, W), features at S/8, S/4, S/2, S: 256/128/64/32 channels)."""
@@ -144,8 +148,9 @@ class DualBranchGenerator(nn.Module):
         self.guide = GuideDecoder(config) if config.use_guide else None
         self.apply(init_weights)
 
-    def forward(self, sketch: Tensor, cvt: Tensor, cit_features: Tensor | None = None
-                ) -> tuple[Tensor, Tensor | None, Tensor]:
+    def forward(
+        self, sketch: Tensor, cvt: Tensor, cit_features: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None, Tensor]:
         bottom, skips, code = self.encoder(sketch, cvt, cit_features)  # (B, 576, H/16, W/16)
         skeleton, seg_features = self.segmentation(bottom, skips)
         image, first = self.decoder(bottom, skips, code, extras=seg_features)
@@ -168,5 +173,10 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
 
 def paper_param_targets() -> list[tuple[str, Callable[[], nn.Module], float]]:
     """(label, builder, millions of parameters in the official code); build on the meta device."""
-    return [("Cao et al. Dual-branch generator 256 px",
-             lambda: DualBranchGenerator(Tag2PixConfig.named("paper")), 23.68)]
+    return [
+        (
+            "Cao et al. Dual-branch generator 256 px",
+            lambda: DualBranchGenerator(Tag2PixConfig.named("paper")),
+            23.68,
+        )
+    ]

@@ -51,7 +51,7 @@ class TaggerFeatures(FrozenExtractor):
         x = image.expand(-1, 3, -1, -1) if channels == 1 else image[:, :3]
         x = self.tagger.stem(x)
         wanted, out = set(stages), []
-        for i, stage in enumerate(self.tagger.stages[:max(stages) + 1]):
+        for i, stage in enumerate(self.tagger.stages[: max(stages) + 1]):
             x = stage(x)
             if i in wanted:
                 out.append(x)

@@ -83,8 +83,9 @@ class Tag2PixConfig:
 
     def __post_init__(self) -> None:
         if self.decoder_kind not in DECODER_KINDS:
-            raise ValueError(f"unknown decoder_kind {self.decoder_kind!r}; "
-                             f"expected one of {DECODER_KINDS}")
+            raise ValueError(
+                f"unknown decoder_kind {self.decoder_kind!r}; expected one of {DECODER_KINDS}"
+            )
         if len(self.encoder_widths) != 5 or len(self.decoder_blocks) != 4:
             raise ValueError("Tag2Pix has 5 encoder blocks and 4 decoder stages")
         if self.image_size % 16:
@@ -118,15 +119,34 @@ class Tag2PixConfig:
         n_cvt, n_cit = vocabulary_sizes(n_cvt, n_cit)
         tagger = SEResNeXtConfig.named(name, n_cit)
         if name == "small":
-            return cls(n_cvt=n_cvt, n_cit=n_cit, image_size=128,
-                       encoder_widths=(16, 32, 64, 96, 128), cit_channels=tagger.feature_channels,
-                       cit_width=96, cvt_map_channels=16, cvt_channels=32, code_dim=32,
-                       decoder_blocks=(4, 3, 2, 2), cardinality=8)
+            return cls(
+                n_cvt=n_cvt,
+                n_cit=n_cit,
+                image_size=128,
+                encoder_widths=(16, 32, 64, 96, 128),
+                cit_channels=tagger.feature_channels,
+                cit_width=96,
+                cvt_map_channels=16,
+                cvt_channels=32,
+                code_dim=32,
+                decoder_blocks=(4, 3, 2, 2),
+                cardinality=8,
+            )
         if name == "tiny":
-            return cls(n_cvt=n_cvt, n_cit=n_cit, image_size=64, encoder_widths=(4, 8, 8, 16, 16),
-                       cit_channels=tagger.feature_channels, cit_width=8, cvt_map_channels=4,
-                       cvt_channels=8, code_dim=8, decoder_blocks=(1, 1, 1, 1), cardinality=4,
-                       se_reduction=4)
+            return cls(
+                n_cvt=n_cvt,
+                n_cit=n_cit,
+                image_size=64,
+                encoder_widths=(4, 8, 8, 16, 16),
+                cit_channels=tagger.feature_channels,
+                cit_width=8,
+                cvt_map_channels=4,
+                cvt_channels=8,
+                code_dim=8,
+                decoder_blocks=(1, 1, 1, 1),
+                cardinality=4,
+                se_reduction=4,
+            )
         raise ValueError(f"unknown Tag2Pix preset {name!r}; expected one of {PRESETS}")
 
 
@@ -145,18 +165,33 @@ class Tag2PixDiscriminatorConfig:
     se_reduction: int = 16
 
     @classmethod
-    def named(cls, name: str, n_cvt: int | None = None,
-              n_cit: int | None = None) -> Tag2PixDiscriminatorConfig:
+    def named(
+        cls, name: str, n_cvt: int | None = None, n_cit: int | None = None
+    ) -> Tag2PixDiscriminatorConfig:
         if name in ("paper", "paper-512"):
             return cls()
         n_cvt, n_cit = vocabulary_sizes(n_cvt, n_cit)
         if name == "small":
-            return cls(n_cvt=n_cvt, n_cit=n_cit, stem_channels=16,
-                       stage_channels=(32, 64, 128, 256), blocks_per_stage=1, extra_blocks=1,
-                       cardinality=8)
+            return cls(
+                n_cvt=n_cvt,
+                n_cit=n_cit,
+                stem_channels=16,
+                stage_channels=(32, 64, 128, 256),
+                blocks_per_stage=1,
+                extra_blocks=1,
+                cardinality=8,
+            )
         if name == "tiny":
-            return cls(n_cvt=n_cvt, n_cit=n_cit, stem_channels=8, stage_channels=(8, 16, 16, 32),
-                       blocks_per_stage=1, extra_blocks=1, cardinality=2, se_reduction=4)
+            return cls(
+                n_cvt=n_cvt,
+                n_cit=n_cit,
+                stem_channels=8,
+                stage_channels=(8, 16, 16, 32),
+                blocks_per_stage=1,
+                extra_blocks=1,
+                cardinality=2,
+                se_reduction=4,
+            )
         raise ValueError(f"unknown Tag2Pix preset {name!r}; expected one of {PRESETS}")
 
 
@@ -165,10 +200,13 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
     n_cvt, n_cit = vocabulary_sizes(n_cvt, n_cit)
     return {
         "generator": {p: Tag2PixConfig.named(p, n_cvt, n_cit) for p in PRESETS},
-        "discriminator": {p: Tag2PixDiscriminatorConfig.named(p, n_cvt, n_cit)
-                          for p in ("paper", "small", "tiny")},
-        "tagger": {p: SEResNeXtConfig.named(p, None if p == "paper" else n_cit)
-                   for p in ("paper", "small", "tiny")},
+        "discriminator": {
+            p: Tag2PixDiscriminatorConfig.named(p, n_cvt, n_cit) for p in ("paper", "small", "tiny")
+        },
+        "tagger": {
+            p: SEResNeXtConfig.named(p, None if p == "paper" else n_cit)
+            for p in ("paper", "small", "tiny")
+        },
     }
 
 
@@ -188,8 +226,9 @@ class CITExtractor(FrozenExtractor):
         self.config = config
         self.out_channels = config.feature_channels
         self.stem = se_resnext_stem(config)
-        self.stages = nn.ModuleList(se_resnext_stage(config, i)
-                                    for i in range(config.feature_stages))
+        self.stages = nn.ModuleList(
+            se_resnext_stage(config, i) for i in range(config.feature_stages)
+        )
         self.apply(init_weights)
         self.freeze()
 
@@ -222,7 +261,8 @@ class LineArtEncoder(nn.Module):
         ins = (config.in_channels, *widths[:-1])
         self.blocks = nn.ModuleList(
             nn.Sequential(conv3x3(i, o, 1 if n == 0 else 2), _lrelu(), conv3x3(o, o), _lrelu())
-            for n, (i, o) in enumerate(zip(ins, widths)))
+            for n, (i, o) in enumerate(zip(ins, widths))
+        )
 
     def forward(self, sketch: Tensor) -> list[Tensor]:
         features = []
@@ -240,9 +280,14 @@ class CITFeatureConv(nn.Module):
         super().__init__()
         c, w = config.cit_channels, config.cit_width
         self.body = nn.Sequential(
-            nn.Conv2d(c, w, 3, stride=2, padding=1, bias=False), norm2d(config.norm, w), nn.ReLU(),
-            nn.Conv2d(w, w, 3, padding=1, bias=False), norm2d(config.norm, w), nn.ReLU(),
-            nn.Conv2d(w, w, 3, padding=1, bias=False), nn.ReLU(),
+            nn.Conv2d(c, w, 3, stride=2, padding=1, bias=False),
+            norm2d(config.norm, w),
+            nn.ReLU(),
+            nn.Conv2d(w, w, 3, padding=1, bias=False),
+            norm2d(config.norm, w),
+            nn.ReLU(),
+            nn.Conv2d(w, w, 3, padding=1, bias=False),
+            nn.ReLU(),
         )
 
     def forward(self, features: Tensor) -> Tensor:
@@ -262,8 +307,9 @@ class CVTEncoder(nn.Module):
         self.map_channels = config.cvt_map_channels
         m, c = config.cvt_map_channels, config.cvt_channels
         self.to_map = nn.Linear(config.n_cvt, self.grid * self.grid * m)
-        self.map_convs = nn.Sequential(conv3x3(m, c), _lrelu(), conv3x3(c, c), _lrelu(),
-                                       conv3x3(c, c), nn.Tanh())
+        self.map_convs = nn.Sequential(
+            conv3x3(m, c), _lrelu(), conv3x3(c, c), _lrelu(), conv3x3(c, c), nn.Tanh()
+        )
         self.to_code = None
         if decoder_kind_uses_code(config.decoder_kind):
             d = config.code_dim
@@ -297,8 +343,9 @@ class ConditionedEncoder(nn.Module):
         self.cvt = CVTEncoder(config)
         self.cit = CITFeatureConv(config) if config.use_cit else None
 
-    def forward(self, sketch: Tensor, cvt: Tensor,
-                cit_features: Tensor | None) -> tuple[Tensor, list[Tensor], Tensor | None]:
+    def forward(
+        self, sketch: Tensor, cvt: Tensor, cit_features: Tensor | None
+    ) -> tuple[Tensor, list[Tensor], Tensor | None]:
         h, w = sketch.shape[2:]
         if h % 16 or w % 16:
             raise ValueError(f"Tag2Pix needs sizes divisible by 16, got {h}×{w}")
@@ -321,8 +368,9 @@ class ColorDecoder(nn.Module):
     ``forward`` returns (image (B, 3, H, W), first stage output (B, 256, H/8, W/8)).
     """
 
-    def __init__(self, config: Tag2PixConfig,
-                 extra_channels: tuple[int, ...] = (0, 0, 0, 0)) -> None:
+    def __init__(
+        self, config: Tag2PixConfig, extra_channels: tuple[int, ...] = (0, 0, 0, 0)
+    ) -> None:
         super().__init__()
         widths = config.decoder_widths  # 256, 128, 64, 32
         skips = tuple(reversed(config.encoder_widths[:-1]))  # 128, 64, 32, 16
@@ -330,15 +378,28 @@ class ColorDecoder(nn.Module):
         ins += [w + s + e for w, s, e in zip(widths, skips, extra_channels)]  # 384, 192, 96, 48
         cond_dim = config.code_dim if decoder_kind_uses_code(config.decoder_kind) else 0
         self.stages = nn.ModuleList(
-            PixelShuffleStage(config.decoder_kind, i, o, n, cond_dim=cond_dim,
-                              cardinality=config.cardinality, norm=config.norm,
-                              se_reduction=config.se_reduction)
-            for i, o, n in zip(ins, widths, config.decoder_blocks))
+            PixelShuffleStage(
+                config.decoder_kind,
+                i,
+                o,
+                n,
+                cond_dim=cond_dim,
+                cardinality=config.cardinality,
+                norm=config.norm,
+                se_reduction=config.se_reduction,
+            )
+            for i, o, n in zip(ins, widths, config.decoder_blocks)
+        )
         last = widths[-1]
         self.head = nn.Sequential(conv3x3(ins[-1], last), _lrelu(), conv3x3(last, 3), nn.Tanh())
 
-    def forward(self, bottom: Tensor, skips: list[Tensor], code: Tensor | None,
-                extras: list[Tensor] | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self,
+        bottom: Tensor,
+        skips: list[Tensor],
+        code: Tensor | None,
+        extras: list[Tensor] | None = None,
+    ) -> tuple[Tensor, Tensor]:
         """skips: encoder outputs at S, S/2, S/4, S/8; extras: one per stage 2–4 and head."""
         first = self.stages[0](bottom, code)  # (B, 256, H/8, W/8)
         skips = skips[::-1]  # S/8, S/4, S/2, S
@@ -388,8 +449,9 @@ class Tag2PixGenerator(nn.Module):
         self.guide = GuideDecoder(config) if config.use_guide else None
         self.apply(init_weights)
 
-    def forward(self, sketch: Tensor, cvt: Tensor,
-                cit_features: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+    def forward(
+        self, sketch: Tensor, cvt: Tensor, cit_features: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
         bottom, skips, code = self.encoder(sketch, cvt, cit_features)
         image, first = self.decoder(bottom, skips, code)
         guide = self.guide(first) if self.guide is not None else None
@@ -418,8 +480,12 @@ class Tag2PixDiscriminator(nn.Module):
         super().__init__()
         self.config = config
         s = config.stem_channels
-        layers: list[nn.Module] = [conv3x3(config.in_channels, s), _lrelu(),
-                                   nn.Conv2d(s, s, 3, stride=2), _lrelu()]
+        layers: list[nn.Module] = [
+            conv3x3(config.in_channels, s),
+            _lrelu(),
+            nn.Conv2d(s, s, 3, stride=2),
+            _lrelu(),
+        ]
         in_ch = s
         for out_ch in config.stage_channels:
             for i in range(config.blocks_per_stage):
@@ -434,8 +500,14 @@ class Tag2PixDiscriminator(nn.Module):
         self.apply(init_weights)
 
     def _bottleneck(self, in_ch: int, out_ch: int) -> ResNeXtBottleneck:
-        return ResNeXtBottleneck(in_ch, out_ch, cardinality=self.config.cardinality, expansion=4,
-                                 se=True, se_reduction=self.config.se_reduction)
+        return ResNeXtBottleneck(
+            in_ch,
+            out_ch,
+            cardinality=self.config.cardinality,
+            expansion=4,
+            se=True,
+            se_reduction=self.config.se_reduction,
+        )
 
     def forward(self, image: Tensor) -> DiscriminatorOutput:
         pooled = self.body(image).mean(dim=(2, 3))  # (B, 512)
@@ -444,8 +516,14 @@ class Tag2PixDiscriminator(nn.Module):
 
 # --------------------------------------------------------------------------- parameter targets
 
-TABLE3_TARGETS = {"resnext": 13.85, "se": 15.71, "concat_front": 16.03, "concat_all": 17.37,
-                  "adain": 16.51, "secat": 15.81}
+TABLE3_TARGETS = {
+    "resnext": 13.85,
+    "se": 15.71,
+    "concat_front": 16.03,
+    "concat_all": 17.37,
+    "adain": 16.51,
+    "secat": 15.81,
+}
 
 
 def paper_param_targets() -> list[tuple[str, Callable[[], nn.Module], float]]:
@@ -456,17 +534,34 @@ def paper_param_targets() -> list[tuple[str, Callable[[], nn.Module], float]]:
     paper = Tag2PixConfig.named("paper")
     targets: list[tuple[str, Callable[[], nn.Module], float]] = [
         ("Tag2Pix generator 256 px, BN", lambda: Tag2PixGenerator(paper), 15.81),
-        ("Tag2Pix generator 512 px, no BN",
-         lambda: Tag2PixGenerator(Tag2PixConfig.named("paper-512")), 18.60),
-        ("Tag2Pix discriminator",
-         lambda: Tag2PixDiscriminator(Tag2PixDiscriminatorConfig.named("paper")), 4.52),
-        ("SE-ResNeXt-50 CIT tagger (whole)",
-         lambda: SEResNeXt(SEResNeXtConfig.named("paper")), 26.26),
-        ("SE-ResNeXt-50 CIT extractor (part used)",
-         lambda: CITExtractor(SEResNeXtConfig.named("paper")), 1.56),
+        (
+            "Tag2Pix generator 512 px, no BN",
+            lambda: Tag2PixGenerator(Tag2PixConfig.named("paper-512")),
+            18.60,
+        ),
+        (
+            "Tag2Pix discriminator",
+            lambda: Tag2PixDiscriminator(Tag2PixDiscriminatorConfig.named("paper")),
+            4.52,
+        ),
+        (
+            "SE-ResNeXt-50 CIT tagger (whole)",
+            lambda: SEResNeXt(SEResNeXtConfig.named("paper")),
+            26.26,
+        ),
+        (
+            "SE-ResNeXt-50 CIT extractor (part used)",
+            lambda: CITExtractor(SEResNeXtConfig.named("paper")),
+            1.56,
+        ),
     ]
     for kind, millions in TABLE3_TARGETS.items():
         config = replace(paper, decoder_kind=kind)
-        targets.append((f"Tag2Pix Table 3 generator: {kind}",
-                        lambda config=config: Tag2PixGenerator(config), millions))
+        targets.append(
+            (
+                f"Tag2Pix Table 3 generator: {kind}",
+                lambda config=config: Tag2PixGenerator(config),
+                millions,
+            )
+        )
     return targets

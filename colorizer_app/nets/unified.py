@@ -112,9 +112,11 @@ class UnifiedConfig:
             raise ValueError("region_hints needs part_prior")
         if self.stroke_coverage and not self.region_hints:
             raise ValueError("stroke_coverage needs region_hints")
-        if self.palette_parts and not (self.part_prior and len(self.palette_parts) == self.n_cvt
-                                       and all(0 <= p < self.part_classes
-                                               for p in self.palette_parts)):
+        if self.palette_parts and not (
+            self.part_prior
+            and len(self.palette_parts) == self.n_cvt
+            and all(0 <= p < self.part_classes for p in self.palette_parts)
+        ):
             raise ValueError("palette_parts needs part_prior and one part index per CVT tag")
         if self.part_classes and not self.segmentation:
             raise ValueError("part_classes needs the segmentation branch (segmentation=True)")
@@ -128,8 +130,7 @@ class UnifiedConfig:
             raise ValueError("n_cvt and mid_blocks must be ≥ 0 and tag_layers ≥ 1")
 
     @classmethod
-    def named(cls, name: str, n_cvt: int | None = None,
-              n_cit: int | None = None) -> UnifiedConfig:
+    def named(cls, name: str, n_cvt: int | None = None, n_cit: int | None = None) -> UnifiedConfig:
         """A preset sized for our tag vocabulary (``resources/tags.json`` unless given)."""
         generators = configs(n_cvt, n_cit)["generator"]
         if name not in generators:
@@ -152,23 +153,46 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
     """
     n_cvt, n_cit = vocabulary_sizes(n_cvt, n_cit)
     n_tags = n_cvt + n_cit
-    return {"generator": {
-        "base": UnifiedConfig(
-            n_cvt=n_cvt, widths=(64, 96, 192, 256, 384), hint_widths=(32, 32, 64, 64, 96),
-            mid_blocks=3, tag_dim=128, se_reduction=16, segmentation=True,
-            reference=ResNetTaggerConfig(stem=32, widths=(32, 64, 128, 256), layers=(2, 2, 2, 2),
-                                         n_tags=n_tags)),
-        "small": UnifiedConfig(
-            n_cvt=n_cvt, widths=(8, 16, 64, 128, 160), hint_widths=(8, 8, 16, 32, 32),
-            refine_from=2, segmentation=True, stem_stride=2,
-            reference=ResNetTaggerConfig(stem=16, widths=(16, 32, 64, 128), layers=(2, 2, 2, 2),
-                                         n_tags=n_tags)),
-        "tiny": UnifiedConfig(
-            n_cvt=n_cvt, widths=(8, 8, 16, 16), hint_widths=(4, 4, 8, 8), mid_blocks=1,
-            tag_dim=8, tag_layers=2, se_reduction=2, segmentation=True,
-            reference=ResNetTaggerConfig(stem=4, widths=(4, 8, 8, 16), layers=(1, 1, 1, 1),
-                                         n_tags=n_tags)),
-    }}
+    return {
+        "generator": {
+            "base": UnifiedConfig(
+                n_cvt=n_cvt,
+                widths=(64, 96, 192, 256, 384),
+                hint_widths=(32, 32, 64, 64, 96),
+                mid_blocks=3,
+                tag_dim=128,
+                se_reduction=16,
+                segmentation=True,
+                reference=ResNetTaggerConfig(
+                    stem=32, widths=(32, 64, 128, 256), layers=(2, 2, 2, 2), n_tags=n_tags
+                ),
+            ),
+            "small": UnifiedConfig(
+                n_cvt=n_cvt,
+                widths=(8, 16, 64, 128, 160),
+                hint_widths=(8, 8, 16, 32, 32),
+                refine_from=2,
+                segmentation=True,
+                stem_stride=2,
+                reference=ResNetTaggerConfig(
+                    stem=16, widths=(16, 32, 64, 128), layers=(2, 2, 2, 2), n_tags=n_tags
+                ),
+            ),
+            "tiny": UnifiedConfig(
+                n_cvt=n_cvt,
+                widths=(8, 8, 16, 16),
+                hint_widths=(4, 4, 8, 8),
+                mid_blocks=1,
+                tag_dim=8,
+                tag_layers=2,
+                se_reduction=2,
+                segmentation=True,
+                reference=ResNetTaggerConfig(
+                    stem=4, widths=(4, 8, 8, 16), layers=(1, 1, 1, 1), n_tags=n_tags
+                ),
+            ),
+        }
+    }
 
 
 @dataclass
@@ -189,7 +213,7 @@ class RefFeatures:
 
     latent: Tensor  # (B, bottleneck width, H'/32, W'/32): φ(r) projected to the bottleneck
     part_colours: Tensor | None = None  # (B, P, 3) pre-tanh mean colour of each part (part prior)
-    part_share: Tensor | None = None    # (B, P) the share of the reference each part covers
+    part_share: Tensor | None = None  # (B, P) the share of the reference each part covers
 
 
 # A part covering this share of the reference lends half its colour. 0.002 left an iris of a
@@ -202,9 +226,12 @@ DECIDING_COVERAGE = 0.25  # strokes over this share of an untagged part decide i
 def _edge_sketch(image: Tensor) -> Tensor:
     """(B, 3, H, W) colour in [-1, 1] → (B, 1, H, W) line-art-like sketch, 1 = paper: Sobel
     edges of the luminance, inked where the step between flat colours is clear."""
-    gray = (0.299 * image[:, :1] + 0.587 * image[:, 1:2] + 0.114 * image[:, 2:3])
-    kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]],
-                      dtype=image.dtype, device=image.device)
+    gray = 0.299 * image[:, :1] + 0.587 * image[:, 1:2] + 0.114 * image[:, 2:3]
+    kx = torch.tensor(
+        [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]],
+        dtype=image.dtype,
+        device=image.device,
+    )
     kernels = torch.stack([kx, kx.T])[:, None]  # (2, 1, 3, 3)
     gradient = F.conv2d(F.pad(gray, (1, 1, 1, 1), mode="replicate"), kernels)
     magnitude = gradient.pow(2).sum(1, keepdim=True).sqrt()  # a 0.5 step between colours → 2
@@ -241,8 +268,9 @@ class _Residual(nn.Module):
 
     def __init__(self, channels: int, code_dim: int, reduction: int) -> None:
         super().__init__()
-        self.body = nn.Sequential(conv3x3(channels, channels), nn.LeakyReLU(0.2),
-                                  conv3x3(channels, channels))
+        self.body = nn.Sequential(
+            conv3x3(channels, channels), nn.LeakyReLU(0.2), conv3x3(channels, channels)
+        )
         self.se = SqueezeExcitation(channels, reduction, cond_dim=code_dim)
 
     def forward(self, x: Tensor, code: Tensor | None) -> Tensor:
@@ -255,16 +283,30 @@ class _DecoderLevel(nn.Module):
     block and apply RBCA (Yan et al. put RBCA in the middle levels). The full-resolution level
     stays one conv: it is the costliest on a CPU and only places colours against the lines."""
 
-    def __init__(self, below: int, width: int, extra: int, code_dim: int, reduction: int,
-                 ref_dim: int | None, refine: bool) -> None:
+    def __init__(
+        self,
+        below: int,
+        width: int,
+        extra: int,
+        code_dim: int,
+        reduction: int,
+        ref_dim: int | None,
+        refine: bool,
+    ) -> None:
         super().__init__()
         self.up = PixelShuffleUp(below, width)  # (B, width, 2h, 2w)
         self.fuse = _conv_lrelu(2 * width + extra, width)
         self.refine = _Residual(width, code_dim, reduction) if refine else None
         self.rbca = RBCA(width, ref_dim) if refine and ref_dim is not None else None
 
-    def forward(self, below: Tensor, features: list[Tensor], code: Tensor | None,
-                ref_pooled: Tensor | None, ref_flag: Tensor | None) -> Tensor:
+    def forward(
+        self,
+        below: Tensor,
+        features: list[Tensor],
+        code: Tensor | None,
+        ref_pooled: Tensor | None,
+        ref_flag: Tensor | None,
+    ) -> Tensor:
         y = self.fuse(torch.cat([self.up(below), *features], 1))  # (B, width, 2h, 2w)
         if self.refine is not None:
             y = self.refine(y, code)
@@ -288,7 +330,8 @@ class UnifiedGenerator(nn.Module):
         # Sketch encoder: level 0 at 1/stem of the size, each further level halves it.
         self.encoder = nn.ModuleList(
             nn.Sequential(_conv_lrelu(cin, cout, stem if i == 0 else 2), _conv_lrelu(cout, cout))
-            for i, (cin, cout) in enumerate(zip((1, *widths[:-1]), widths)))
+            for i, (cin, cout) in enumerate(zip((1, *widths[:-1]), widths))
+        )
 
         # Dual branch (Cao et al.): segmentation decoder on the sketch encoding.
         seg_widths = tuple(max(1, w // 2) for w in widths[:-1])
@@ -296,20 +339,26 @@ class UnifiedGenerator(nn.Module):
         if config.segmentation:
             self.seg_ups = nn.ModuleList(
                 PixelShuffleUp(widths[-1] if i == levels - 2 else seg_widths[i + 1], seg_widths[i])
-                for i in range(levels - 1))
-            self.seg_fuse = nn.ModuleList(_conv_lrelu(seg_widths[i] + widths[i], seg_widths[i])
-                                          for i in range(levels - 1))
+                for i in range(levels - 1)
+            )
+            self.seg_fuse = nn.ModuleList(
+                _conv_lrelu(seg_widths[i] + widths[i], seg_widths[i]) for i in range(levels - 1)
+            )
             self.seg_head = conv3x3(seg_widths[0], 1)
         # Part names per pixel: a direct signal for "where is the hair", which colour losses
         # alone teach slowly (a 30-minute run learned only an average colour).
         self.part_level = min(1, levels - 2)
-        self.part_head = (conv1x1(seg_widths[self.part_level], config.part_classes, bias=True)
-                          if config.part_classes else None)
+        self.part_head = (
+            conv1x1(seg_widths[self.part_level], config.part_classes, bias=True)
+            if config.part_classes
+            else None
+        )
 
         # Hint stream: sketch + hint map (5 ch) at level 0's resolution, one conv per level.
         self.hint_stream = nn.ModuleList(
             _conv_lrelu(cin, cout, stem if i == 0 else 2)
-            for i, (cin, cout) in enumerate(zip((5, *hint_widths[:-1]), hint_widths)))
+            for i, (cin, cout) in enumerate(zip((5, *hint_widths[:-1]), hint_widths))
+        )
 
         # Tags: CVT values → code; a learned code stands for "no tags".
         code_dim = config.tag_dim if config.n_cvt else 0
@@ -332,40 +381,59 @@ class UnifiedGenerator(nn.Module):
             self.no_reference = nn.Parameter(torch.zeros(bottom))
 
         # Bottleneck: sketch + hints + broadcast tag code → bottom channels, then residual blocks.
-        self.fuse = nn.Sequential(conv1x1(bottom + hint_widths[-1] + code_dim, bottom, bias=True),
-                                  nn.LeakyReLU(0.2))
-        self.mid = nn.ModuleList(_Residual(bottom, code_dim, config.se_reduction)
-                                 for _ in range(config.mid_blocks))
+        self.fuse = nn.Sequential(
+            conv1x1(bottom + hint_widths[-1] + code_dim, bottom, bias=True), nn.LeakyReLU(0.2)
+        )
+        self.mid = nn.ModuleList(
+            _Residual(bottom, code_dim, config.se_reduction) for _ in range(config.mid_blocks)
+        )
 
         # Decoder: levels-2 … 0, each fed by the level below and this level's skips.
         seg_extra = seg_widths if config.segmentation else (0,) * (levels - 1)
         ref_dim = bottom if config.reference is not None else None
         self.decoder = nn.ModuleList(
-            _DecoderLevel(widths[i + 1], widths[i], hint_widths[i] + seg_extra[i], code_dim,
-                          config.se_reduction, ref_dim, refine=i >= config.refine_from)
-            for i in range(levels - 1))
+            _DecoderLevel(
+                widths[i + 1],
+                widths[i],
+                hint_widths[i] + seg_extra[i],
+                code_dim,
+                config.se_reduction,
+                ref_dim,
+                refine=i >= config.refine_from,
+            )
+            for i in range(levels - 1)
+        )
         self.to_rgb = conv3x3(widths[0], 3)
         # Half-resolution stem: a full-resolution correction of the upsampled colours from the
         # upsampled features, the sketch and the hints (zero at first: a warm start from a
         # full-resolution model begins from its own colours, upsampled).
         self.full_res = None
         if stem > 1:
-            self.full_res = nn.Sequential(_conv_lrelu(widths[0] + 5, widths[0]),
-                                          conv1x1(widths[0], 3, bias=True))
+            self.full_res = nn.Sequential(
+                _conv_lrelu(widths[0] + 5, widths[0]), conv1x1(widths[0], 3, bias=True)
+            )
         # Part prior: tag values map linearly to a colour per part (pre-tanh; the bias is the
         # colour without tags), painted through the part probabilities. Linear in the values up
         # to a part's sum of 1, so two tags at ½ mix; above 1 the chroma grows (``_palette``).
         # Zero at first.
-        self.palette = (nn.Linear(config.n_cvt, config.part_classes * 3) if config.part_prior
-                        else None)
+        self.palette = (
+            nn.Linear(config.n_cvt, config.part_classes * 3) if config.part_prior else None
+        )
         # (P·3, n_cvt): a tag's column is 1 on its own part's rows; (n_cvt,): each tag's part.
         # Neither is stored in model files.
         part_of_row = torch.arange(config.part_classes * 3) // 3
-        self.register_buffer("palette_mask", (part_of_row[:, None] == torch.tensor(
-            config.palette_parts)[None]).float() if config.palette_parts else None,
-            persistent=False)
-        self.register_buffer("tag_parts", torch.tensor(config.palette_parts, dtype=torch.long)
-                             if config.palette_parts else None, persistent=False)
+        self.register_buffer(
+            "palette_mask",
+            (part_of_row[:, None] == torch.tensor(config.palette_parts)[None]).float()
+            if config.palette_parts
+            else None,
+            persistent=False,
+        )
+        self.register_buffer(
+            "tag_parts",
+            torch.tensor(config.palette_parts, dtype=torch.long) if config.palette_parts else None,
+            persistent=False,
+        )
 
         self.apply(init_weights)  # the tagger is random until pre-trained weights are loaded
         if self.palette is not None:
@@ -391,8 +459,9 @@ class UnifiedGenerator(nn.Module):
         """(B, 1, H, W) → the line-art encoding (and skeleton map with the dual branch)."""
         m = self.size_multiple
         if sketch.shape[1] != 1 or sketch.shape[2] % m or sketch.shape[3] % m:
-            raise ValueError(f"sketch must be (B, 1, H, W) with H, W multiples of {m}, "
-                             f"got {tuple(sketch.shape)}")
+            raise ValueError(
+                f"sketch must be (B, 1, H, W) with H, W multiples of {m}, got {tuple(sketch.shape)}"
+            )
         skips = []
         x = sketch
         for level in self.encoder:
@@ -407,11 +476,13 @@ class UnifiedGenerator(nn.Module):
                 segmentation.insert(0, s)  # (B, seg_widths[i], H/(stem·2**i), …)
             skeleton = self.seg_head(s)  # (B, 1, H/stem, W/stem)
             if skeleton.shape[-2:] != sketch.shape[-2:]:
-                skeleton = F.interpolate(skeleton, size=sketch.shape[-2:], mode="bilinear",
-                                         align_corners=False)
+                skeleton = F.interpolate(
+                    skeleton, size=sketch.shape[-2:], mode="bilinear", align_corners=False
+                )
             skeleton = torch.tanh(skeleton)  # (B, 1, H, W)
-        parts = (self.part_head(segmentation[self.part_level]) if self.part_head is not None
-                 else None)
+        parts = (
+            self.part_head(segmentation[self.part_level]) if self.part_head is not None else None
+        )
         return SketchEncoding(sketch, tuple(skips), tuple(segmentation), skeleton, parts)
 
     def encode_reference(self, reference: Tensor) -> RefFeatures:
@@ -457,10 +528,15 @@ class UnifiedGenerator(nn.Module):
 
     # ------------------------------------------------------------------ decoder
 
-    def decode(self, encoding: SketchEncoding, hints: Tensor | None = None,
-               cvt: Tensor | None = None, cvt_present: Tensor | None = None,
-               ref_features: RefFeatures | None = None,
-               ref_present: Tensor | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+    def decode(
+        self,
+        encoding: SketchEncoding,
+        hints: Tensor | None = None,
+        cvt: Tensor | None = None,
+        cvt_present: Tensor | None = None,
+        ref_features: RefFeatures | None = None,
+        ref_present: Tensor | None = None,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
         """The colour image from a sketch encoding and whatever hints there are.
 
         ``cvt``/``ref_features`` None: absent for the whole batch (their flags must be None then);
@@ -469,8 +545,9 @@ class UnifiedGenerator(nn.Module):
         """
         sketch = encoding.sketch
         batch = sketch.shape[0]
-        if (cvt is None and cvt_present is not None) or (ref_features is None
-                                                         and ref_present is not None):
+        if (cvt is None and cvt_present is not None) or (
+            ref_features is None and ref_present is not None
+        ):
             raise ValueError("presence flags given for an input that is missing")
         if ref_features is not None and self.receive is None:
             raise ValueError("this generator takes no reference (config.reference is None)")
@@ -507,19 +584,28 @@ class UnifiedGenerator(nn.Module):
         logits = self.to_rgb(x)  # (B, 3, H/stem, W/stem), before tanh
         if self.full_res is not None:
             x = F.interpolate(x, size=sketch.shape[-2:], mode="bilinear", align_corners=False)
-            logits = (F.interpolate(logits, size=sketch.shape[-2:], mode="bilinear",
-                                    align_corners=False)
-                      + self.full_res(torch.cat([x, sketch, colours, mask], 1)))  # (B, 3, H, W)
+            logits = F.interpolate(
+                logits, size=sketch.shape[-2:], mode="bilinear", align_corners=False
+            ) + self.full_res(torch.cat([x, sketch, colours, mask], 1))  # (B, 3, H, W)
         if self.palette is not None:
-            values = (sketch.new_zeros(batch, self.config.n_cvt) if cvt is None
-                      else cvt.to(sketch.dtype) * _flags(cvt_present, batch, sketch))
+            values = (
+                sketch.new_zeros(batch, self.config.n_cvt)
+                if cvt is None
+                else cvt.to(sketch.dtype) * _flags(cvt_present, batch, sketch)
+            )
             logits = logits + self.part_prior(encoding, hints, values, ref_features, ref_present)
         rgb = torch.tanh(logits)
         aux = {} if encoding.skeleton is None else {"skeleton": encoding.skeleton}
         return rgb, aux
 
-    def part_prior(self, encoding: SketchEncoding, hints: Tensor, values: Tensor,
-                   ref: RefFeatures | None = None, ref_present: Tensor | None = None) -> Tensor:
+    def part_prior(
+        self,
+        encoding: SketchEncoding,
+        hints: Tensor,
+        values: Tensor,
+        ref: RefFeatures | None = None,
+        ref_present: Tensor | None = None,
+    ) -> Tensor:
         """(B, 3, H, W) pre-tanh colours: each part's colour painted through its probability.
 
         ``values`` (B, n_cvt): the tag values, zero where absent. A part's colour is the
@@ -604,8 +690,9 @@ class UnifiedGenerator(nn.Module):
         own = self.palette_mask.view(parts, 3, -1)[:, 0]  # (P, n_cvt)
         return (values.abs() @ own.T > 0).to(values.dtype)[..., None]
 
-    def _tag_code(self, cvt: Tensor | None, present: Tensor | None, batch: int,
-                  like: Tensor) -> Tensor | None:
+    def _tag_code(
+        self, cvt: Tensor | None, present: Tensor | None, batch: int, like: Tensor
+    ) -> Tensor | None:
         """The tag code, or the learned "no tags" code for samples without tags."""
         if self.tag_mlp is None:
             if cvt is not None:
@@ -617,8 +704,9 @@ class UnifiedGenerator(nn.Module):
         flag = _flags(present, batch, like)  # (B, 1)
         return _mix(absent, self.tag_mlp(cvt.to(like.dtype)), flag)
 
-    def _receive(self, x: Tensor, ref: RefFeatures | None, present: Tensor | None,
-                 batch: int) -> tuple[Tensor, Tensor | None, Tensor | None]:
+    def _receive(
+        self, x: Tensor, ref: RefFeatures | None, present: Tensor | None, batch: int
+    ) -> tuple[Tensor, Tensor | None, Tensor | None]:
         """Attention receiving block, masked per sample; returns x, GAP(reference), flags."""
         if ref is None:
             return x + self.no_reference[None, :, None, None], None, None
@@ -627,10 +715,17 @@ class UnifiedGenerator(nn.Module):
         x = _mix(x + self.no_reference[None, :, None, None], received, flag[:, :, None, None])
         return x, ref.latent.mean(dim=(2, 3)), flag
 
-    def forward(self, sketch: Tensor, hints: Tensor | None = None, cvt: Tensor | None = None,
-                cvt_present: Tensor | None = None, reference: Tensor | None = None,
-                ref_present: Tensor | None = None, *,
-                with_parts: bool = False) -> tuple[Tensor, dict[str, Tensor]]:
+    def forward(
+        self,
+        sketch: Tensor,
+        hints: Tensor | None = None,
+        cvt: Tensor | None = None,
+        cvt_present: Tensor | None = None,
+        reference: Tensor | None = None,
+        ref_present: Tensor | None = None,
+        *,
+        with_parts: bool = False,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
         """``decode(encode_sketch(sketch), …)`` with the reference image encoded on the way;
         ``with_parts`` adds the part logits to aux as ``"parts"`` (training, through DDP's
         forward)."""
@@ -640,4 +735,3 @@ class UnifiedGenerator(nn.Module):
         if with_parts:
             aux["parts"] = self.part_logits(encoding)
         return rgb, aux
-

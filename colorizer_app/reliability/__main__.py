@@ -22,8 +22,14 @@ from colorizer_app.reliability.outcome import Outcome, markdown_table
 
 
 def scenarios(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], Outcome]]]:
-    from colorizer_app.reliability import (app_scenarios, broken_models, disk, flood, inputs,
-                                           recovery)
+    from colorizer_app.reliability import (
+        app_scenarios,
+        broken_models,
+        disk,
+        flood,
+        inputs,
+        recovery,
+    )
     from colorizer_app.reliability.qt import random_model_folder
 
     def models(folder: Path) -> Path:
@@ -31,8 +37,10 @@ def scenarios(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], Outc
 
     return [
         ("loader", lambda folder: inputs.loader_scenario(folder.parent / "hostile")),
-        ("colorize", lambda folder: inputs.cli_colorize_scenario(folder.parent / "hostile",
-                                                                 models(folder))),
+        (
+            "colorize",
+            lambda folder: inputs.cli_colorize_scenario(folder.parent / "hostile", models(folder)),
+        ),
         ("batch", lambda folder: inputs.batch_scenario(folder.parent / "hostile", models(folder))),
         ("open", lambda folder: app_scenarios.app_open_scenario(folder.parent / "hostile")),
         ("models", broken_models.registry_scenario),
@@ -40,23 +48,32 @@ def scenarios(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], Outc
         ("models-app", app_scenarios.app_model_fallback_scenario),
         ("worker", app_scenarios.worker_faults_scenario),
         ("disk", disk.disk_faults_scenario),
-        ("crash", partial(recovery.crash_recovery_scenario, edits=args.crash_edits,
-                          autosave_interval=0.2)),
+        (
+            "crash",
+            partial(
+                recovery.crash_recovery_scenario, edits=args.crash_edits, autosave_interval=0.2
+            ),
+        ),
         ("flood", partial(flood.event_flood_scenario, events=args.events, seconds=args.seconds)),
         ("long-use", partial(flood.long_use_scenario, runs=args.colorizations)),
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m colorizer_app.reliability",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m colorizer_app.reliability", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--events", type=int, default=2000, help="events in the flood")
     parser.add_argument("--seconds", type=float, default=10.0, help="the flood's duration")
     parser.add_argument("--colorizations", type=int, default=500, help="runs of the long use")
     parser.add_argument("--crash-edits", type=int, default=60, help="edits before the SIGKILL")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these scenarios")
-    parser.add_argument("--keep", metavar="DIR", type=Path,
-                        help="work in DIR and keep it (default: a temporary folder, removed)")
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        type=Path,
+        help="work in DIR and keep it (default: a temporary folder, removed)",
+    )
     parser.add_argument("--verbose", action="store_true", help="show the app's own logging")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -81,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(root, ignore_errors=True)
     from PySide6 import __version__ as pyside
 
-    print(f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, torch {torch.__version__}, PySide6 {pyside}\n")
+    print(
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, torch {torch.__version__}, PySide6 {pyside}\n"
+    )
     print(markdown_table(outcomes))
     return 0 if all(outcome.ok for outcome in outcomes) else 1
 

@@ -19,9 +19,17 @@ from colorizer_app.reliability.fixtures import RANDOM_MODEL, outline_drawing
 from colorizer_app.reliability.hostile_images import COLORED, HOSTILE_IMAGES
 from colorizer_app.reliability.inputs import create_all
 from colorizer_app.reliability.outcome import Outcome, is_one_line
-from colorizer_app.reliability.qt import (close_window, colors_for_current, flat_factory,
-                                          model_factory, open_window, random_model_folder,
-                                          recorded_dialogs, uncaught, wait_until)
+from colorizer_app.reliability.qt import (
+    close_window,
+    colors_for_current,
+    flat_factory,
+    model_factory,
+    open_window,
+    random_model_folder,
+    recorded_dialogs,
+    uncaught,
+    wait_until,
+)
 
 
 def app_open_scenario(folder: Path) -> Outcome:
@@ -38,16 +46,25 @@ def app_open_scenario(folder: Path) -> Outcome:
                 opened = window.open_file(path)
                 if kind.expect == COLORED:
                     if outcome.expect(opened, f"{kind.name}: not opened ({dialogs})"):
-                        outcome.expect(window.state.drawing.shape[:2] == kind.size,
-                                       f"{kind.name}: opened as {window.state.drawing.shape}")
-                        outcome.expect(colors_for_current(window) and not dialogs,
-                                       f"{kind.name}: no colors ({dialogs})")
+                        outcome.expect(
+                            window.state.drawing.shape[:2] == kind.size,
+                            f"{kind.name}: opened as {window.state.drawing.shape}",
+                        )
+                        outcome.expect(
+                            colors_for_current(window) and not dialogs,
+                            f"{kind.name}: no colors ({dialogs})",
+                        )
                 else:
-                    outcome.expect(not opened and window.state is before,
-                                   f"{kind.name}: opened or changed the document")
-                    outcome.expect(len(dialogs) == 1 and is_one_line(dialogs[0][1])
-                                   and path.name in dialogs[0][1],
-                                   f"{kind.name}: expected one dialog naming the file, {dialogs}")
+                    outcome.expect(
+                        not opened and window.state is before,
+                        f"{kind.name}: opened or changed the document",
+                    )
+                    outcome.expect(
+                        len(dialogs) == 1
+                        and is_one_line(dialogs[0][1])
+                        and path.name in dialogs[0][1],
+                        f"{kind.name}: expected one dialog naming the file, {dialogs}",
+                    )
         finally:
             close_window(window)
     outcome.crashes += len(escaped)
@@ -72,8 +89,10 @@ def app_model_fallback_scenario(folder: Path) -> Outcome:
             window.open_file(drawing)
             if outcome.expect(colors_for_current(window), "no colors"):
                 message = window.statusBar().currentMessage()
-                outcome.expect(window.result.model == "flat" and "fell back to flat fill" in message,
-                               f"model {window.result.model}, status {message!r}")
+                outcome.expect(
+                    window.result.model == "flat" and "fell back to flat fill" in message,
+                    f"model {window.result.model}, status {message!r}",
+                )
             outcome.expect(not dialogs, f"dialogs: {dialogs}")
         finally:
             close_window(window)
@@ -100,15 +119,30 @@ def _faults() -> list[tuple[str, Callable[[], contextlib.AbstractContextManager]
 
     out_of_memory = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
     return [
-        ("exception inside the model",
-         lambda: _decode_raising(lambda: ValueError("boom from the model")), "boom from the model"),
-        ("CUDA out of memory", lambda: _decode_raising(lambda: out_of_memory(
-            "CUDA out of memory. Tried to allocate 20.00 GiB (GPU 0; 7.79 GiB total capacity)")),
-         "not enough memory"),
-        ("RuntimeError out of memory", lambda: _decode_raising(
-            lambda: RuntimeError("[enforce fail at alloc_cpu.cpp:83] DefaultCPUAllocator: can't "
-                                 "allocate memory: you tried to allocate 9 GB. Out of memory")),
-         "not enough memory"),
+        (
+            "exception inside the model",
+            lambda: _decode_raising(lambda: ValueError("boom from the model")),
+            "boom from the model",
+        ),
+        (
+            "CUDA out of memory",
+            lambda: _decode_raising(
+                lambda: out_of_memory(
+                    "CUDA out of memory. Tried to allocate 20.00 GiB (GPU 0; 7.79 GiB total capacity)"
+                )
+            ),
+            "not enough memory",
+        ),
+        (
+            "RuntimeError out of memory",
+            lambda: _decode_raising(
+                lambda: RuntimeError(
+                    "[enforce fail at alloc_cpu.cpp:83] DefaultCPUAllocator: can't "
+                    "allocate memory: you tried to allocate 9 GB. Out of memory"
+                )
+            ),
+            "not enough memory",
+        ),
         ("MemoryError", lambda: _decode_raising(MemoryError), "not enough memory"),
     ]
 
@@ -130,8 +164,10 @@ def worker_faults_scenario(folder: Path) -> Outcome:
         window = open_window(folder / "app", model_factory(models, max_pixels=limit))
         try:
             window.open_file(small)
-            outcome.expect(colors_for_current(window) and window.result.model == RANDOM_MODEL,
-                           "the first request failed")
+            outcome.expect(
+                colors_for_current(window) and window.result.model == RANDOM_MODEL,
+                "the first request failed",
+            )
             step = 0
             for name, fault, wanted in _faults():
                 outcome.tried += 1
@@ -141,19 +177,25 @@ def worker_faults_scenario(folder: Path) -> Outcome:
                     window.set_tag("blue_hair", step / 10)  # an edit: a new request
                     failed = wait_until(lambda: window.idle and wanted in _status(window), 60.0)
                 # One dialog per distinct problem: a repeated message only reaches the status bar.
-                outcome.expect(failed and len(dialogs) <= 1
-                               and all(is_one_line(text) for _, text in dialogs),
-                               f"{name}: status {_status(window)!r}, dialogs {dialogs}")
+                outcome.expect(
+                    failed and len(dialogs) <= 1 and all(is_one_line(text) for _, text in dialogs),
+                    f"{name}: status {_status(window)!r}, dialogs {dialogs}",
+                )
                 window.set_tag("blue_hair", step / 10 + 0.05)
-                outcome.expect(colors_for_current(window) and window.result.model == RANDOM_MODEL
-                               and window.result_request.tags == window.state.tag_values,
-                               f"{name}: the next request did not work")
+                outcome.expect(
+                    colors_for_current(window)
+                    and window.result.model == RANDOM_MODEL
+                    and window.result_request.tags == window.state.tag_values,
+                    f"{name}: the next request did not work",
+                )
             outcome.tried += 1
             dialogs[:] = []
             window.open_file(large)
-            outcome.expect(wait_until(lambda: window.idle and bool(dialogs), 60.0)
-                           and "more than the 0.05 MP" in dialogs[0][1],
-                           f"drawing over the limit: dialogs {dialogs}")
+            outcome.expect(
+                wait_until(lambda: window.idle and bool(dialogs), 60.0)
+                and "more than the 0.05 MP" in dialogs[0][1],
+                f"drawing over the limit: dialogs {dialogs}",
+            )
             window.open_file(small)
             outcome.expect(colors_for_current(window), "after the large drawing: no colors")
             colors = np.asarray(window.result.layers["color"])

@@ -27,10 +27,10 @@ INTACT = "intact"
 
 @dataclass(frozen=True)
 class BrokenModel:
-    name: str                                # what the report calls it
-    model: str                               # its name in the registry
-    place: str                               # SHIPPED (catalogue) or USER folder
-    damage: Callable[[Path, Path], None]     # (weights, manifest) of a good copy → broken
+    name: str  # what the report calls it
+    model: str  # its name in the registry
+    place: str  # SHIPPED (catalogue) or USER folder
+    damage: Callable[[Path, Path], None]  # (weights, manifest) of a good copy → broken
 
 
 class _Payload:
@@ -134,8 +134,9 @@ BROKEN_MODELS: tuple[BrokenModel, ...] = (
     BrokenModel("empty weights file", "empty", USER, _empty),
     BrokenModel("wrong tensor shapes", "shapes", USER, _wrong_shapes),
     BrokenModel("other tag vocabulary in the manifest", "vocabulary", USER, _other_vocabulary),
-    BrokenModel("vocabulary shorter than the network's", "short-vocabulary", USER,
-                _short_vocabulary),
+    BrokenModel(
+        "vocabulary shorter than the network's", "short-vocabulary", USER, _short_vocabulary
+    ),
     BrokenModel("pickle renamed .safetensors", "pickle", USER, _pickle),
     BrokenModel("manifest not JSON", "bad-json", USER, _bad_json),
     BrokenModel("weights without manifest", "no-manifest", USER, _no_manifest),
@@ -174,9 +175,14 @@ def make_broken_models(folder: Path, *, with_intact: bool = False) -> tuple[Path
 def _catalogue(broken: BrokenModel, weights: Path, manifest: Path) -> dict:
     document = _manifest(manifest)
     sha = "0" * 64 if broken.damage is _catalogue_sha else document["sha256"]
-    return {"name": broken.model, "file": weights.name, "sha256": sha,
-            "architecture": document["architecture"], "accepts": document["hints"],
-            "resolution": document["resolution"]}
+    return {
+        "name": broken.model,
+        "file": weights.name,
+        "sha256": sha,
+        "architecture": document["architecture"],
+        "accepts": document["hints"],
+        "resolution": document["resolution"],
+    }
 
 
 @contextlib.contextmanager
@@ -188,12 +194,14 @@ def forbid_unpickling(calls: list[str]) -> Iterator[None]:
         def call(*args: object, **kwargs: object) -> None:
             calls.append(name)
             raise AssertionError(f"{name} called while loading models")
+
         return call
 
     with contextlib.ExitStack() as stack:
-        for target, name in ((pickle, "load"), (pickle, "loads"),
-                             (torch, "load")):
-            stack.enter_context(mock.patch.object(target, name, refuse(f"{target.__name__}.{name}")))
+        for target, name in ((pickle, "load"), (pickle, "loads"), (torch, "load")):
+            stack.enter_context(
+                mock.patch.object(target, name, refuse(f"{target.__name__}.{name}"))
+            )
         yield
 
 
@@ -208,8 +216,12 @@ def registry_scenario(folder: Path) -> Outcome:
     outcome = Outcome("broken models → registry and engine")
     shipped, user = make_broken_models(folder / "models")
     unpickled: list[str] = []
-    request = ColorizeRequest(drawing=outline_drawing(64, 80), model=AUTO, hints=Hints(
-        (Stroke("#3060c0", 4.0, ((20.0, 20.0), (40.0, 30.0))),)), tags={"blue_hair": 1.0})
+    request = ColorizeRequest(
+        drawing=outline_drawing(64, 80),
+        model=AUTO,
+        hints=Hints((Stroke("#3060c0", 4.0, ((20.0, 20.0), (40.0, 30.0))),)),
+        tags={"blue_hair": 1.0},
+    )
     with forbid_unpickling(unpickled):
         registry = ModelRegistry(shipped_dir=shipped, user_dir=user)
         try:
@@ -218,27 +230,36 @@ def registry_scenario(folder: Path) -> Outcome:
             outcome.crashes += 1
             outcome.problems.append(f"auto without a good model: {type(error).__name__}: {error}")
         else:
-            outcome.expect(result.model == FLAT and any("fell back to flat fill" in note
-                                                        for note in result.notes),
-                           f"auto without a good model: {result.model}, notes {result.notes}")
+            outcome.expect(
+                result.model == FLAT
+                and any("fell back to flat fill" in note for note in result.notes),
+                f"auto without a good model: {result.model}, notes {result.notes}",
+            )
         registry.verify_all()
         reasons = {refusal.name: refusal.reason for refusal in registry.refusals}
         for broken in BROKEN_MODELS:
             outcome.tried += 1
             reason = reasons.get(broken.model)
             if outcome.expect(reason is not None, f"{broken.name}: not refused"):
-                outcome.expect(is_one_line(reason) and broken.model in reason,
-                               f"{broken.name}: unclear reason {reason!r}")
+                outcome.expect(
+                    is_one_line(reason) and broken.model in reason,
+                    f"{broken.name}: unclear reason {reason!r}",
+                )
         outcome.expect(not registry.entries, f"listed anyway: {[e.name for e in registry.entries]}")
         _, user_with_good = make_broken_models(folder / "with-good", with_intact=True)
-        engine = Engine(ModelRegistry(shipped_dir=None, user_dir=user_with_good), device="cpu",
-                        threads=1)
-        outcome.expect(engine.colorize(request).model == INTACT,
-                       "auto did not find the good model among the broken ones")
+        engine = Engine(
+            ModelRegistry(shipped_dir=None, user_dir=user_with_good), device="cpu", threads=1
+        )
+        outcome.expect(
+            engine.colorize(request).model == INTACT,
+            "auto did not find the good model among the broken ones",
+        )
     outcome.expect(not unpickled, f"unpickled: {unpickled}")
     outcome.expect(not any(folder.rglob("PWNED")), "a model file ran code")
-    outcome.result = (f"{len(BROKEN_MODELS)} kinds refused, {len(unpickled)} unpickle calls; "
-                      "auto → flat fill with a note")
+    outcome.result = (
+        f"{len(BROKEN_MODELS)} kinds refused, {len(unpickled)} unpickle calls; "
+        "auto → flat fill with a note"
+    )
     return outcome
 
 
@@ -257,25 +278,50 @@ def cli_scenario(folder: Path) -> Outcome:
     with environment(**{USER_MODELS_ENV: str(user)}), forbid_unpickling(unpickled):
         for broken in (b for b in BROKEN_MODELS if b.place == USER):
             outcome.tried += 1
-            run = run_cli(["colorize", str(drawing), "--model", broken.model, "--threads", "1",
-                           "-o", str(folder / f"{broken.model}.png")])
+            run = run_cli(
+                [
+                    "colorize",
+                    str(drawing),
+                    "--model",
+                    broken.model,
+                    "--threads",
+                    "1",
+                    "-o",
+                    str(folder / f"{broken.model}.png"),
+                ]
+            )
             outcome.crashes += run.code == 1
             outcome.tracebacks += "Traceback" in run.stderr
-            outcome.expect(run.code == 2 and len(run.error_lines) == 1
-                           and broken.model in run.error_lines[0],
-                           f"{broken.name}: exit {run.code}, {run.error_lines}")
+            outcome.expect(
+                run.code == 2 and len(run.error_lines) == 1 and broken.model in run.error_lines[0],
+                f"{broken.name}: exit {run.code}, {run.error_lines}",
+            )
         outcome.tried += 1
-        run = run_cli(["colorize", str(drawing), "--threads", "1", "--tags", "blue_hair",
-                       "-o", str(folder / "auto.png")])
-        outcome.expect(run.code == 0 and "fell back to flat fill" in run.stderr
-                       and (folder / "auto.png").is_file(),
-                       f"auto: exit {run.code}, {run.stderr.strip()}")
+        run = run_cli(
+            [
+                "colorize",
+                str(drawing),
+                "--threads",
+                "1",
+                "--tags",
+                "blue_hair",
+                "-o",
+                str(folder / "auto.png"),
+            ]
+        )
+        outcome.expect(
+            run.code == 0
+            and "fell back to flat fill" in run.stderr
+            and (folder / "auto.png").is_file(),
+            f"auto: exit {run.code}, {run.stderr.strip()}",
+        )
         listing = run_cli(["models"])
         refused = [line for line in listing.stdout.splitlines() if line.startswith("refused ")]
-        outcome.expect(listing.code == 0 and len(refused) == outcome.tried - 1,
-                       f"models lists {len(refused)} refusals: {listing.stdout}")
+        outcome.expect(
+            listing.code == 0 and len(refused) == outcome.tried - 1,
+            f"models lists {len(refused)} refusals: {listing.stdout}",
+        )
     outcome.expect(not unpickled, f"unpickled: {unpickled}")
     outcome.expect(not any(folder.rglob("PWNED")), "a model file ran code")
     outcome.result = f"{outcome.tried - 1} named models refused (exit 2), auto → flat fill"
     return outcome
-

@@ -21,8 +21,14 @@ from unittest import mock
 
 from colorizer_app.reliability.fixtures import outline_drawing
 from colorizer_app.reliability.outcome import Outcome, is_one_line
-from colorizer_app.reliability.qt import (close_window, colors_for_current, flat_factory,
-                                          open_window, recorded_dialogs, uncaught)
+from colorizer_app.reliability.qt import (
+    close_window,
+    colors_for_current,
+    flat_factory,
+    open_window,
+    recorded_dialogs,
+    uncaught,
+)
 
 _WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
@@ -49,7 +55,10 @@ def read_only(folder: Path) -> Iterator[None]:
     mode = folder.stat().st_mode
     folder.chmod(0o555)
     try:
-        with mock.patch.object(os, "open", guarded_open), mock.patch.object(os, "mkdir", guarded_mkdir):
+        with (
+            mock.patch.object(os, "open", guarded_open),
+            mock.patch.object(os, "mkdir", guarded_mkdir),
+        ):
             yield
     finally:
         folder.chmod(mode)
@@ -58,6 +67,7 @@ def read_only(folder: Path) -> Iterator[None]:
 @contextlib.contextmanager
 def full_disk() -> Iterator[None]:
     """Every ``os.write`` and ``os.fsync`` fails with ENOSPC while the block runs."""
+
     def no_space(*args: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
@@ -72,8 +82,11 @@ FAULTS: tuple[tuple[str, str, Callable[[Path], contextlib.AbstractContextManager
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(folder)): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def disk_faults_scenario(folder: Path) -> Outcome:
@@ -101,19 +114,31 @@ def disk_faults_scenario(folder: Path) -> Outcome:
             close_window(window)
     outcome.crashes += len(escaped)
     outcome.problems += [f"escaped a slot: {type(e).__name__}: {e}" for e in escaped]
-    outcome.result = (f"{outcome.tried} failed writes: each one message, earlier files intact, "
-                      "nothing lost")
+    outcome.result = (
+        f"{outcome.tried} failed writes: each one message, earlier files intact, nothing lost"
+    )
     return outcome
 
 
-def _export(outcome: Outcome, window, target: Path, fault: str, words: str,  # noqa: ANN001
-            inject: Callable[[Path], contextlib.AbstractContextManager]) -> None:
+def _export(
+    outcome: Outcome,
+    window,
+    target: Path,
+    fault: str,
+    words: str,  # noqa: ANN001
+    inject: Callable[[Path], contextlib.AbstractContextManager],
+) -> None:
     from colorizer_app.ui.export_dialog import EXPORT_KINDS, ExportDialog, default_export_path
 
     for kind in EXPORT_KINDS:
         outcome.tried += 1
-        dialog = ExportDialog(window.result.stack(), "lines", merged=window.result.composite,
-                              settings=window.settings, parent=window)
+        dialog = ExportDialog(
+            window.result.stack(),
+            "lines",
+            merged=window.result.composite,
+            settings=window.settings,
+            parent=window,
+        )
         dialog.set_kind(kind)
         dialog.path_edit.setText(str(default_export_path(kind, target, "lines")))
         where = f"{fault}, export {kind}"
@@ -122,15 +147,24 @@ def _export(outcome: Outcome, window, target: Path, fault: str, words: str,  # n
         with inject(target):
             failed = not dialog.export()
         message = dialog.error_label.text()
-        outcome.expect(failed and words in message and is_one_line(message),
-                       f"{where}: {'exported' if not failed else repr(message)}")
+        outcome.expect(
+            failed and words in message and is_one_line(message),
+            f"{where}: {'exported' if not failed else repr(message)}",
+        )
         outcome.expect(_snapshot(target) == before, f"{where}: files changed or left behind")
         outcome.expect(dialog.export(), f"{where}: the export failed after the fault")
         dialog.deleteLater()
 
 
-def _save(outcome: Outcome, window, dialogs: list, target: Path, fault: str,  # noqa: ANN001
-          words: str, inject: Callable[[Path], contextlib.AbstractContextManager]) -> None:
+def _save(
+    outcome: Outcome,
+    window,
+    dialogs: list,
+    target: Path,
+    fault: str,  # noqa: ANN001
+    words: str,
+    inject: Callable[[Path], contextlib.AbstractContextManager],
+) -> None:
     from colorizer_app.imaging.hints import Stroke
     from colorizer_app.ui.project import open_project
 
@@ -144,17 +178,29 @@ def _save(outcome: Outcome, window, dialogs: list, target: Path, fault: str,  # 
     dialogs[:] = []
     with inject(target):
         saved = window.save_to(project)
-    outcome.expect(not saved and len(dialogs) == 1 and words in dialogs[0][1]
-                   and is_one_line(dialogs[0][1]), f"{where}: saved={saved}, dialogs {dialogs}")
+    outcome.expect(
+        not saved and len(dialogs) == 1 and words in dialogs[0][1] and is_one_line(dialogs[0][1]),
+        f"{where}: saved={saved}, dialogs {dialogs}",
+    )
     outcome.expect(_snapshot(target) == before, f"{where}: files changed or left behind")
-    outcome.expect(window.state is state and window.history.modified,
-                   f"{where}: the document changed or claims to be saved")
-    outcome.expect(window.save_to(project) and open_project(project).same_content(state),
-                   f"{where}: the save after the fault lost something")
+    outcome.expect(
+        window.state is state and window.history.modified,
+        f"{where}: the document changed or claims to be saved",
+    )
+    outcome.expect(
+        window.save_to(project) and open_project(project).same_content(state),
+        f"{where}: the save after the fault lost something",
+    )
 
 
-def _autosave(outcome: Outcome, window, journal, fault: str, words: str,  # noqa: ANN001
-              inject: Callable[[Path], contextlib.AbstractContextManager]) -> None:
+def _autosave(
+    outcome: Outcome,
+    window,
+    journal,
+    fault: str,
+    words: str,  # noqa: ANN001
+    inject: Callable[[Path], contextlib.AbstractContextManager],
+) -> None:
     """An edit during the fault (its journal line and snapshot fail), then one with the disk
     back: the journal restores the document with both."""
     from colorizer_app.imaging.hints import Stroke
@@ -165,9 +211,12 @@ def _autosave(outcome: Outcome, window, journal, fault: str, words: str,  # noqa
     with inject(journal.folder):
         window.tools.strokeFinished.emit(Stroke("#40a040", 3.0, ((10.0, 50.0), (40.0, 80.0))))
     message = window.statusBar().currentMessage()
-    outcome.expect("Autosave failed" in message and words in message and is_one_line(message),
-                   f"{where}: status {message!r}")
+    outcome.expect(
+        "Autosave failed" in message and words in message and is_one_line(message),
+        f"{where}: status {message!r}",
+    )
     window.tools.strokeFinished.emit(Stroke("#a04040", 3.0, ((70.0, 20.0), (90.0, 30.0))))
     session = RecoverableSession(journal.folder, window.state.drawing_name, datetime.now())
-    outcome.expect(session.restore().same_content(window.state),
-                   f"{where}: the journal lost an edit")
+    outcome.expect(
+        session.restore().same_content(window.state), f"{where}: the journal lost an edit"
+    )

@@ -21,8 +21,16 @@ def outline_drawing(height: int = 96, width: int = 128) -> np.ndarray:
     gray = np.full((height, width), 255, np.uint8)
     thickness = max(1, min(height, width) // 40)
     cv2.rectangle(gray, (0, 0), (width - 1, height - 1), 0, thickness)
-    cv2.ellipse(gray, (width // 2, height // 2), (max(1, width // 4), max(1, height // 4)), 0, 0,
-                360, 0, thickness)
+    cv2.ellipse(
+        gray,
+        (width // 2, height // 2),
+        (max(1, width // 4), max(1, height // 4)),
+        0,
+        0,
+        360,
+        0,
+        thickness,
+    )
     cv2.line(gray, (width // 8, 0), (width // 8, height - 1), 0, thickness)
     rgba = np.empty((height, width, 4), np.uint8)
     rgba[..., :3] = gray[..., None]

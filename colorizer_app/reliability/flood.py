@@ -16,9 +16,15 @@ import numpy as np
 
 from colorizer_app.reliability.fixtures import RANDOM_MODEL, outline_drawing
 from colorizer_app.reliability.outcome import Outcome, rss_mb
-from colorizer_app.reliability.qt import (close_window, model_factory, open_window,
-                                          random_model_folder, recorded_dialogs, uncaught,
-                                          wait_until)
+from colorizer_app.reliability.qt import (
+    close_window,
+    model_factory,
+    open_window,
+    random_model_folder,
+    recorded_dialogs,
+    uncaught,
+    wait_until,
+)
 
 FLOOD_MEMORY_LIMIT_MB = 100.0
 LONG_USE_MEMORY_LIMIT_MB = 50.0
@@ -49,8 +55,13 @@ def _slider(window, index: int, final: bool) -> None:  # noqa: ANN001
 
 def _showing_final_state(window) -> bool:  # noqa: ANN001
     shown, state = window.result_request, window.state
-    return (window.idle and shown is not None and shown.drawing is state.drawing
-            and shown.hints == state.hints and dict(shown.tags) == state.tag_values)
+    return (
+        window.idle
+        and shown is not None
+        and shown.drawing is state.drawing
+        and shown.hints == state.hints
+        and dict(shown.tags) == state.tag_values
+    )
 
 
 def event_flood_scenario(folder: Path, *, events: int = 300, seconds: float = 1.5) -> Outcome:
@@ -108,23 +119,38 @@ def event_flood_scenario(folder: Path, *, events: int = 300, seconds: float = 1.
             outcome.memory_mb = growth
             outcome.expect(most_queued <= 2, f"{most_queued} jobs queued at once")
             outcome.expect(growth <= FLOOD_MEMORY_LIMIT_MB, f"memory grew {growth:.0f} MB")
-            outcome.expect(all(a < b for a, b in zip(shown, shown[1:])),
-                           f"a stale result was shown after a newer one: {shown}")
+            outcome.expect(
+                all(a < b for a, b in zip(shown, shown[1:])),
+                f"a stale result was shown after a newer one: {shown}",
+            )
             outcome.expect(not dialogs, f"dialogs: {dialogs[:3]}")
             if outcome.expect(settled, "the final state was never colored"):
                 state, options = window.state, window.engine_controls.options()
-                cold = factory("cpu").colorize(ColorizeRequest(
-                    drawing=state.drawing, hints=state.hints, tags=state.tag_values,
-                    reference=state.reference, model=options.model, size=options.size,
-                    region_consistency=options.region_consistency))
-                outcome.expect(cold.model == window.result.model == RANDOM_MODEL,
-                               f"models {cold.model} / {window.result.model}")
+                cold = factory("cpu").colorize(
+                    ColorizeRequest(
+                        drawing=state.drawing,
+                        hints=state.hints,
+                        tags=state.tag_values,
+                        reference=state.reference,
+                        model=options.model,
+                        size=options.size,
+                        region_consistency=options.region_consistency,
+                    )
+                )
+                outcome.expect(
+                    cold.model == window.result.model == RANDOM_MODEL,
+                    f"models {cold.model} / {window.result.model}",
+                )
                 for layer in ("composite", "color", "flats"):
-                    outcome.expect(np.array_equal(cold.layers[layer], window.result.layers[layer]),
-                                   f"the shown {layer} differs from a cold run on the final state")
-            outcome.result = (f"{len(shown)} results shown (ids increasing), at most {most_queued} "
-                              f"queued, flood took {flood_seconds:.1f} s, "
-                              f"{len(window.state.hints.strokes)} strokes at the end")
+                    outcome.expect(
+                        np.array_equal(cold.layers[layer], window.result.layers[layer]),
+                        f"the shown {layer} differs from a cold run on the final state",
+                    )
+            outcome.result = (
+                f"{len(shown)} results shown (ids increasing), at most {most_queued} "
+                f"queued, flood took {flood_seconds:.1f} s, "
+                f"{len(window.state.hints.strokes)} strokes at the end"
+            )
         finally:
             close_window(window)
     outcome.crashes += len(escaped)
@@ -153,10 +179,16 @@ def long_use_scenario(folder: Path, *, runs: int = 50) -> Outcome:
         if index == warm_up:
             gc.collect()
             before = rss_mb()
-        stroke = Stroke(_COLORS[index % len(_COLORS)], 4.0 + index % 5,
-                        ((10.0 + index % 150, 20.0), (60.0, 30.0 + index % 120)))
-        request = ColorizeRequest(drawing=drawings[index % len(drawings)], hints=Hints((stroke,)),
-                                  tags={_SLIDER_TAGS[index % 3]: (index % 40) / 10})
+        stroke = Stroke(
+            _COLORS[index % len(_COLORS)],
+            4.0 + index % 5,
+            ((10.0 + index % 150, 20.0), (60.0, 30.0 + index % 120)),
+        )
+        request = ColorizeRequest(
+            drawing=drawings[index % len(drawings)],
+            hints=Hints((stroke,)),
+            tags={_SLIDER_TAGS[index % 3]: (index % 40) / 10},
+        )
         try:
             result = engine.colorize(request)
         except Exception as error:  # noqa: BLE001 - counted
@@ -167,7 +199,8 @@ def long_use_scenario(folder: Path, *, runs: int = 50) -> Outcome:
         outcome.expect(result.model == RANDOM_MODEL, f"run {index}: colored by {result.model}")
     gc.collect()
     outcome.memory_mb = rss_mb() - before
-    outcome.expect(outcome.memory_mb <= LONG_USE_MEMORY_LIMIT_MB,
-                   f"memory grew {outcome.memory_mb:.0f} MB")
+    outcome.expect(
+        outcome.memory_mb <= LONG_USE_MEMORY_LIMIT_MB, f"memory grew {outcome.memory_mb:.0f} MB"
+    )
     outcome.result = f"resident memory growth after {warm_up} warm-up runs"
     return outcome

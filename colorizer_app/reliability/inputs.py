@@ -48,36 +48,45 @@ def loader_scenario(folder: Path) -> Outcome:
             pixels = load_image(path).pixels
         except ColorizerError as error:
             outcome.expect(kind.expect != COLORED, f"{kind.name}: refused ({error})")
-            outcome.expect(is_one_line(str(error)) and path.name in str(error),
-                           f"{kind.name}: unclear message {str(error)!r}")
+            outcome.expect(
+                is_one_line(str(error)) and path.name in str(error),
+                f"{kind.name}: unclear message {str(error)!r}",
+            )
         except Exception as error:  # noqa: BLE001 - that is what this scenario counts
             outcome.crashes += 1
             outcome.problems.append(f"{kind.name}: {type(error).__name__}: {error}")
         else:
             colored += 1
             outcome.expect(kind.expect == COLORED, f"{kind.name}: loaded, should be refused")
-            outcome.expect(kind.size is None or pixels.shape[:2] == kind.size,
-                           f"{kind.name}: loaded as {pixels.shape[:2]}, expected {kind.size}")
+            outcome.expect(
+                kind.size is None or pixels.shape[:2] == kind.size,
+                f"{kind.name}: loaded as {pixels.shape[:2]}, expected {kind.size}",
+            )
         finally:
             peak = tracemalloc.get_traced_memory()[1] / 1e6
             tracemalloc.stop()
         if kind.bomb:
             bomb_peak = max(bomb_peak, peak)
     outcome.memory_mb = bomb_peak
-    outcome.expect(bomb_peak <= BOMB_PEAK_LIMIT_MB,
-                   f"a bomb took {bomb_peak:.1f} MB (limit {BOMB_PEAK_LIMIT_MB:g})")
-    outcome.result = (f"{colored} loaded, {outcome.tried - colored} refused; memory = peak of "
-                      "the bombs")
+    outcome.expect(
+        bomb_peak <= BOMB_PEAK_LIMIT_MB,
+        f"a bomb took {bomb_peak:.1f} MB (limit {BOMB_PEAK_LIMIT_MB:g})",
+    )
+    outcome.result = (
+        f"{colored} loaded, {outcome.tried - colored} refused; memory = peak of the bombs"
+    )
     return outcome
 
 
-def _check_refusal(outcome: Outcome, kind: HostileImage, path: Path, run: CliRun,
-                   where: str) -> None:
+def _check_refusal(
+    outcome: Outcome, kind: HostileImage, path: Path, run: CliRun, where: str
+) -> None:
     lines = run.error_lines
     outcome.expect(run.code == 2, f"{where} {kind.name}: exit {run.code}, expected 2")
-    outcome.expect(len(lines) == 1 and lines[0].startswith("colorizer-cli: error:")
-                   and path.name in lines[0],
-                   f"{where} {kind.name}: expected one error line naming the file, got {lines}")
+    outcome.expect(
+        len(lines) == 1 and lines[0].startswith("colorizer-cli: error:") and path.name in lines[0],
+        f"{where} {kind.name}: expected one error line naming the file, got {lines}",
+    )
 
 
 def _check_picture(outcome: Outcome, kind: HostileImage, output: Path, where: str) -> None:
@@ -85,8 +94,10 @@ def _check_picture(outcome: Outcome, kind: HostileImage, output: Path, where: st
         return
     with Image.open(output) as picture:
         size = (picture.height, picture.width)
-    outcome.expect(kind.size is None or size == kind.size,
-                   f"{where} {kind.name}: output is {size}, expected {kind.size}")
+    outcome.expect(
+        kind.size is None or size == kind.size,
+        f"{where} {kind.name}: output is {size}, expected {kind.size}",
+    )
 
 
 def _count(outcome: Outcome, run: CliRun, where: str) -> None:
@@ -118,13 +129,15 @@ def cli_colorize_scenario(folder: Path, models_dir: Path | None) -> Outcome:
             for model in models:
                 output = out_dir / f"{index}-{model}.png"
                 outcome.tried += 1
-                run = run_cli(["colorize", str(path), "--model", model, "--threads", "1",
-                               "-o", str(output)])
+                run = run_cli(
+                    ["colorize", str(path), "--model", model, "--threads", "1", "-o", str(output)]
+                )
                 where = f"colorize --model {model}"
                 _count(outcome, run, f"{where} {kind.name}")
                 if kind.expect == COLORED:
-                    outcome.expect(run.code == 0, f"{where} {kind.name}: exit {run.code}: "
-                                                  f"{run.stderr.strip()}")
+                    outcome.expect(
+                        run.code == 0, f"{where} {kind.name}: exit {run.code}: {run.stderr.strip()}"
+                    )
                     _check_picture(outcome, kind, output, where)
                 else:
                     _check_refusal(outcome, kind, path, run, where)
@@ -153,17 +166,22 @@ def batch_scenario(folder: Path, models_dir: Path | None) -> Outcome:
             where = f"batch --model {model}"
             _count(outcome, run, where)
             outcome.expect(run.code == 2, f"{where}: exit {run.code}, expected 2 (some failed)")
-            outcome.expect(f"colored {expected_colored} of {len(in_batch)} drawings" in run.stdout,
-                           f"{where}: summary {run.stdout.strip()!r}")
+            outcome.expect(
+                f"colored {expected_colored} of {len(in_batch)} drawings" in run.stdout,
+                f"{where}: summary {run.stdout.strip()!r}",
+            )
             for kind, path in kinds:
                 mentions = [line for line in run.error_lines if str(path) in line]
                 if kind.in_batch and kind.expect != COLORED:
-                    outcome.expect(len(mentions) == 1, f"{where} {kind.name}: reported "
-                                                       f"{len(mentions)} times, expected once")
+                    outcome.expect(
+                        len(mentions) == 1,
+                        f"{where} {kind.name}: reported {len(mentions)} times, expected once",
+                    )
                 else:
                     outcome.expect(not mentions, f"{where} {kind.name}: reported {mentions}")
                 if kind.in_batch and kind.expect == COLORED:
                     _check_picture(outcome, kind, out_dir / f"{names[path]}.png", where)
-    outcome.result = (f"{len(in_batch)} files per run ({expected_colored} colorable), "
-                      f"models {', '.join(models)}")
+    outcome.result = (
+        f"{len(in_batch)} files per run ({expected_colored} colorable), models {', '.join(models)}"
+    )
     return outcome

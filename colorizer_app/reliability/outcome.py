@@ -16,12 +16,12 @@ class Outcome:
     a scenario passes when there are none."""
 
     scenario: str
-    tried: int = 0                    # inputs, events or runs put through it
-    crashes: int = 0                  # exceptions that escaped, internal errors, exit codes 1
-    tracebacks: int = 0               # "Traceback" shown to the user (stderr)
-    memory_mb: float | None = None    # growth (or peak, see ``result``) in MB
-    result: str = ""                  # the headline figure, in words
-    seconds: float = 0.0              # wall time of the scenario (set by the runner)
+    tried: int = 0  # inputs, events or runs put through it
+    crashes: int = 0  # exceptions that escaped, internal errors, exit codes 1
+    tracebacks: int = 0  # "Traceback" shown to the user (stderr)
+    memory_mb: float | None = None  # growth (or peak, see ``result``) in MB
+    result: str = ""  # the headline figure, in words
+    seconds: float = 0.0  # wall time of the scenario (set by the runner)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -36,22 +36,25 @@ class Outcome:
 
 
 def markdown_table(outcomes: Sequence[Outcome]) -> str:
-    lines = ["| scenario | tried | crashes | tracebacks | memory (MB) | time (s) | result | verdict |",
-             "|---|---:|---:|---:|---:|---:|---|---|"]
+    lines = [
+        "| scenario | tried | crashes | tracebacks | memory (MB) | time (s) | result | verdict |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
     for outcome in outcomes:
         memory = "—" if outcome.memory_mb is None else f"{outcome.memory_mb:.1f}"
         verdict = "pass" if outcome.ok else "FAIL: " + "; ".join(outcome.problems[:3])
-        lines.append(f"| {outcome.scenario} | {outcome.tried} | {outcome.crashes} | "
-                     f"{outcome.tracebacks} | {memory} | {outcome.seconds:.1f} | {outcome.result} | "
-                     f"{verdict} |")
+        lines.append(
+            f"| {outcome.scenario} | {outcome.tried} | {outcome.crashes} | "
+            f"{outcome.tracebacks} | {memory} | {outcome.seconds:.1f} | {outcome.result} | "
+            f"{verdict} |"
+        )
     return "\n".join(lines)
 
 
 def rss_mb() -> float:
     """The process's resident memory now, in MB (Linux: /proc; elsewhere the peak so far)."""
-    with contextlib.suppress(OSError):
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    with contextlib.suppress(OSError), open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

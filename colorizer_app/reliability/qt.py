@@ -74,8 +74,12 @@ def model_factory(models: Path, shipped: Path | None = None, **engine_options): 
     from colorizer_app.engine.registry import ModelRegistry
 
     def factory(device: str) -> Engine:
-        return Engine(ModelRegistry(shipped_dir=shipped, user_dir=models), device="cpu",
-                      threads=1, **engine_options)
+        return Engine(
+            ModelRegistry(shipped_dir=shipped, user_dir=models),
+            device="cpu",
+            threads=1,
+            **engine_options,
+        )
 
     return factory
 
@@ -111,9 +115,15 @@ def close_window(window) -> None:  # noqa: ANN001
 def colors_for_current(window, timeout: float = 60.0) -> bool:  # noqa: ANN001
     """Asks for colors and waits until the window is idle with a result for its drawing."""
     window.request_colors()
-    return wait_until(lambda: window.idle and window.result_request is not None
-                      and window.state is not None
-                      and window.result_request.drawing is window.state.drawing, timeout)
+    return wait_until(
+        lambda: (
+            window.idle
+            and window.result_request is not None
+            and window.state is not None
+            and window.result_request.drawing is window.state.drawing
+        ),
+        timeout,
+    )
 
 
 def random_model_folder(folder: Path) -> Path:

@@ -37,9 +37,16 @@ def crash_edits(count: int) -> list[dict[str, Any]]:
         kind = index % 5
         x, y = 20 + (index * 7) % 160, 20 + (index * 11) % 120
         if kind in (0, 1):
-            edits.append({"stroke": {"color": color, "width": 3 + index % 4,
-                                     "points": [[x, y], [x + 9, y + 4], [x + 15, y + 2]],
-                                     "pressure": [0.4, 0.7, 1.0]}})
+            edits.append(
+                {
+                    "stroke": {
+                        "color": color,
+                        "width": 3 + index % 4,
+                        "points": [[x, y], [x + 9, y + 4], [x + 15, y + 2]],
+                        "pressure": [0.4, 0.7, 1.0],
+                    }
+                }
+            )
         elif kind == 2:
             edits.append({"fill": {"color": color, "point": [x, y]}})
         elif kind == 3:
@@ -51,8 +58,9 @@ def crash_edits(count: int) -> list[dict[str, Any]]:
     return edits + [{"save": _MARKER}]
 
 
-def crash_recovery_scenario(folder: Path, *, edits: int = 12, autosave_interval: float = 0.3,
-                            timeout: float = 120.0) -> Outcome:
+def crash_recovery_scenario(
+    folder: Path, *, edits: int = 12, autosave_interval: float = 0.3, timeout: float = 120.0
+) -> Outcome:
     """Replays ``edits`` edits in the real app, SIGKILLs it, and restores its journal."""
     from colorizer_app.ui.journal import find_recoverable
     from colorizer_app.ui.project import open_project
@@ -63,17 +71,34 @@ def crash_recovery_scenario(folder: Path, *, edits: int = 12, autosave_interval:
     Image.fromarray(outline_drawing(160, 200)).save(folder / "lines.png")
     (folder / "edits.json").write_text(json.dumps(crash_edits(edits)))
     package_root = Path(__file__).resolve().parents[2]
-    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="1",
-                       HOME=str(folder / "home"), XDG_CONFIG_HOME=str(folder / "config"),
-                       XDG_DATA_HOME=str(folder / "data"),
-                       COLORIZER_MODELS_DIR=str(folder / "no-models"),
-                       PYTHONPATH=os.pathsep.join(filter(None, [str(package_root),
-                                                                os.environ.get("PYTHONPATH")])))
+    environment = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        OMP_NUM_THREADS="1",
+        HOME=str(folder / "home"),
+        XDG_CONFIG_HOME=str(folder / "config"),
+        XDG_DATA_HOME=str(folder / "data"),
+        COLORIZER_MODELS_DIR=str(folder / "no-models"),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(package_root), os.environ.get("PYTHONPATH")])),
+    )
     started = time.monotonic()
     with open(folder / "app.log", "wb") as log:
-        app = subprocess.Popen([sys.executable, "-c", _LAUNCH, "--replay", "edits.json",
-                                "--autosave-interval", str(autosave_interval), "lines.png"],
-                               cwd=folder, env=environment, stdout=log, stderr=log)
+        app = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _LAUNCH,
+                "--replay",
+                "edits.json",
+                "--autosave-interval",
+                str(autosave_interval),
+                "lines.png",
+            ],
+            cwd=folder,
+            env=environment,
+            stdout=log,
+            stderr=log,
+        )
         try:
             while not (folder / _MARKER).exists() and app.poll() is None:
                 if time.monotonic() - started > timeout:
@@ -89,8 +114,10 @@ def crash_recovery_scenario(folder: Path, *, edits: int = 12, autosave_interval:
     seconds = time.monotonic() - started
     output = (folder / "app.log").read_text(errors="replace")
     outcome.tracebacks = output.count("Traceback")
-    if not outcome.expect(alive and (folder / _MARKER).exists(),
-                          f"the app ended or stalled before its last edit: {output[-500:]!r}"):
+    if not outcome.expect(
+        alive and (folder / _MARKER).exists(),
+        f"the app ended or stalled before its last edit: {output[-500:]!r}",
+    ):
         outcome.crashes += not alive
         return outcome
     expected = open_project(folder / _MARKER)
@@ -98,11 +125,15 @@ def crash_recovery_scenario(folder: Path, *, edits: int = 12, autosave_interval:
     if not outcome.expect(len(sessions) == 1, f"{len(sessions)} recoverable sessions"):
         return outcome
     restored = sessions[0].restore()
-    outcome.expect(restored.same_content(expected) and restored.tags == expected.tags,
-                   f"restored {len(restored.hints.strokes)} strokes, {len(restored.hints.fills)} "
-                   f"fills, tags {restored.tags}; expected {len(expected.hints.strokes)}, "
-                   f"{len(expected.hints.fills)}, {expected.tags}")
+    outcome.expect(
+        restored.same_content(expected) and restored.tags == expected.tags,
+        f"restored {len(restored.hints.strokes)} strokes, {len(restored.hints.fills)} "
+        f"fills, tags {restored.tags}; expected {len(expected.hints.strokes)}, "
+        f"{len(expected.hints.fills)}, {expected.tags}",
+    )
     hints = len(restored.hints.strokes) + len(restored.hints.fills)
-    outcome.result = (f"{'all' if outcome.ok else 'NOT all'} edits back: {hints} strokes and "
-                      f"fills, {len(restored.tags)} tags; killed {seconds:.1f} s after launch")
+    outcome.result = (
+        f"{'all' if outcome.ok else 'NOT all'} edits back: {hints} strokes and "
+        f"fills, {len(restored.tags)} tags; killed {seconds:.1f} s after launch"
+    )
     return outcome

@@ -21,14 +21,25 @@ log = logging.getLogger(__name__)
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="colorizer", description="Color anime line art.")
     parser.add_argument("file", nargs="?", help="line art or a .ora project to open")
-    parser.add_argument("--replay", metavar="EDITS.json",
-                        help="apply the edits of a JSON script through the app's own input "
-                             "paths (for tests and demos)")
-    parser.add_argument("--autosave-interval", type=float, default=60.0, metavar="SECONDS",
-                        help="seconds between full autosave snapshots (default 60); every "
-                             "edit is journaled at once regardless")
-    parser.add_argument("--no-journal", action="store_true",
-                        help="keep no crash journal (nothing to restore after a crash)")
+    parser.add_argument(
+        "--replay",
+        metavar="EDITS.json",
+        help="apply the edits of a JSON script through the app's own input "
+        "paths (for tests and demos)",
+    )
+    parser.add_argument(
+        "--autosave-interval",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds between full autosave snapshots (default 60); every "
+        "edit is journaled at once regardless",
+    )
+    parser.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="keep no crash journal (nothing to restore after a crash)",
+    )
     parser.add_argument("--version", action="version", version=f"colorizer {__version__}")
     args = parser.parse_args(list(argv))
     if args.autosave_interval <= 0:
@@ -65,10 +76,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ColorizerError as error:
             log.warning("no crash journal this time: %s", error)
     # A replayed session is a demo or a test: it neither reads nor changes the user's settings.
-    settings = (QSettings(str(Path(tempfile.mkdtemp(prefix="colorizer-replay-")) / "settings.ini"),
-                          QSettings.Format.IniFormat) if edits is not None else None)
-    window = MainWindow(settings=settings, journal=journal,
-                        autosave_interval=args.autosave_interval)
+    settings = (
+        QSettings(
+            str(Path(tempfile.mkdtemp(prefix="colorizer-replay-")) / "settings.ini"),
+            QSettings.Format.IniFormat,
+        )
+        if edits is not None
+        else None
+    )
+    window = MainWindow(
+        settings=settings, journal=journal, autosave_interval=args.autosave_interval
+    )
     window.show()
     if recoverable:
         window.offer_restore(recoverable)

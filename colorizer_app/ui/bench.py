@@ -33,8 +33,8 @@ from PIL import Image
 TICK_MS = 5
 GOAL_MS = 50.0
 SLIDER_STEPS = 20
-EVENT_GAP_S = 0.016      # between synthetic input events: a 60 Hz mouse
-SETTLE_S = 0.1           # after the colors arrive: the repaint they cause is part of the scenario
+EVENT_GAP_S = 0.016  # between synthetic input events: a 60 Hz mouse
+SETTLE_S = 0.1  # after the colors arrive: the repaint they cause is part of the scenario
 TIMEOUT_S = 300.0
 STAND_IN_LABEL = "untrained unified-tiny stand-in (no model installed)"
 ALL_KINDS = ("strokes", "tags", "reference")
@@ -62,7 +62,7 @@ class StallMeter:
 @dataclass(frozen=True)
 class Chosen:
     name: str
-    label: str                      # what the report calls it
+    label: str  # what the report calls it
     registry: Callable[[], object]  # builds a ModelRegistry that lists the model
 
 
@@ -72,8 +72,9 @@ def stand_in_model(folder: Path) -> Chosen:
     from colorizer_app.engine.stand_in import save_untrained_unified
 
     save_untrained_unified(folder / "stand-in.safetensors", resolution=256)
-    return Chosen("stand-in", STAND_IN_LABEL,
-                  lambda: ModelRegistry(shipped_dir=None, user_dir=folder))
+    return Chosen(
+        "stand-in", STAND_IN_LABEL, lambda: ModelRegistry(shipped_dir=None, user_dir=folder)
+    )
 
 
 def choose_model(model_file: str | None, scratch: Path) -> Chosen:
@@ -86,8 +87,11 @@ def choose_model(model_file: str | None, scratch: Path) -> Chosen:
         path = Path(model_file)
         if not path.is_file():
             raise ColorizerError(f"{path}: model file not found")
-        return Chosen(path.stem, f"{path.stem} ({path})",
-                      lambda: ModelRegistry(shipped_dir=None, user_dir=path.parent))
+        return Chosen(
+            path.stem,
+            f"{path.stem} ({path})",
+            lambda: ModelRegistry(shipped_dir=None, user_dir=path.parent),
+        )
     best = ModelRegistry().choose(ALL_KINDS)
     if best is None:
         return stand_in_model(scratch)
@@ -132,9 +136,14 @@ class Bench:
         """The colors on the canvas are those of the document as it is now."""
         window = self.window
         request, state = window.result_request, window.state
-        return (window.idle and request is not None and state is not None
-                and request.hints == state.hints and dict(request.tags) == state.tag_values
-                and request.reference is state.reference)
+        return (
+            window.idle
+            and request is not None
+            and state is not None
+            and request.hints == state.hints
+            and dict(request.tags) == state.tag_values
+            and request.reference is state.reference
+        )
 
     def measure(self, scenario: Callable[[int], None], run: int) -> float:
         self.spin(until=self.colors_shown)
@@ -154,16 +163,24 @@ class Bench:
         canvas = self.window.canvas
         pane = canvas._panes()[0]
         y = self.size * (0.2 + 0.1 * (run % 7))
-        points = [QPointF(self.size * (0.15 + 0.7 * i / 24), y + 0.05 * self.size * np.sin(i / 3))
-                  for i in range(25)]
+        points = [
+            QPointF(self.size * (0.15 + 0.7 * i / 24), y + 0.05 * self.size * np.sin(i / 3))
+            for i in range(25)
+        ]
         left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
-        events = [(QEvent.Type.MouseButtonPress if i == 0 else QEvent.Type.MouseMove, point, left)
-                  for i, point in enumerate(points)]
+        events = [
+            (QEvent.Type.MouseButtonPress if i == 0 else QEvent.Type.MouseMove, point, left)
+            for i, point in enumerate(points)
+        ]
         events.append((QEvent.Type.MouseButtonRelease, points[-1], none))
         for kind, point, buttons in events:
             at = canvas._to_widget(point, pane)
-            self.app.sendEvent(canvas, QMouseEvent(kind, at, canvas.mapToGlobal(at), left, buttons,
-                                                   Qt.KeyboardModifier.NoModifier))
+            self.app.sendEvent(
+                canvas,
+                QMouseEvent(
+                    kind, at, canvas.mapToGlobal(at), left, buttons, Qt.KeyboardModifier.NoModifier
+                ),
+            )
             self.spin(EVENT_GAP_S)
 
     def drag_slider(self, run: int) -> None:
@@ -183,30 +200,42 @@ class Bench:
 
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(files[run % len(files)]))])
-        action, button, modifier = (Qt.DropAction.CopyAction, Qt.MouseButton.NoButton,
-                                    Qt.KeyboardModifier.NoModifier)
+        action, button, modifier = (
+            Qt.DropAction.CopyAction,
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
         # Qt delivers no drop whose entry it refused, so the entry comes first.
-        self.app.sendEvent(self.window.reference_panel,
-                           QDragEnterEvent(QPoint(5, 5), action, mime, button, modifier))
-        self.app.sendEvent(self.window.reference_panel,
-                           QDropEvent(QPointF(5, 5), action, mime, button, modifier))
+        self.app.sendEvent(
+            self.window.reference_panel,
+            QDragEnterEvent(QPoint(5, 5), action, mime, button, modifier),
+        )
+        self.app.sendEvent(
+            self.window.reference_panel, QDropEvent(QPointF(5, 5), action, mime, button, modifier)
+        )
 
 
 def machine_line(threads: int, device: str) -> str:
     import torch
 
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-            f"{threads} torch thread(s) in the worker, device {device}, Python "
-            f"{platform.python_version()}, torch {torch.__version__}")
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{threads} torch thread(s) in the worker, device {device}, Python "
+        f"{platform.python_version()}, torch {torch.__version__}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m colorizer_app.ui.bench",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m colorizer_app.ui.bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
     parser.add_argument("--size", type=int, default=1024, help="the drawing's side in pixels")
-    parser.add_argument("--model", metavar="FILE.safetensors",
-                        help="measure this model file (default: the best installed one)")
+    parser.add_argument(
+        "--model",
+        metavar="FILE.safetensors",
+        help="measure this model file (default: the best installed one)",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1 or args.size < 64:
         parser.error("--runs must be ≥ 1 and --size ≥ 64")
@@ -238,8 +267,11 @@ def main(argv: list[str] | None = None) -> int:
             Image.fromarray(reference_image(max(64, args.size * 3 // 4), seed)).save(references[-1])
         settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
         journal = Journal(scratch / "journal")  # the real app journals every edit
-        window = MainWindow(lambda device: Engine(chosen.registry(), device=device),
-                            settings=settings, journal=journal)
+        window = MainWindow(
+            lambda device: Engine(chosen.registry(), device=device),
+            settings=settings,
+            journal=journal,
+        )
         window.discard_on_close = True
         window.dialogs_enabled = False
         window.resize(1400, 900)
@@ -251,16 +283,19 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(app, window, meter, args.size)
         try:
             bench.spin(until=lambda: any(m.name == chosen.name for m in window.models))
-            window.engine_controls.set_options(replace(window.engine_controls.options(),
-                                                       model=chosen.name))
+            window.engine_controls.set_options(
+                replace(window.engine_controls.options(), model=chosen.name)
+            )
             if not window.open_file(drawing):
                 raise ColorizerError(f"{drawing}: the window could not open the drawing")
             bench.spin(until=bench.colors_shown)
             scenarios: list[tuple[str, Callable[[int], None]]] = [
                 ("stroke (mouse, 25 events), colored 150 ms after pen-up", bench.stroke),
                 (f"tag slider drag ({SLIDER_STEPS} steps, live colors)", bench.drag_slider),
-                ("reference dropped on its panel",
-                 lambda run: bench.drop_reference(run, references)),
+                (
+                    "reference dropped on its panel",
+                    lambda run: bench.drop_reference(run, references),
+                ),
             ]
             worst: dict[str, list[float]] = {name: [] for name, _ in scenarios}
             seconds: list[float] = []
@@ -269,8 +304,9 @@ def main(argv: list[str] | None = None) -> int:
                     worst[name].append(bench.measure(scenario, run))
                     seconds.append(window.result.seconds)
             if window.result.model != chosen.name:
-                raise ColorizerError(f"the window colored with {window.result.model}, "
-                                     f"not {chosen.name}")
+                raise ColorizerError(
+                    f"the window colored with {window.result.model}, not {chosen.name}"
+                )
         except (ColorizerError, TimeoutError) as error:
             print(f"colorizer bench: {error}", file=sys.stderr)
             return 1
@@ -279,17 +315,23 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
             app.processEvents()
         threads = window.worker_thread.worker.engine.threads
-        print(f"Event-loop stalls of the window while **{chosen.label}** colors a "
-              f"{args.size}×{args.size} drawing; {args.runs} run(s) per scenario; a {TICK_MS} ms "
-              f"timer's late ticks. Goal ≤ {GOAL_MS:.0f} ms.\n")
-        print(f"Machine: {machine_line(threads, window.device_name)}; Qt platform "
-              f"{app.platformName()}; model time per result: median "
-              f"{statistics.median(seconds):.2f} s.\n")
+        print(
+            f"Event-loop stalls of the window while **{chosen.label}** colors a "
+            f"{args.size}×{args.size} drawing; {args.runs} run(s) per scenario; a {TICK_MS} ms "
+            f"timer's late ticks. Goal ≤ {GOAL_MS:.0f} ms.\n"
+        )
+        print(
+            f"Machine: {machine_line(threads, window.device_name)}; Qt platform "
+            f"{app.platformName()}; model time per result: median "
+            f"{statistics.median(seconds):.2f} s.\n"
+        )
         print("| scenario | median stall (ms) | max stall (ms) | goal met |")
         print("| --- | --- | --- | --- |")
         for name, values in worst.items():
-            print(f"| {name} | {statistics.median(values):.1f} | {max(values):.1f} | "
-                  f"{'yes' if max(values) <= GOAL_MS else 'no'} |")
+            print(
+                f"| {name} | {statistics.median(values):.1f} | {max(values):.1f} | "
+                f"{'yes' if max(values) <= GOAL_MS else 'no'} |"
+            )
     return 0
 
 

@@ -19,17 +19,26 @@ from enum import Enum
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen,
-                           QPointingDevice, QTabletEvent, QWheelEvent)
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPointingDevice,
+    QTabletEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QWidget
 
 from colorizer_app.imaging.hints import Hints, Stroke
-from colorizer_app.ui.hint_layer import (blank_layer, draw_hints, draw_segments,
-                                         fill_marker_radius)
+from colorizer_app.ui.hint_layer import blank_layer, draw_hints, draw_segments, fill_marker_radius
 from colorizer_app.ui.tools import ToolController, ToolKind
 
 MIN_ZOOM, MAX_ZOOM = 1 / 32, 32.0
-ZOOM_STEP = 2 ** 0.25
+ZOOM_STEP = 2**0.25
 BACKDROP = QColor(72, 72, 76)
 
 
@@ -79,8 +88,11 @@ class CanvasLayer:
             return self.image, 1.0
         if k not in self._levels:
             size = QSize(max(1, self.image.width() >> k), max(1, self.image.height() >> k))
-            self._levels[k] = self.image.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                                Qt.TransformationMode.SmoothTransformation)
+            self._levels[k] = self.image.scaled(
+                size,
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
         return self._levels[k], 1.0 / 2**k
 
     def paint_all_levels(self, paint: Callable[[QPainter], QRectF]) -> QRectF:
@@ -118,7 +130,7 @@ class Canvas(QWidget):
         self.view = View.OVERLAY
         self.zoom = 1.0
         self.offset = QPointF(0, 0)  # pane position of the image's top left corner
-        self.shown_hints = Hints()   # what the hint layer currently depicts
+        self.shown_hints = Hints()  # what the hint layer currently depicts
         self.result_pixels: np.ndarray | None = None  # the color layer, for the eyedropper
         self._size = QSize(0, 0)
         self._pan_from: QPointF | None = None
@@ -211,8 +223,10 @@ class Canvas(QWidget):
     def _panes(self) -> list[QRect]:
         if self.view is View.SIDE_BY_SIDE:
             half = self.width() // 2
-            return [QRect(0, 0, half - 1, self.height()), QRect(half + 1, 0, self.width() - half - 1,
-                                                                self.height())]
+            return [
+                QRect(0, 0, half - 1, self.height()),
+                QRect(half + 1, 0, self.width() - half - 1, self.height()),
+            ]
         return [self.rect()]
 
     def _pane_at(self, pos: QPointF) -> QRect:
@@ -258,8 +272,10 @@ class Canvas(QWidget):
 
     def _center(self) -> None:
         pane = self._panes()[0]
-        self.offset = QPointF((pane.width() - self._size.width() * self.zoom) / 2,
-                              (pane.height() - self._size.height() * self.zoom) / 2)
+        self.offset = QPointF(
+            (pane.width() - self._size.width() * self.zoom) / 2,
+            (pane.height() - self._size.height() * self.zoom) / 2,
+        )
         self.update()
 
     # ------------------------------------------------------------------ painting
@@ -275,14 +291,19 @@ class Canvas(QWidget):
                 elif index == 0:
                     layers = [layer for layer in (self.lineart, self.hints) if layer.visible]
                 else:
-                    layers = [layer for layer in (self.flats, self.color, self.lineart) if layer.visible]
+                    layers = [
+                        layer for layer in (self.flats, self.color, self.lineart) if layer.visible
+                    ]
                 self._paint_pane(painter, pane, event.rect(), layers)
         self._paint_brush_outline(painter)
         painter.end()
 
-    def _paint_pane(self, painter: QPainter, pane: QRect, dirty: QRect,
-                    layers: list[CanvasLayer]) -> None:
-        image_rect = self._to_widget_rect(QRectF(0, 0, self._size.width(), self._size.height()), pane)
+    def _paint_pane(
+        self, painter: QPainter, pane: QRect, dirty: QRect, layers: list[CanvasLayer]
+    ) -> None:
+        image_rect = self._to_widget_rect(
+            QRectF(0, 0, self._size.width(), self._size.height()), pane
+        )
         visible = image_rect & QRectF(dirty & pane)
         if visible.isEmpty():
             return
@@ -295,18 +316,25 @@ class Canvas(QWidget):
                 continue
             image, scale = layer.level(self.zoom)
             # The visible part in the chosen copy's pixels, a pixel wider for the filter.
-            source = QRectF((visible.topLeft() - image_rect.topLeft()) / self.zoom * scale,
-                            visible.size() / self.zoom * scale).adjusted(-1, -1, 1, 1)
+            source = QRectF(
+                (visible.topLeft() - image_rect.topLeft()) / self.zoom * scale,
+                visible.size() / self.zoom * scale,
+            ).adjusted(-1, -1, 1, 1)
             source &= QRectF(image.rect())
-            target = QRectF(image_rect.topLeft() + source.topLeft() / scale * self.zoom,
-                            source.size() / scale * self.zoom)
+            target = QRectF(
+                image_rect.topLeft() + source.topLeft() / scale * self.zoom,
+                source.size() / scale * self.zoom,
+            )
             painter.setCompositionMode(layer.blend)
             painter.drawImage(target, image, source)
         painter.restore()
 
     def _paint_brush_outline(self, painter: QPainter) -> None:
-        if (self._hover is None or not self.has_drawing
-                or self.tools.kind not in (ToolKind.BRUSH, ToolKind.ERASER)):
+        if (
+            self._hover is None
+            or not self.has_drawing
+            or self.tools.kind not in (ToolKind.BRUSH, ToolKind.ERASER)
+        ):
             return
         radius = max(self.tools.size * self.zoom / 2, 1.5)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -320,23 +348,37 @@ class Canvas(QWidget):
         radius = self.tools.size * self.zoom / 2 + 4
         for point in (self._hover, pos):
             if point is not None:
-                self.update(QRectF(point.x() - radius, point.y() - radius, 2 * radius,
-                                   2 * radius).toAlignedRect())
+                self.update(
+                    QRectF(
+                        point.x() - radius, point.y() - radius, 2 * radius, 2 * radius
+                    ).toAlignedRect()
+                )
         self._hover = pos
 
     # ------------------------------------------------------------------ input
 
-    def _pressing(self, pos: QPointF, pressure: float, pressure_given: bool, eraser_end: bool,
-                  modifiers: Qt.KeyboardModifier) -> None:
+    def _pressing(
+        self,
+        pos: QPointF,
+        pressure: float,
+        pressure_given: bool,
+        eraser_end: bool,
+        modifiers: Qt.KeyboardModifier,
+    ) -> None:
         self._pen_down = True
         sample = bool(modifiers & Qt.KeyboardModifier.ControlModifier)
-        self.tools.press(self._to_image(pos), pressure if pressure_given else None,
-                         eraser_end=eraser_end, sample=sample)
+        self.tools.press(
+            self._to_image(pos),
+            pressure if pressure_given else None,
+            eraser_end=eraser_end,
+            sample=sample,
+        )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         if event.button() == Qt.MouseButton.MiddleButton or (
-                event.button() == Qt.MouseButton.LeftButton and self._space_held):
+            event.button() == Qt.MouseButton.LeftButton and self._space_held
+        ):
             self._pan_from = pos
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
         elif event.button() == Qt.MouseButton.LeftButton and self.has_drawing:
@@ -355,11 +397,14 @@ class Canvas(QWidget):
         self.cursorMoved.emit(self._to_image(pos))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton,
-                                                             Qt.MouseButton.LeftButton):
+        if self._pan_from is not None and event.button() in (
+            Qt.MouseButton.MiddleButton,
+            Qt.MouseButton.LeftButton,
+        ):
             self._pan_from = None
-            self.setCursor(Qt.CursorShape.OpenHandCursor if self._space_held
-                           else Qt.CursorShape.CrossCursor)
+            self.setCursor(
+                Qt.CursorShape.OpenHandCursor if self._space_held else Qt.CursorShape.CrossCursor
+            )
         elif self._pen_down and event.button() == Qt.MouseButton.LeftButton:
             self._pen_down = False
             self.tools.release(self._to_image(event.position()), None)
@@ -369,7 +414,11 @@ class Canvas(QWidget):
         sending the same motion again as mouse events."""
         pos = event.position()
         pressure = float(event.pressure())
-        if event.type() == QTabletEvent.Type.TabletPress and self.has_drawing and not self._space_held:
+        if (
+            event.type() == QTabletEvent.Type.TabletPress
+            and self.has_drawing
+            and not self._space_held
+        ):
             eraser = event.pointerType() == QPointingDevice.PointerType.Eraser
             self._pressing(pos, pressure, True, eraser, event.modifiers())
         elif event.type() == QTabletEvent.Type.TabletMove:
@@ -387,7 +436,7 @@ class Canvas(QWidget):
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             pane = self._pane_at(event.position())
             steps = delta.y() / 120
-            self.zoom_by(ZOOM_STEP ** steps, event.position() - QPointF(pane.topLeft()))
+            self.zoom_by(ZOOM_STEP**steps, event.position() - QPointF(pane.topLeft()))
         else:
             dx, dy = delta.x(), delta.y()
             if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -430,4 +479,3 @@ class Canvas(QWidget):
     def showEvent(self, event) -> None:  # noqa: ANN001 - QShowEvent
         super().showEvent(event)
         self.setCursor(Qt.CursorShape.CrossCursor)
-

@@ -8,17 +8,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QRegularExpression, QSize, Qt, Signal
-from PySide6.QtGui import (QColor, QLinearGradient, QMouseEvent, QPainter, QPaintEvent, QPen,
-                           QRegularExpressionValidator)
-from PySide6.QtWidgets import (QAbstractButton, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtGui import (
+    QColor,
+    QLinearGradient,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QRegularExpressionValidator,
+)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from colorizer_app.vocabulary import load_vocabulary
 
 RECENT_LIMIT = 16
 _COLUMNS = 8
-_BASICS = ("#000000", "#404040", "#808080", "#c0c0c0", "#ffffff", "#d8323c", "#f08c28", "#f5d23c",
-           "#50b450", "#3c8cdc", "#283c96", "#8c50b4", "#f08cb4", "#8c5a36", "#f5ecd7")
+_BASICS = (
+    "#000000",
+    "#404040",
+    "#808080",
+    "#c0c0c0",
+    "#ffffff",
+    "#d8323c",
+    "#f08c28",
+    "#f5d23c",
+    "#50b450",
+    "#3c8cdc",
+    "#283c96",
+    "#8c50b4",
+    "#f08cb4",
+    "#8c5a36",
+    "#f5ecd7",
+)
 
 
 def common_colors() -> list[str]:
@@ -93,7 +123,9 @@ class _SaturationValueSquare(QWidget):
         blacks.setColorAt(0, QColor(0, 0, 0, 0))
         blacks.setColorAt(1, QColor(0, 0, 0, 255))
         painter.fillRect(rect, blacks)
-        center = QPointF(self.saturation * (rect.width() - 1), (1 - self.value) * (rect.height() - 1))
+        center = QPointF(
+            self.saturation * (rect.width() - 1), (1 - self.value) * (rect.height() - 1)
+        )
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(Qt.GlobalColor.black, 3))
         painter.drawEllipse(center, 5, 5)
@@ -177,7 +209,9 @@ class ColorPicker(QWidget):
         self._preview = QLabel(self)
         self._preview.setFixedSize(36, 22)
         self._hex = QLineEdit(self)
-        self._hex.setValidator(QRegularExpressionValidator(QRegularExpression(r"#?[0-9A-Fa-f]{0,6}"), self))
+        self._hex.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"#?[0-9A-Fa-f]{0,6}"), self)
+        )
         self._hex.setMaxLength(7)
         self._hex.setToolTip("Hex color, e.g. #3c8cdc (Enter to apply)")
         self._recent = _SwatchGrid("Recent", self)
@@ -199,7 +233,9 @@ class ColorPicker(QWidget):
             layout.addWidget(grid)
             grid.chosen.connect(self.setColor)
 
-        self._strip.hueChanged.connect(lambda hue: self._set_hsv(hue, self._saturation, self._value))
+        self._strip.hueChanged.connect(
+            lambda hue: self._set_hsv(hue, self._saturation, self._value)
+        )
         self._square.picked.connect(lambda s, v: self._set_hsv(self._hue, s, v))
         self._hex.editingFinished.connect(self._hex_entered)
         self._show()
@@ -217,7 +253,9 @@ class ColorPicker(QWidget):
 
     def add_recent(self, color: QColor | str) -> None:
         name = _hex(QColor(color))
-        self._recent.set_colors([name] + [c for c in self._recent.colors if c != name][:RECENT_LIMIT - 1])
+        self._recent.set_colors(
+            [name] + [c for c in self._recent.colors if c != name][: RECENT_LIMIT - 1]
+        )
 
     def recent_colors(self) -> list[str]:
         return list(self._recent.colors)
@@ -243,7 +281,11 @@ class ColorPicker(QWidget):
 
     def _show(self) -> None:
         self._strip.hue = self._hue
-        self._square.hue, self._square.saturation, self._square.value = self._hue, self._saturation, self._value
+        self._square.hue, self._square.saturation, self._square.value = (
+            self._hue,
+            self._saturation,
+            self._value,
+        )
         self._strip.update()
         self._square.update()
         name = _hex(self.color())

@@ -16,13 +16,13 @@ from colorizer_app.imaging.hints import Fill, Hints, Stroke
 
 @dataclass(frozen=True, eq=False)
 class DocumentState:
-    drawing: np.ndarray                       # (H, W, 4) uint8 RGBA line art as loaded
-    drawing_name: str = "untitled"            # file name the drawing came from
+    drawing: np.ndarray  # (H, W, 4) uint8 RGBA line art as loaded
+    drawing_name: str = "untitled"  # file name the drawing came from
     hints: Hints = field(default_factory=Hints)
     tags: tuple[tuple[str, float], ...] = ()  # CVT name → slider value, in the order ticked
-    reference: np.ndarray | None = None       # (h, w, 4) uint8 RGBA reference illustration
+    reference: np.ndarray | None = None  # (h, w, 4) uint8 RGBA reference illustration
     reference_name: str = ""
-    project_path: Path | None = None          # the .ora it was opened from / saved to
+    project_path: Path | None = None  # the .ora it was opened from / saved to
 
     @property
     def tag_values(self) -> dict[str, float]:
@@ -45,12 +45,21 @@ class DocumentState:
         return replace(self, tags=tuple(tags))
 
     def with_reference(self, reference: np.ndarray | None, name: str = "") -> DocumentState:
-        return replace(self, reference=reference, reference_name=name if reference is not None else "")
+        return replace(
+            self, reference=reference, reference_name=name if reference is not None else ""
+        )
 
     def same_content(self, other: DocumentState) -> bool:
         """True when both hold the same drawing, hints, tags and reference (for tests, undo)."""
+
         def same_array(a: np.ndarray | None, b: np.ndarray | None) -> bool:
-            return (a is None and b is None) or (a is not None and b is not None
-                                                 and a.shape == b.shape and np.array_equal(a, b))
-        return (same_array(self.drawing, other.drawing) and self.hints == other.hints
-                and self.tags == other.tags and same_array(self.reference, other.reference))
+            return (a is None and b is None) or (
+                a is not None and b is not None and a.shape == b.shape and np.array_equal(a, b)
+            )
+
+        return (
+            same_array(self.drawing, other.drawing)
+            and self.hints == other.hints
+            and self.tags == other.tags
+            and same_array(self.reference, other.reference)
+        )

@@ -19,7 +19,7 @@ WORKING_SIZES = (256, 384, 512, 768, 1024)
 class EngineOptions:
     model: str = AUTO
     device: str = "auto"
-    size: int | None = None          # None: the model's own resolution
+    size: int | None = None  # None: the model's own resolution
     # On by default: on 100 evaluation drawings it cut bleeding 3.4× at no cost in accuracy.
     region_consistency: bool = True
 
@@ -32,23 +32,29 @@ class EngineControls(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = QComboBox()
-        self.model.setToolTip("Auto picks the best installed model for the hints you give; "
-                              "Flat fill colors each closed area from your strokes, no network")
+        self.model.setToolTip(
+            "Auto picks the best installed model for the hints you give; "
+            "Flat fill colors each closed area from your strokes, no network"
+        )
         self.device = QComboBox()
         self.device.setToolTip("Where the model runs: Auto prefers a GPU")
         self.device.addItem("Auto", "auto")
         for name in available_devices():
             self.device.addItem(name.upper() if name != "cpu" else "CPU", name)
         self.size = QComboBox()
-        self.size.setToolTip("The side, in pixels, the model colors at; the result is scaled back "
-                             "to the drawing's own size along its lines")
+        self.size.setToolTip(
+            "The side, in pixels, the model colors at; the result is scaled back "
+            "to the drawing's own size along its lines"
+        )
         self.size.addItem("Model default", None)
         for side in WORKING_SIZES:
             self.size.addItem(f"{side} px", side)
         self.consistency = QCheckBox("Region consistency")
-        self.consistency.setToolTip("One color per closed area of the line art, its shading kept: "
-                                    "an area you stroke takes your stroke's color, its shading "
-                                    "softened")
+        self.consistency.setToolTip(
+            "One color per closed area of the line art, its shading kept: "
+            "an area you stroke takes your stroke's color, its shading "
+            "softened"
+        )
         self.consistency.setChecked(EngineOptions.region_consistency)
         layout = QFormLayout(self)
         layout.addRow("Model", self.model)
@@ -77,13 +83,19 @@ class EngineControls(QWidget):
         self.model.blockSignals(False)
 
     def options(self) -> EngineOptions:
-        return EngineOptions(model=self.model.currentData(), device=self.device.currentData(),
-                             size=self.size.currentData(),
-                             region_consistency=self.consistency.isChecked())
+        return EngineOptions(
+            model=self.model.currentData(),
+            device=self.device.currentData(),
+            size=self.size.currentData(),
+            region_consistency=self.consistency.isChecked(),
+        )
 
     def set_options(self, options: EngineOptions) -> None:
-        for combo, value in ((self.model, options.model), (self.device, options.device),
-                             (self.size, options.size)):
+        for combo, value in (
+            (self.model, options.model),
+            (self.device, options.device),
+            (self.size, options.size),
+        ):
             index = combo.findData(value)
             if index >= 0:
                 combo.setCurrentIndex(index)

@@ -16,8 +16,19 @@ from pathlib import Path
 import numpy as np
 import qtawesome as qta
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.atomic import atomic_save_png
@@ -42,8 +53,9 @@ _SETTING_KIND = "export/kind"
 _SETTING_FOLDER = "export/folder"
 
 
-def export_result(kind: str, path: str | Path, layers: Sequence[Layer],
-                  merged: np.ndarray | None = None) -> list[Path]:
+def export_result(
+    kind: str, path: str | Path, layers: Sequence[Layer], merged: np.ndarray | None = None
+) -> list[Path]:
     """Writes ``layers`` (bottom to top, e.g. ``ColorizeResult.stack()``) as ``kind`` (a key of
     EXPORT_KINDS) at ``path`` — a folder for "png-layers" — and returns the files written.
     ``merged`` is the flattened image when the caller has it (``ColorizeResult.composite``)."""
@@ -73,8 +85,15 @@ class ExportDialog(QDialog):
 
     exported = Signal(list)
 
-    def __init__(self, layers: Sequence[Layer], base_name: str, *, merged: np.ndarray | None = None,
-                 settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        base_name: str,
+        *,
+        merged: np.ndarray | None = None,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self._layers, self._merged, self._base_name = list(layers), merged, base_name
@@ -95,8 +114,13 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Format:", self.kind_box)
         form.addRow("Save to:", destination)
-        form.addRow("Size:", QLabel(f"{width}×{height} (the drawing's own size), "
-                                    f"{len(self._layers)} layer{'s' if len(self._layers) != 1 else ''}"))
+        form.addRow(
+            "Size:",
+            QLabel(
+                f"{width}×{height} (the drawing's own size), "
+                f"{len(self._layers)} layer{'s' if len(self._layers) != 1 else ''}"
+            ),
+        )
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #c0392b;")
@@ -142,8 +166,10 @@ class ExportDialog(QDialog):
         return True
 
     def _kind_changed(self) -> None:
-        current = Path(self.path_edit.text().strip() or default_export_path(self.kind(), self._folder,
-                                                                              self._base_name))
+        current = Path(
+            self.path_edit.text().strip()
+            or default_export_path(self.kind(), self._folder, self._base_name)
+        )
         stem = current.name.removesuffix("-layers")
         for kind in EXPORT_KINDS.values():
             if kind.suffix and stem.lower().endswith(kind.suffix):
@@ -156,8 +182,9 @@ class ExportDialog(QDialog):
         if self.kind() == "png-layers":
             chosen = QFileDialog.getExistingDirectory(self, "Export the layers into", current)
         else:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export", current,
-                                                    EXPORT_KINDS[self.kind()].file_filter)
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Export", current, EXPORT_KINDS[self.kind()].file_filter
+            )
         if chosen:
             self.path_edit.setText(chosen)
             self.error_label.clear()

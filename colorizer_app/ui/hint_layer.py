@@ -33,8 +33,11 @@ def draw_segments(painter: QPainter, stroke: Stroke, first: int) -> QRectF:
     A stroke replaces what lies under it (Source) so that its own overlaps do not darken; an
     eraser removes by its opacity (DestinationOut)."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_DestinationOut
-                               if stroke.erase else QPainter.CompositionMode.CompositionMode_Source)
+    painter.setCompositionMode(
+        QPainter.CompositionMode.CompositionMode_DestinationOut
+        if stroke.erase
+        else QPainter.CompositionMode.CompositionMode_Source
+    )
     touched = QRectF()
     for i in range(max(first, 0), len(stroke.points)):
         start = stroke.points[max(i - 1, 0)]

@@ -117,24 +117,35 @@ def _common_prefix(old: Sequence[Any], new: Sequence[Any]) -> int:
     return count
 
 
-def _describe(state: DocumentState, base: DocumentState | None,
-              drawing_file: str, reference_file: str | None) -> dict[str, Any]:
+def _describe(
+    state: DocumentState, base: DocumentState | None, drawing_file: str, reference_file: str | None
+) -> dict[str, Any]:
     """One journal line: ``state`` relative to ``base`` (None: the whole state, as snapshots)."""
     keep_strokes = _common_prefix(base.hints.strokes, state.hints.strokes) if base else 0
     keep_fills = _common_prefix(base.hints.fills, state.hints.fills) if base else 0
-    return {"drawing": drawing_file, "drawing_name": state.drawing_name,
-            "reference": reference_file, "reference_name": state.reference_name,
-            "tags": tags_to_json(state.tags),
-            "project_path": str(state.project_path) if state.project_path else None,
-            "keep": [keep_strokes, keep_fills],
-            "strokes": [s.to_json() for s in state.hints.strokes[keep_strokes:]],
-            "fills": [f.to_json() for f in state.hints.fills[keep_fills:]]}
+    return {
+        "drawing": drawing_file,
+        "drawing_name": state.drawing_name,
+        "reference": reference_file,
+        "reference_name": state.reference_name,
+        "tags": tags_to_json(state.tags),
+        "project_path": str(state.project_path) if state.project_path else None,
+        "keep": [keep_strokes, keep_fills],
+        "strokes": [s.to_json() for s in state.hints.strokes[keep_strokes:]],
+        "fills": [f.to_json() for f in state.hints.fills[keep_fills:]],
+    }
 
 
 def _unchanged(a: DocumentState, b: DocumentState) -> bool:
-    return (a.drawing is b.drawing and a.reference is b.reference and a.hints == b.hints
-            and a.tags == b.tags and a.drawing_name == b.drawing_name
-            and a.reference_name == b.reference_name and a.project_path == b.project_path)
+    return (
+        a.drawing is b.drawing
+        and a.reference is b.reference
+        and a.hints == b.hints
+        and a.tags == b.tags
+        and a.drawing_name == b.drawing_name
+        and a.reference_name == b.reference_name
+        and a.project_path == b.project_path
+    )
 
 
 class _Replayer:
@@ -146,7 +157,12 @@ class _Replayer:
         self._loaded: dict[str, tuple[str, np.ndarray]] = {}  # kind → the latest (file, pixels)
 
     def _image(self, kind: str, name: Any) -> np.ndarray:
-        if not isinstance(name, str) or not name.startswith(f"{kind}-") or "/" in name or "\\" in name:
+        if (
+            not isinstance(name, str)
+            or not name.startswith(f"{kind}-")
+            or "/" in name
+            or "\\" in name
+        ):
             raise ValueError(f"bad {kind} file name {name!r}")
         if kind not in self._loaded or self._loaded[kind][0] != name:
             self._loaded[kind] = (name, _read_sidecar(self.folder / name))
@@ -159,15 +175,23 @@ class _Replayer:
         fills = base.hints.fills if base else ()
         if not (0 <= keep_strokes <= len(strokes) and 0 <= keep_fills <= len(fills)):
             raise ValueError("the line keeps more hints than there are")
-        hints = Hints(strokes[:keep_strokes] + tuple(Stroke.from_json(s) for s in line["strokes"]),
-                      fills[:keep_fills] + tuple(Fill.from_json(f) for f in line["fills"]))
-        reference = None if line["reference"] is None else self._image("reference", line["reference"])
+        hints = Hints(
+            strokes[:keep_strokes] + tuple(Stroke.from_json(s) for s in line["strokes"]),
+            fills[:keep_fills] + tuple(Fill.from_json(f) for f in line["fills"]),
+        )
+        reference = (
+            None if line["reference"] is None else self._image("reference", line["reference"])
+        )
         project_path = line["project_path"]
         self.state = DocumentState(
-            drawing=self._image("drawing", line["drawing"]), drawing_name=str(line["drawing_name"]),
-            hints=hints, tags=tags_from_json(line["tags"], "journal line"),
-            reference=reference, reference_name=str(line["reference_name"]),
-            project_path=Path(project_path) if project_path else None)
+            drawing=self._image("drawing", line["drawing"]),
+            drawing_name=str(line["drawing_name"]),
+            hints=hints,
+            tags=tags_from_json(line["tags"], "journal line"),
+            reference=reference,
+            reference_name=str(line["reference_name"]),
+            project_path=Path(project_path) if project_path else None,
+        )
 
 
 def _read_sidecar(path: Path) -> np.ndarray:
@@ -198,7 +222,9 @@ def _read_lines(path: Path) -> list[dict[str, Any]]:
             if not isinstance(line, dict):
                 raise ValueError("not an object")
         except ValueError as error:
-            log.warning("%s: line %d is damaged (%s); ignoring it and what follows", path, number, error)
+            log.warning(
+                "%s: line %d is damaged (%s); ignoring it and what follows", path, number, error
+            )
             break
         lines.append(line)
     return lines
@@ -213,8 +239,12 @@ def _read_snapshot(folder: Path) -> tuple[int, dict[str, Any] | None]:
         return 0, None
     except (OSError, ValueError) as error:
         raise ColorizerError(f'cannot read the autosave "{path}": {error}') from error
-    if (not isinstance(snapshot, dict) or snapshot.get("format") != _FORMAT
-            or not isinstance(snapshot.get("generation"), int) or not isinstance(snapshot.get("state"), dict)):
+    if (
+        not isinstance(snapshot, dict)
+        or snapshot.get("format") != _FORMAT
+        or not isinstance(snapshot.get("generation"), int)
+        or not isinstance(snapshot.get("state"), dict)
+    ):
         raise ColorizerError(f'cannot read the autosave "{path}": not a Colorizer journal snapshot')
     return snapshot["generation"], snapshot["state"]
 
@@ -235,13 +265,18 @@ class RecoverableSession:
             if snapshot is not None:
                 replayer.apply(snapshot)
         except _LINE_ERRORS as error:
-            raise ColorizerError(f'cannot restore the autosave in "{self.folder}": {error}') from error
+            raise ColorizerError(
+                f'cannot restore the autosave in "{self.folder}": {error}'
+            ) from error
         for line in _read_lines(self.folder / _edits_name(generation)):
             try:
                 replayer.apply(line)
             except _LINE_ERRORS as error:
-                log.warning("%s: an edit cannot be replayed (%s); restoring up to the one before",
-                            self.folder, error)
+                log.warning(
+                    "%s: an edit cannot be replayed (%s); restoring up to the one before",
+                    self.folder,
+                    error,
+                )
                 break
         if replayer.state is None:
             raise ColorizerError(f'the autosave in "{self.folder}" holds no document')
@@ -289,8 +324,11 @@ def _summary(folder: Path) -> RecoverableSession | None:
     if not lines:
         return None
     newest = max(path.stat().st_mtime for path in (edits, folder / _SNAPSHOT) if path.exists())
-    return RecoverableSession(folder=folder, drawing_name=str(lines[-1].get("drawing_name", "")),
-                              saved_at=datetime.fromtimestamp(newest))
+    return RecoverableSession(
+        folder=folder,
+        drawing_name=str(lines[-1].get("drawing_name", "")),
+        saved_at=datetime.fromtimestamp(newest),
+    )
 
 
 class Journal:
@@ -299,9 +337,13 @@ class Journal:
     Writing errors (disk full, ...) are ColorizerErrors: the app reports them and keeps working.
     """
 
-    def __init__(self, root: str | Path | None = None, *,
-                 autosave_interval: float = DEFAULT_AUTOSAVE_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        root: str | Path | None = None,
+        *,
+        autosave_interval: float = DEFAULT_AUTOSAVE_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         root = Path(root) if root is not None else default_journal_root()
         self.autosave_interval = autosave_interval
         self._clock = clock
@@ -313,8 +355,9 @@ class Journal:
             if not self._lock.acquire():
                 raise ColorizerError(f'cannot lock the autosave folder "{self.folder}"')
         except OSError as error:
-            raise ColorizerError(f'cannot create the autosave folder "{self.folder}": '
-                                 f"{describe_os_error(error)}") from error
+            raise ColorizerError(
+                f'cannot create the autosave folder "{self.folder}": {describe_os_error(error)}'
+            ) from error
         self._generation = 0
         self._edits: int | None = None  # descriptor of the open edits file
         self._state: DocumentState | None = None  # the last recorded state
@@ -329,8 +372,11 @@ class Journal:
         base = self._state
         if base is not None and _unchanged(base, state):
             return
-        drawing_file = (self._files[0] if base is not None and state.drawing is base.drawing
-                        else self._write_sidecar("drawing", state.drawing))
+        drawing_file = (
+            self._files[0]
+            if base is not None and state.drawing is base.drawing
+            else self._write_sidecar("drawing", state.drawing)
+        )
         if state.reference is None:
             reference_file = None
         elif base is not None and state.reference is base.reference:
@@ -338,7 +384,9 @@ class Journal:
         else:
             reference_file = self._write_sidecar("reference", state.reference)
         line = _describe(state, base, drawing_file, reference_file)
-        self._append((json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+        self._append(
+            (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        )
         self._state, self._files = state, (drawing_file, reference_file)
         if self._clock() - self._last_snapshot >= self.autosave_interval:
             self.snapshot()
@@ -349,10 +397,15 @@ class Journal:
         if self._state is None or self._state is self._snapshot_state:
             return False
         generation = self._generation + 1
-        snapshot = {"format": _FORMAT, "version": _VERSION, "generation": generation,
-                    "state": _describe(self._state, None, *self._files)}
-        atomic_write_bytes(self.folder / _SNAPSHOT,
-                           json.dumps(snapshot, ensure_ascii=False).encode("utf-8"))
+        snapshot = {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "generation": generation,
+            "state": _describe(self._state, None, *self._files),
+        }
+        atomic_write_bytes(
+            self.folder / _SNAPSHOT, json.dumps(snapshot, ensure_ascii=False).encode("utf-8")
+        )
         # From here on the snapshot holds everything; the older journal is redundant.
         self._close_edits()
         self._generation = generation
@@ -386,17 +439,21 @@ class Journal:
                 self._edits = os.open(path, _APPEND_FLAGS, 0o666)
             size = os.fstat(self._edits).st_size
         except OSError as error:
-            raise ColorizerError(f'cannot write the autosave "{path}": {describe_os_error(error)}') from error
+            raise ColorizerError(
+                f'cannot write the autosave "{path}": {describe_os_error(error)}'
+            ) from error
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(self._edits, view):]
+                view = view[os.write(self._edits, view) :]
             os.fsync(self._edits)
         except OSError as error:
             # A half-written line would glue onto the next one and end the replay there.
             with contextlib.suppress(OSError):
                 os.ftruncate(self._edits, size)
-            raise ColorizerError(f'cannot write the autosave "{path}": {describe_os_error(error)}') from error
+            raise ColorizerError(
+                f'cannot write the autosave "{path}": {describe_os_error(error)}'
+            ) from error
 
     def _close_edits(self) -> None:
         if self._edits is not None:

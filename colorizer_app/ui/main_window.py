@@ -18,11 +18,29 @@ import numpy as np
 import qtawesome as qta
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, qVersion
-from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDragEnterEvent,
-                           QDropEvent, QIcon, QKeySequence, QPixmap)
-from PySide6.QtWidgets import (QDockWidget, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QProgressBar, QSlider, QStackedWidget,
-                               QToolButton, QWidget)
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSlider,
+    QStackedWidget,
+    QToolButton,
+    QWidget,
+)
 
 from colorizer_app import __version__
 from colorizer_app.engine.pipeline import Engine, ModelInfo
@@ -34,14 +52,14 @@ from colorizer_app.imaging.layers import Layer
 from colorizer_app.imaging.loader import load_image
 from colorizer_app.ui.canvas import Canvas, View
 from colorizer_app.ui.color_picker import ColorPicker
+from colorizer_app.ui.document_state import DocumentState
+from colorizer_app.ui.engine_controls import EngineControls, EngineOptions
 from colorizer_app.ui.export_dialog import ExportDialog
 from colorizer_app.ui.journal import Journal, RecoverableSession
 from colorizer_app.ui.project import PROJECT_SUFFIX, open_project, save_project
 from colorizer_app.ui.reference_panel import ReferencePanel
-from colorizer_app.ui.document_state import DocumentState
-from colorizer_app.ui.engine_controls import EngineControls, EngineOptions
-from colorizer_app.ui.tag_panel import TagPanel
 from colorizer_app.ui.samples import WelcomePanel, sample_files, sample_title
+from colorizer_app.ui.tag_panel import TagPanel
 from colorizer_app.ui.tools import ToolController, ToolKind
 from colorizer_app.ui.undo import DocumentHistory
 from colorizer_app.ui.worker import EngineFactory, WorkerThread, WorkOrder
@@ -49,9 +67,11 @@ from colorizer_app.ui.worker import EngineFactory, WorkerThread, WorkOrder
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
-OPEN_FILTER = ("Line art or project (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif *.ora);;"
-               "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;"
-               "Colorizer projects (*.ora)")
+OPEN_FILTER = (
+    "Line art or project (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif *.ora);;"
+    "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;"
+    "Colorizer projects (*.ora)"
+)
 REQUEST_DELAY_MS = 150
 MAX_RECENT = 10
 
@@ -65,14 +85,20 @@ def icon(name: str) -> QIcon:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, engine_factory: EngineFactory | None = None, *,
-                 settings: QSettings | None = None, journal: Journal | None = None,
-                 autosave_interval: float = 60.0) -> None:
+    def __init__(
+        self,
+        engine_factory: EngineFactory | None = None,
+        *,
+        settings: QSettings | None = None,
+        journal: Journal | None = None,
+        autosave_interval: float = 60.0,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Colorizer")
         self.setAcceptDrops(True)
-        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
-                            | QMainWindow.DockOption.AllowTabbedDocks)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+        )
         self.settings = settings if settings is not None else QSettings()
         self.journal = journal
         self.history = DocumentHistory(self)
@@ -83,9 +109,9 @@ class MainWindow(QMainWindow):
         self.models: list[ModelInfo] = []
         self.model_tags: dict[str, tuple[str, ...]] = {}
         self.device_name = "starting…"
-        self.discard_on_close = False      # --replay quits without asking …
-        self.dialogs_enabled = True        # … and reports errors without modal dialogs
-        self._last_id = 0                  # newest request submitted
+        self.discard_on_close = False  # --replay quits without asking …
+        self.dialogs_enabled = True  # … and reports errors without modal dialogs
+        self._last_id = 0  # newest request submitted
         self._submitted: DocumentState | None = None
         self._submitted_options: EngineOptions | None = None
         self._errors_shown: set[str] = set()
@@ -126,15 +152,22 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ building
 
-    def _action(self, text: str, slot: Callable,
-                shortcut: str | QKeySequence.StandardKey | list[str] | None = None,
-                tip: str = "", icon_name: str = "", checkable: bool = False) -> QAction:
+    def _action(
+        self,
+        text: str,
+        slot: Callable,
+        shortcut: str | QKeySequence.StandardKey | list[str] | None = None,
+        tip: str = "",
+        icon_name: str = "",
+        checkable: bool = False,
+    ) -> QAction:
         action = QAction(text, self)
         shortcuts = shortcut if isinstance(shortcut, list) else ([shortcut] if shortcut else [])
         if shortcuts:
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        keys = ", ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText)
-                         for s in shortcuts)
+        keys = ", ".join(
+            QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts
+        )
         action.setToolTip(f"{tip} ({keys})" if keys else tip)
         action.setStatusTip(tip)
         if icon_name:
@@ -146,47 +179,106 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         a = self._action
-        self.open_action = a("&Open…", self.choose_file, QKeySequence.StandardKey.Open,
-                             "Open line art or a Colorizer project", "folder-open-outline")
-        self.save_action = a("&Save", self.save, QKeySequence.StandardKey.Save,
-                             "Save the project (.ora) with strokes, tags and reference",
-                             "content-save-outline")
-        self.save_as_action = a("Save &As…", self.save_as, "Ctrl+Shift+S",
-                                "Save the project under a new name")
-        self.export_action = a("&Export…", self.export, "Ctrl+E",
-                               "Export the colored layers: PNG, OpenRaster or Photoshop",
-                               "export")
-        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit,
-                             "Quit Colorizer")
-        self.undo_action = a("&Undo", self.history.stack.undo, "Ctrl+Z",
-                             "Undo the last stroke, fill, tag or reference change", "undo")
-        self.redo_action = a("&Redo", self.history.stack.redo, ["Ctrl+Shift+Z", "Ctrl+Y"],
-                             "Redo what was undone", "redo")
-        self.clear_action = a("&Clear Hints", self.clear_hints, "Delete",
-                              "Remove every stroke and fill (undoable)", "delete-sweep-outline")
+        self.open_action = a(
+            "&Open…",
+            self.choose_file,
+            QKeySequence.StandardKey.Open,
+            "Open line art or a Colorizer project",
+            "folder-open-outline",
+        )
+        self.save_action = a(
+            "&Save",
+            self.save,
+            QKeySequence.StandardKey.Save,
+            "Save the project (.ora) with strokes, tags and reference",
+            "content-save-outline",
+        )
+        self.save_as_action = a(
+            "Save &As…", self.save_as, "Ctrl+Shift+S", "Save the project under a new name"
+        )
+        self.export_action = a(
+            "&Export…",
+            self.export,
+            "Ctrl+E",
+            "Export the colored layers: PNG, OpenRaster or Photoshop",
+            "export",
+        )
+        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit, "Quit Colorizer")
+        self.undo_action = a(
+            "&Undo",
+            self.history.stack.undo,
+            "Ctrl+Z",
+            "Undo the last stroke, fill, tag or reference change",
+            "undo",
+        )
+        self.redo_action = a(
+            "&Redo",
+            self.history.stack.redo,
+            ["Ctrl+Shift+Z", "Ctrl+Y"],
+            "Redo what was undone",
+            "redo",
+        )
+        self.clear_action = a(
+            "&Clear Hints",
+            self.clear_hints,
+            "Delete",
+            "Remove every stroke and fill (undoable)",
+            "delete-sweep-outline",
+        )
         self.tool_actions: dict[ToolKind, QAction] = {
-            ToolKind.BRUSH: a("&Brush", lambda: self.tools.set_tool(ToolKind.BRUSH), "B",
-                              "Paint color hints; a tablet's pressure sets the width", "brush",
-                              True),
-            ToolKind.ERASER: a("&Eraser", lambda: self.tools.set_tool(ToolKind.ERASER), "E",
-                               "Erase hints (the pen's eraser end works too)", "eraser", True),
-            ToolKind.EYEDROPPER: a("Eye&dropper", lambda: self.tools.set_tool(ToolKind.EYEDROPPER),
-                                   "I", "Pick a color from the canvas or the reference picture "
-                                        "(or hold Ctrl with any tool)", "eyedropper", True),
-            ToolKind.FILL: a("Region &Fill", lambda: self.tools.set_tool(ToolKind.FILL), "F",
-                             "Click a closed area of the line art to give it a color",
-                             "format-color-fill", True),
+            ToolKind.BRUSH: a(
+                "&Brush",
+                lambda: self.tools.set_tool(ToolKind.BRUSH),
+                "B",
+                "Paint color hints; a tablet's pressure sets the width",
+                "brush",
+                True,
+            ),
+            ToolKind.ERASER: a(
+                "&Eraser",
+                lambda: self.tools.set_tool(ToolKind.ERASER),
+                "E",
+                "Erase hints (the pen's eraser end works too)",
+                "eraser",
+                True,
+            ),
+            ToolKind.EYEDROPPER: a(
+                "Eye&dropper",
+                lambda: self.tools.set_tool(ToolKind.EYEDROPPER),
+                "I",
+                "Pick a color from the canvas or the reference picture "
+                "(or hold Ctrl with any tool)",
+                "eyedropper",
+                True,
+            ),
+            ToolKind.FILL: a(
+                "Region &Fill",
+                lambda: self.tools.set_tool(ToolKind.FILL),
+                "F",
+                "Click a closed area of the line art to give it a color",
+                "format-color-fill",
+                True,
+            ),
         }
         group = QActionGroup(self)
         for action in self.tool_actions.values():
             group.addAction(action)
         self.tool_actions[ToolKind.BRUSH].setChecked(True)
         self.sample_actions = {
-            "canvas": a("Sample What You &See", lambda: self._sample_from("canvas"), "",
-                        "The eyedropper picks the color shown on the canvas", checkable=True),
-            "result": a("Sample the Color &Result", lambda: self._sample_from("result"), "",
-                        "The eyedropper picks the model's color, without lines or hints",
-                        checkable=True),
+            "canvas": a(
+                "Sample What You &See",
+                lambda: self._sample_from("canvas"),
+                "",
+                "The eyedropper picks the color shown on the canvas",
+                checkable=True,
+            ),
+            "result": a(
+                "Sample the Color &Result",
+                lambda: self._sample_from("result"),
+                "",
+                "The eyedropper picks the model's color, without lines or hints",
+                checkable=True,
+            ),
         }
         samplers = QActionGroup(self)
         for action in self.sample_actions.values():
@@ -194,33 +286,77 @@ class MainWindow(QMainWindow):
         self.sample_actions[self.tools.sample_source].setChecked(True)
         self.smaller_action = a("Smaller Brush", self.tools.shrink, "[", "Make the brush smaller")
         self.bigger_action = a("Bigger Brush", self.tools.grow, "]", "Make the brush bigger")
-        self.zoom_in_action = a("Zoom &In", lambda: self.canvas.zoom_by(2 ** 0.5),
-                                ["+", "=", "Ctrl++"], "Zoom in", "magnify-plus-outline")
-        self.zoom_out_action = a("Zoom &Out", lambda: self.canvas.zoom_by(2 ** -0.5),
-                                 ["-", "Ctrl+-"], "Zoom out", "magnify-minus-outline")
-        self.zoom_fit_action = a("&Fit to Window", self.canvas.fit, ["2", "Ctrl+0"],
-                                 "Show the whole drawing", "fit-to-screen-outline")
-        self.zoom_100_action = a("&Actual Pixels (100%)", self.canvas.actual_pixels, "1",
-                                 "One drawing pixel per screen pixel", "numeric-1-box-outline")
+        self.zoom_in_action = a(
+            "Zoom &In",
+            lambda: self.canvas.zoom_by(2**0.5),
+            ["+", "=", "Ctrl++"],
+            "Zoom in",
+            "magnify-plus-outline",
+        )
+        self.zoom_out_action = a(
+            "Zoom &Out",
+            lambda: self.canvas.zoom_by(2**-0.5),
+            ["-", "Ctrl+-"],
+            "Zoom out",
+            "magnify-minus-outline",
+        )
+        self.zoom_fit_action = a(
+            "&Fit to Window",
+            self.canvas.fit,
+            ["2", "Ctrl+0"],
+            "Show the whole drawing",
+            "fit-to-screen-outline",
+        )
+        self.zoom_100_action = a(
+            "&Actual Pixels (100%)",
+            self.canvas.actual_pixels,
+            "1",
+            "One drawing pixel per screen pixel",
+            "numeric-1-box-outline",
+        )
         self.layer_actions: dict[str, QAction] = {}
-        for name, title, key in (("hints", "&Hints", "H"), ("line art", "&Line Art", ""),
-                                 ("color", "&Color Result", ""), ("flats", "&Flats", "")):
-            action = a(title, lambda checked, n=name: self.set_layer_visible(n, checked),
-                       key, f"Show or hide the {name} layer", checkable=True)
+        for name, title, key in (
+            ("hints", "&Hints", "H"),
+            ("line art", "&Line Art", ""),
+            ("color", "&Color Result", ""),
+            ("flats", "&Flats", ""),
+        ):
+            action = a(
+                title,
+                lambda checked, n=name: self.set_layer_visible(n, checked),
+                key,
+                f"Show or hide the {name} layer",
+                checkable=True,
+            )
             action.setChecked(next(l for l in self.canvas.layers if l.name == name).visible)
             self.layer_actions[name] = action
-        self.overlay_action = a("&Overlay", lambda: self.canvas.set_view(View.OVERLAY), "Ctrl+1",
-                                "Hints and line art over the colors, in one view",
-                                "layers-outline", True)
-        self.side_action = a("&Side by Side", lambda: self.canvas.set_view(View.SIDE_BY_SIDE),
-                             "Ctrl+2", "Line art with hints on the left, the result on the right",
-                             "compare", True)
+        self.overlay_action = a(
+            "&Overlay",
+            lambda: self.canvas.set_view(View.OVERLAY),
+            "Ctrl+1",
+            "Hints and line art over the colors, in one view",
+            "layers-outline",
+            True,
+        )
+        self.side_action = a(
+            "&Side by Side",
+            lambda: self.canvas.set_view(View.SIDE_BY_SIDE),
+            "Ctrl+2",
+            "Line art with hints on the left, the result on the right",
+            "compare",
+            True,
+        )
         views = QActionGroup(self)
         views.addAction(self.overlay_action)
         views.addAction(self.side_action)
         self.overlay_action.setChecked(True)
-        self.about_action = a("&About Colorizer", self.about, "",
-                              "Versions, device and the models loaded", "information-outline")
+        self.about_action = a(
+            "&About Colorizer",
+            self.about,
+            "",
+            "Versions, device and the models loaded",
+            "information-outline",
+        )
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -255,8 +391,12 @@ class MainWindow(QMainWindow):
         tools_menu.addAction(self.smaller_action)
         tools_menu.addAction(self.bigger_action)
         view_menu = bar.addMenu("&View")
-        for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_fit_action,
-                       self.zoom_100_action):
+        for action in (
+            self.zoom_in_action,
+            self.zoom_out_action,
+            self.zoom_fit_action,
+            self.zoom_100_action,
+        ):
             view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.overlay_action)
@@ -307,8 +447,12 @@ class MainWindow(QMainWindow):
         self.opacity_slider.valueChanged.connect(lambda v: self.tools.set_opacity(v / 100))
         options.addWidget(self.opacity_slider)
         options.addSeparator()
-        for action in (self.zoom_fit_action, self.zoom_100_action, self.overlay_action,
-                       self.side_action):
+        for action in (
+            self.zoom_fit_action,
+            self.zoom_100_action,
+            self.overlay_action,
+            self.side_action,
+        ):
             options.addAction(action)
         self._sync_brush()
 
@@ -326,18 +470,24 @@ class MainWindow(QMainWindow):
         self.reference_panel = ReferencePanel()
         self.reference_panel.referenceChanged.connect(self.set_reference)
         self.reference_panel.mainColorsChanged.connect(self.color_picker.set_reference_colors)
-        self.reference_panel.loadFailed.connect(lambda m: self.show_error("Cannot use the reference", m))
+        self.reference_panel.loadFailed.connect(
+            lambda m: self.show_error("Cannot use the reference", m)
+        )
         self.reference_panel.colorSampled.connect(self.tools.set_color)
         reference = self._add_dock("reference", "Reference", self.reference_panel, right)
         engine = self._add_dock("engine", "Engine", self.engine_controls, right)
         self.tabifyDockWidget(reference, engine)
         reference.raise_()
-        self.resizeDocks([self.docks["color"], self.docks["tags"], reference], [300, 380, 220],
-                         Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.docks["color"], self.docks["tags"], reference],
+            [300, 380, 220],
+            Qt.Orientation.Vertical,
+        )
         self.resizeDocks([self.docks["tags"]], [340], Qt.Orientation.Horizontal)
 
-    def _add_dock(self, key: str, title: str, widget: QWidget,
-                  area: Qt.DockWidgetArea) -> QDockWidget:
+    def _add_dock(
+        self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea
+    ) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{key}-dock")
         dock.setWidget(widget)
@@ -395,8 +545,10 @@ class MainWindow(QMainWindow):
         pixmap = QPixmap(22, 22)
         pixmap.fill(self.tools.color)
         self.color_button.setIcon(QIcon(pixmap))
-        for widget, value in ((self.size_box, self.tools.size),
-                              (self.opacity_slider, round(self.tools.opacity * 100))):
+        for widget, value in (
+            (self.size_box, self.tools.size),
+            (self.opacity_slider, round(self.tools.opacity * 100)),
+        ):
             widget.blockSignals(True)
             widget.setValue(value)
             widget.blockSignals(False)
@@ -485,8 +637,10 @@ class MainWindow(QMainWindow):
 
     def set_reference(self, pixels: np.ndarray | None, name: str = "") -> None:
         if self.state is not None:
-            self._commit(self.state.with_reference(pixels, name),
-                         "Reference" if pixels is not None else "Clear reference")
+            self._commit(
+                self.state.with_reference(pixels, name),
+                "Reference" if pixels is not None else "Clear reference",
+            )
 
     def open_reference(self, path: str | Path) -> bool:
         """As if the file were dropped on the reference panel."""
@@ -526,9 +680,16 @@ class MainWindow(QMainWindow):
 
     def _update_enabled(self) -> None:
         has = self.state is not None
-        for action in (self.save_action, self.save_as_action, self.clear_action,
-                       self.zoom_in_action, self.zoom_out_action, self.zoom_fit_action,
-                       self.zoom_100_action, *self.tool_actions.values()):
+        for action in (
+            self.save_action,
+            self.save_as_action,
+            self.clear_action,
+            self.zoom_in_action,
+            self.zoom_out_action,
+            self.zoom_fit_action,
+            self.zoom_100_action,
+            *self.tool_actions.values(),
+        ):
             action.setEnabled(has)
         self.export_action.setEnabled(self._current_layers() is not None)
         self.undo_action.setEnabled(self.history.stack.canUndo())
@@ -548,13 +709,15 @@ class MainWindow(QMainWindow):
             return False
         folder = self.settings.value("last_folder", "", str)
         suggested = str(Path(folder) / (Path(self.state.drawing_name).stem + PROJECT_SUFFIX))
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", suggested,
-                                              "Colorizer project (*.ora)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save project", suggested, "Colorizer project (*.ora)"
+        )
         if not path:
             return False
         path = Path(path)
-        return self.save_to(path if path.suffix.lower() == PROJECT_SUFFIX
-                             else path.with_suffix(PROJECT_SUFFIX))
+        return self.save_to(
+            path if path.suffix.lower() == PROJECT_SUFFIX else path.with_suffix(PROJECT_SUFFIX)
+        )
 
     def save_to(self, path: Path) -> bool:
         state = replace(self.state, project_path=path)
@@ -571,8 +734,12 @@ class MainWindow(QMainWindow):
 
     def _current_layers(self) -> list[Layer] | None:
         """The result's layer stack when it belongs to the current drawing."""
-        if (self.result is None or self.result_request is None or self.state is None
-                or self.result_request.drawing is not self.state.drawing):
+        if (
+            self.result is None
+            or self.result_request is None
+            or self.state is None
+            or self.result_request.drawing is not self.state.drawing
+        ):
             return None
         return self.result.stack()
 
@@ -580,10 +747,18 @@ class MainWindow(QMainWindow):
         layers = self._current_layers()
         if layers is None:
             return
-        dialog = ExportDialog(layers, Path(self.state.drawing_name).stem,
-                              merged=self.result.composite, settings=self.settings, parent=self)
-        dialog.exported.connect(lambda paths: self.statusBar().showMessage(
-            f"Exported {', '.join(str(p) for p in paths)}", 8000))
+        dialog = ExportDialog(
+            layers,
+            Path(self.state.drawing_name).stem,
+            merged=self.result.composite,
+            settings=self.settings,
+            parent=self,
+        )
+        dialog.exported.connect(
+            lambda paths: self.statusBar().showMessage(
+                f"Exported {', '.join(str(p) for p in paths)}", 8000
+            )
+        )
         dialog.exec()
 
     # ------------------------------------------------------------------ the worker
@@ -607,10 +782,15 @@ class MainWindow(QMainWindow):
         state, options = self.state, self.engine_controls.options()
         if state is None or (state is self._submitted and options == self._submitted_options):
             return
-        request = ColorizeRequest(drawing=state.drawing, hints=state.hints, tags=state.tag_values,
-                                  reference=state.reference, model=options.model,
-                                  size=options.size,
-                                  region_consistency=options.region_consistency)
+        request = ColorizeRequest(
+            drawing=state.drawing,
+            hints=state.hints,
+            tags=state.tag_values,
+            reference=state.reference,
+            model=options.model,
+            size=options.size,
+            region_consistency=options.region_consistency,
+        )
         self._submitted, self._submitted_options = state, options
         self._last_id = self.worker_thread.worker.submit(WorkOrder(request, options.device))
         self.busy.show()
@@ -620,17 +800,20 @@ class MainWindow(QMainWindow):
         """No request waits for an answer (for replay scripts and tests)."""
         return not self._request_timer.isActive() and self.busy.isHidden()
 
-    def _engine_ready(self, models: list[ModelInfo], device: str,
-                      tags: dict[str, tuple[str, ...]]) -> None:
+    def _engine_ready(
+        self, models: list[ModelInfo], device: str, tags: dict[str, tuple[str, ...]]
+    ) -> None:
         self.models, self.device_name, self.model_tags = list(models), device, dict(tags)
         self.engine_controls.set_models(models)
-        self.engine_controls.set_options(replace(self.engine_controls.options(),
-                                                 model=self._saved_model))
+        self.engine_controls.set_options(
+            replace(self.engine_controls.options(), model=self._saved_model)
+        )
         self._update_supported_tags(self.engine_controls.options())
         self.model_label.setText(device.upper())
 
-    def _result_arrived(self, request_id: int, request: ColorizeRequest,
-                        result: ColorizeResult) -> None:
+    def _result_arrived(
+        self, request_id: int, request: ColorizeRequest, result: ColorizeResult
+    ) -> None:
         if request_id == self._last_id:
             self.busy.hide()
         state = self.state
@@ -639,8 +822,9 @@ class MainWindow(QMainWindow):
         self.result, self.result_request = result, request
         self.canvas.set_result(result.layers["color"], result.layers["flats"])
         note = f" — {'; '.join(result.notes)}" if result.notes else ""
-        self.statusBar().showMessage(f"Colored by {result.model} in {result.seconds:.2f} s{note}",
-                                     8000)
+        self.statusBar().showMessage(
+            f"Colored by {result.model} in {result.seconds:.2f} s{note}", 8000
+        )
         self.model_label.setText(f"{result.model} · {self.device_name.upper()}")
         self._update_enabled()
 
@@ -650,8 +834,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Coloring failed: {message}", 15000)
         if message not in self._errors_shown:  # one dialog per distinct problem, not per drag
             self._errors_shown.add(message)
-            self.show_error("Coloring failed" if user_error else "Internal error while coloring",
-                            message)
+            self.show_error(
+                "Coloring failed" if user_error else "Internal error while coloring", message
+            )
 
     def show_error(self, title: str, message: str) -> None:
         log.warning("%s: %s", title, message)
@@ -673,11 +858,13 @@ class MainWindow(QMainWindow):
         """After a crash: offers the newest unfinished session back, as an unsaved document."""
         session = sessions[0]
         answer = QMessageBox.question(
-            self, "Restore your work?",
+            self,
+            "Restore your work?",
             f"Colorizer did not close properly last time. Restore “{session.drawing_name}” as "
             f"it was after the last edit ({session.saved_at:%Y-%m-%d %H:%M:%S})?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes)
+            QMessageBox.StandardButton.Yes,
+        )
         if answer == QMessageBox.StandardButton.Yes:
             try:
                 state = session.restore()
@@ -718,8 +905,11 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("No recent files").setEnabled(False)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if any(url.isLocalFile() and Path(url.toLocalFile()).suffix.lower()
-               in (*IMAGE_SUFFIXES, PROJECT_SUFFIX) for url in event.mimeData().urls()):
+        if any(
+            url.isLocalFile()
+            and Path(url.toLocalFile()).suffix.lower() in (*IMAGE_SUFFIXES, PROJECT_SUFFIX)
+            for url in event.mimeData().urls()
+        ):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
@@ -738,27 +928,39 @@ class MainWindow(QMainWindow):
         import torch
 
         models = [m for m in self.models if m.name != FLAT]
-        listed = "".join(f"<li>{m.name} — {m.architecture}, {m.resolution} px, "
-                         f"{', '.join(sorted(m.accepts))} ({m.source})</li>" for m in models)
+        listed = "".join(
+            f"<li>{m.name} — {m.architecture}, {m.resolution} px, "
+            f"{', '.join(sorted(m.accepts))} ({m.source})</li>"
+            for m in models
+        )
         engine = self.worker_thread.worker.engine
-        refused = "".join(f"<li>{r.name}: {r.reason}</li>" for r in engine.refusals) if engine else ""
-        return (f"<h3>Colorizer {__version__}</h3>"
-                "<p>Colors anime line art live from strokes, color tags and a reference.</p>"
-                f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 "
-                f"{pyside_version} · PyTorch {torch.__version__} · NumPy {np.__version__}</p>"
-                f"<p><b>Device:</b> {self.device_name}</p>"
-                f"<p><b>Models:</b></p><ul>{listed or '<li>none installed — flat fill only</li>'}"
-                f"<li>flat fill (built in)</li></ul>"
-                + (f"<p><b>Refused:</b></p><ul>{refused}</ul>" if refused else ""))
+        refused = (
+            "".join(f"<li>{r.name}: {r.reason}</li>" for r in engine.refusals) if engine else ""
+        )
+        return (
+            f"<h3>Colorizer {__version__}</h3>"
+            "<p>Colors anime line art live from strokes, color tags and a reference.</p>"
+            f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 "
+            f"{pyside_version} · PyTorch {torch.__version__} · NumPy {np.__version__}</p>"
+            f"<p><b>Device:</b> {self.device_name}</p>"
+            f"<p><b>Models:</b></p><ul>{listed or '<li>none installed — flat fill only</li>'}"
+            f"<li>flat fill (built in)</li></ul>"
+            + (f"<p><b>Refused:</b></p><ul>{refused}</ul>" if refused else "")
+        )
 
     def _may_discard_changes(self) -> bool:
         """Asks to save unsaved work; False when the user cancels."""
         if self.state is None or not self.history.modified or self.discard_on_close:
             return True
         answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.state.drawing_name}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            self,
+            "Unsaved changes",
+            f"Save the changes to {self.state.drawing_name}?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
@@ -789,11 +991,11 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
         self._saved_model = self.settings.value("engine/model", AUTO, str)
-        self.engine_controls.set_options(replace(self.engine_controls.options(),
-                                                 model=self._saved_model))
+        self.engine_controls.set_options(
+            replace(self.engine_controls.options(), model=self._saved_model)
+        )
 
     def _show_position(self, point: QPointF) -> None:
         size = self.canvas.image_size
         inside = 0 <= point.x() < size.width() and 0 <= point.y() < size.height()
         self.position_label.setText(f"{int(point.x())}, {int(point.y())}" if inside else "")
-

@@ -59,17 +59,26 @@ def tags_from_json(obj: Any, where: str) -> tuple[tuple[str, float], ...]:
         raise ColorizerError(f"{where}: the tag values are not a list")
     tags = []
     for pair in obj:
-        if (not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[0], str)
-                or isinstance(pair[1], bool) or not isinstance(pair[1], (int, float))
-                or not math.isfinite(pair[1]) or pair[1] < 0):
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not isinstance(pair[0], str)
+            or isinstance(pair[1], bool)
+            or not isinstance(pair[1], (int, float))
+            or not math.isfinite(pair[1])
+            or pair[1] < 0
+        ):
             raise ColorizerError(f"{where}: malformed tag value {pair!r}")
         tags.append((pair[0], float(pair[1])))
     return tuple(tags)
 
 
-def save_project(path: str | Path, state: DocumentState,
-                 result_layers: Sequence[Layer] | None = None,
-                 merged: np.ndarray | None = None) -> None:
+def save_project(
+    path: str | Path,
+    state: DocumentState,
+    result_layers: Sequence[Layer] | None = None,
+    merged: np.ndarray | None = None,
+) -> None:
     """Writes ``state`` to the OpenRaster file ``path`` atomically (an earlier file stays intact on
     failure). ``result_layers`` is the current result's stack (``ColorizeResult.stack()``, at the
     drawing's size) and ``merged`` its flattened image (``ColorizeResult.composite``; computed
@@ -83,12 +92,18 @@ def save_project(path: str | Path, state: DocumentState,
             raise ValueError(f"result layers do not match the drawing's size {(height, width)}")
     else:
         layers, merged = [Layer(DRAWING_LAYER, state.drawing)], state.drawing
-    meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
-            "drawing_name": state.drawing_name, "reference_name": state.reference_name,
-            "tags": tags_to_json(state.tags)}
-    extra = {_META: json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"),
-             _HINTS: json.dumps(state.hints.to_json()).encode("utf-8"),
-             _DRAWING: encode_png(state.drawing)}
+    meta = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "drawing_name": state.drawing_name,
+        "reference_name": state.reference_name,
+        "tags": tags_to_json(state.tags),
+    }
+    extra = {
+        _META: json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"),
+        _HINTS: json.dumps(state.hints.to_json()).encode("utf-8"),
+        _DRAWING: encode_png(state.drawing),
+    }
     if state.reference is not None:
         extra[_REFERENCE] = encode_png(state.reference)
     write_ora(path, layers, merged=merged, extra_files=extra)
@@ -104,7 +119,9 @@ def open_project(path: str | Path) -> DocumentState:
         return ColorizerError(f'cannot open "{path}": {reason}')
 
     if _META not in extra:
-        raise fail("it is an OpenRaster file but not a Colorizer project (no colorizer/project.json)")
+        raise fail(
+            "it is an OpenRaster file but not a Colorizer project (no colorizer/project.json)"
+        )
     try:
         meta = json.loads(extra[_META].decode("utf-8"))
         hints_json = json.loads(extra[_HINTS].decode("utf-8")) if _HINTS in extra else {}
@@ -122,12 +139,20 @@ def open_project(path: str | Path) -> DocumentState:
     except HintsError as error:
         raise fail(f"the hint strokes are damaged ({error})") from error
     drawing = decode_image_bytes(extra[_DRAWING], f"{path}:{_DRAWING}").pixels
-    reference = (decode_image_bytes(extra[_REFERENCE], f"{path}:{_REFERENCE}").pixels
-                 if _REFERENCE in extra else None)
+    reference = (
+        decode_image_bytes(extra[_REFERENCE], f"{path}:{_REFERENCE}").pixels
+        if _REFERENCE in extra
+        else None
+    )
     names = (meta.get("drawing_name", path.stem), meta.get("reference_name", ""))
     if not all(isinstance(name, str) for name in names):
         raise fail("colorizer/project.json has malformed names")
-    return DocumentState(drawing=drawing, drawing_name=names[0], hints=hints,
-                         tags=tags_from_json(meta.get("tags", []), f'cannot open "{path}"'),
-                         reference=reference, reference_name=names[1] if reference is not None else "",
-                         project_path=path)
+    return DocumentState(
+        drawing=drawing,
+        drawing_name=names[0],
+        hints=hints,
+        tags=tags_from_json(meta.get("tags", []), f'cannot open "{path}"'),
+        reference=reference,
+        reference_name=names[1] if reference is not None else "",
+        project_path=path,
+    )

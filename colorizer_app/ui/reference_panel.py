@@ -19,10 +19,24 @@ import cv2
 import numpy as np
 import qtawesome as qta
 from PySide6.QtCore import QMimeData, QPointF, Qt, Signal
-from PySide6.QtGui import (QColor, QDragEnterEvent, QDropEvent, QImage, QMouseEvent, QPainter,
-                           QPixmap)
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import lab_to_srgb, rgb_to_hex, srgb_to_lab
@@ -41,8 +55,11 @@ def main_colors(pixels: np.ndarray, count: int = MAIN_COLORS) -> list[str]:
     (distances there follow perception) on a subsampled copy, transparent pixels left out."""
     height, width = pixels.shape[:2]
     scale = min(1.0, _SAMPLE_SIDE / max(height, width))
-    small = cv2.resize(pixels, (max(1, round(width * scale)), max(1, round(height * scale))),
-                       interpolation=cv2.INTER_NEAREST)  # samples real pixels, no blended edges
+    small = cv2.resize(
+        pixels,
+        (max(1, round(width * scale)), max(1, round(height * scale))),
+        interpolation=cv2.INTER_NEAREST,
+    )  # samples real pixels, no blended edges
     opaque = small[small[..., 3] >= 128][:, :3]
     if len(opaque) == 0:
         return []
@@ -53,8 +70,11 @@ def main_colors(pixels: np.ndarray, count: int = MAIN_COLORS) -> list[str]:
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.5)
     _, labels, centers = cv2.kmeans(lab, clusters, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
     sizes = np.bincount(labels.ravel(), minlength=clusters)
-    colors = [rgb_to_hex(lab_to_srgb(centers[i])) for i in np.argsort(-sizes)
-              if sizes[i] >= _MIN_SHARE * len(lab)]
+    colors = [
+        rgb_to_hex(lab_to_srgb(centers[i]))
+        for i in np.argsort(-sizes)
+        if sizes[i] >= _MIN_SHARE * len(lab)
+    ]
     return list(dict.fromkeys(colors))
 
 
@@ -129,8 +149,9 @@ class ReferencePanel(QWidget):
         self.sampling = False  # the eyedropper is the current tool
         self.thumbnail = _Thumbnail(self)
         self.thumbnail.pressed.connect(self._pressed)
-        self.thumbnail.setToolTip("With the eyedropper (I) or Ctrl held, click the picture to "
-                                  "pick its color")
+        self.thumbnail.setToolTip(
+            "With the eyedropper (I) or Ctrl held, click the picture to pick its color"
+        )
         self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumbnail.setMinimumSize(THUMBNAIL_SIZE // 2, THUMBNAIL_SIZE // 2)
         self.thumbnail.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -220,7 +241,9 @@ class ReferencePanel(QWidget):
         threading.Thread(target=work, name="reference-loader", daemon=True).start()
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a reference illustration", "", IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a reference illustration", "", IMAGE_FILTER
+        )
         if path:
             self.load_in_background(lambda: load_image(path))
 
@@ -232,8 +255,9 @@ class ReferencePanel(QWidget):
     def set_sampling(self, sampling: bool) -> None:
         """The eyedropper became (or stopped being) the current tool."""
         self.sampling = sampling
-        self.thumbnail.setCursor(Qt.CursorShape.CrossCursor if sampling
-                                 else Qt.CursorShape.ArrowCursor)
+        self.thumbnail.setCursor(
+            Qt.CursorShape.CrossCursor if sampling else Qt.CursorShape.ArrowCursor
+        )
 
     def sample(self, position: QPointF) -> QColor | None:
         """The reference's color under ``position`` (thumbnail coordinates), at full resolution;
@@ -274,8 +298,9 @@ class ReferencePanel(QWidget):
 
     @staticmethod
     def _usable(mime: QMimeData) -> bool:
-        return (any(url.isLocalFile() for url in mime.urls())
-                or any(mime.hasFormat(kind) for kind in _DROPPED_TYPES))
+        return any(url.isLocalFile() for url in mime.urls()) or any(
+            mime.hasFormat(kind) for kind in _DROPPED_TYPES
+        )
 
     def _loaded(self, ticket: int, result: _Prepared | str) -> None:
         if ticket != self._ticket:

@@ -41,8 +41,22 @@ from colorizer_app.vocabulary import CVT, load_vocabulary
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("stroke", "fill", "tag", "reference", "model", "view", "layer", "undo", "redo",
-           "clear", "wait", "screenshot", "save", "quit")
+ACTIONS = (
+    "stroke",
+    "fill",
+    "tag",
+    "reference",
+    "model",
+    "view",
+    "layer",
+    "undo",
+    "redo",
+    "clear",
+    "wait",
+    "screenshot",
+    "save",
+    "quit",
+)
 POLL_MS = 20
 
 
@@ -70,8 +84,9 @@ def load_edits(path: str | Path) -> list[dict[str, Any]]:
     for index, edit in enumerate(edits):
         keys = set(edit) - {"value", "visible"} if isinstance(edit, dict) else set()
         if len(keys) != 1 or not keys <= set(ACTIONS):
-            raise ReplayError(f"{path}: edit {index} must have exactly one of "
-                              f"{', '.join(ACTIONS)}: {edit!r}")
+            raise ReplayError(
+                f"{path}: edit {index} must have exactly one of {', '.join(ACTIONS)}: {edit!r}"
+            )
     return edits
 
 
@@ -123,10 +138,14 @@ class Replay(QObject):
             "stroke": lambda: self._stroke(Stroke.from_json(value)),
             "fill": lambda: self._fill(Fill.from_json(value)),
             "tag": lambda: window.set_tag(_color_tag(value), edit.get("value", 1.0)),
-            "reference": lambda: (window.open_reference(self.base / value) if value is not None
-                                  else window.set_reference(None)),
+            "reference": lambda: (
+                window.open_reference(self.base / value)
+                if value is not None
+                else window.set_reference(None)
+            ),
             "model": lambda: window.engine_controls.set_options(
-                replace(window.engine_controls.options(), model=str(value))),
+                replace(window.engine_controls.options(), model=str(value))
+            ),
             "view": lambda: window.canvas.set_view(View(value)),
             "layer": lambda: window.set_layer_visible(str(value), bool(edit.get("visible", True))),
             "undo": lambda: [window.history.stack.undo() for _ in range(int(value))],
@@ -164,4 +183,3 @@ class Replay(QObject):
     def _wait(self, seconds: float) -> None:
         self.window.request_colors()
         self._wait_until = time.monotonic() + seconds
-

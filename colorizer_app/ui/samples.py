@@ -10,8 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import (QGridLayout, QLabel, QPushButton, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from colorizer_app.resources import SAMPLES_DIR
 
@@ -36,9 +35,11 @@ class WelcomePanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        title = QLabel("<h2>Color a line drawing</h2>"
-                       "<p>Open your line art (or drop it here), then paint a few strokes, "
-                       "tick color tags or drop a reference picture — the colors follow live.</p>")
+        title = QLabel(
+            "<h2>Color a line drawing</h2>"
+            "<p>Open your line art (or drop it here), then paint a few strokes, "
+            "tick color tags or drop a reference picture — the colors follow live.</p>"
+        )
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title.setWordWrap(True)
         layout.addWidget(title)
@@ -54,9 +55,16 @@ class WelcomePanel(QWidget):
             grid = QGridLayout()
             for column, path in enumerate(samples):
                 button = QToolButton()
-                button.setIcon(QIcon(QPixmap(str(path)).scaled(
-                    THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation)))
+                button.setIcon(
+                    QIcon(
+                        QPixmap(str(path)).scaled(
+                            THUMBNAIL,
+                            THUMBNAIL,
+                            Qt.AspectRatioMode.KeepAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation,
+                        )
+                    )
+                )
                 button.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
                 button.setText(sample_title(path))
                 button.setToolTip(f"Open the sample “{sample_title(path)}”")

@@ -20,8 +20,17 @@ from collections.abc import Iterable, Mapping
 import qtawesome as qta
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QSlider,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from colorizer_app.engine.registry import FLAT
 from colorizer_app.vocabulary import Tag, Vocabulary, load_vocabulary, target_color
@@ -32,8 +41,19 @@ MAX_VALUE = 5.0
 STEPS_PER_UNIT = 100  # slider resolution: 0.01
 # The parts artists tag most, first: character, then clothes top to bottom, then accessories.
 # Parts a newer vocabulary adds follow in its order; the background always comes last.
-PART_ORDER = ("hair", "eyes", "skin", "top", "bottom", "legwear", "footwear",
-              "hat", "bow", "neckwear", "gloves")
+PART_ORDER = (
+    "hair",
+    "eyes",
+    "skin",
+    "top",
+    "bottom",
+    "legwear",
+    "footwear",
+    "hat",
+    "bow",
+    "neckwear",
+    "gloves",
+)
 LAST_PART = "background"
 FLAT_NOTICE = "Tags need a neural model; flat fill uses strokes only"
 
@@ -58,11 +78,13 @@ def _swatch(label: QLabel, rgb: tuple[int, int, int] | None) -> None:
 
 def _explanation(tag: Tag) -> str:
     part = pretty(tag.part or "")
-    return (f"{pretty(tag.name)}: {tag.colors[0]} for the {part}.\n"
-            f"Tick for 1, exactly this color. Several {part} tags mix by their values "
-            f"(red 0.5 + blonde 0.5 gives strawberry blonde).\n"
-            f"Below 1 the tag blends with the {part} color of your strokes or the reference "
-            f"(or the model's own choice).\nAbove 1 the color grows more vivid, up to {MAX_VALUE:g}.")
+    return (
+        f"{pretty(tag.name)}: {tag.colors[0]} for the {part}.\n"
+        f"Tick for 1, exactly this color. Several {part} tags mix by their values "
+        f"(red 0.5 + blonde 0.5 gives strawberry blonde).\n"
+        f"Below 1 the tag blends with the {part} color of your strokes or the reference "
+        f"(or the model's own choice).\nAbove 1 the color grows more vivid, up to {MAX_VALUE:g}."
+    )
 
 
 class _TagRow(QWidget):
@@ -115,7 +137,7 @@ class _TagRow(QWidget):
 
     def _show(self, value: float | None) -> None:
         self.number.setText(f"{value:.2f}" if value is not None else "")
-        rgb = (target_color({self.tag.name: value}, self._vocabulary) if value else self.tag.rgb)
+        rgb = target_color({self.tag.name: value}, self._vocabulary) if value else self.tag.rgb
         _swatch(self.swatch, rgb)
 
     def _toggled(self, checked: bool) -> None:
@@ -136,8 +158,9 @@ class _TagRow(QWidget):
         if value == 0 and not dragging:
             self.set_value(None)  # a keyboard step to 0 unticks at once
         self._show(value if self.checkbox.isChecked() else None)
-        self.edited.emit(self.tag.name, value if value > 0 and self.checkbox.isChecked() else None,
-                         not dragging)
+        self.edited.emit(
+            self.tag.name, value if value > 0 and self.checkbox.isChecked() else None, not dragging
+        )
 
     def _released(self) -> None:
         if self.slider.value() == 0:
@@ -150,8 +173,9 @@ class _PartGroup(QWidget):
 
     cleared = Signal(str)
 
-    def __init__(self, part: str, rows: list[_TagRow], vocabulary: Vocabulary,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, part: str, rows: list[_TagRow], vocabulary: Vocabulary, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.part, self.rows, self._vocabulary = part, rows, vocabulary
         self.expanded = True
@@ -225,7 +249,9 @@ class TagPanel(QWidget):
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
         for part in panel_order(self.vocabulary.parts):
-            rows = [_TagRow(tag, self.vocabulary, content) for tag in self.vocabulary.cvt_for_part(part)]
+            rows = [
+                _TagRow(tag, self.vocabulary, content) for tag in self.vocabulary.cvt_for_part(part)
+            ]
             if not rows:
                 continue
             for row in rows:
@@ -275,10 +301,12 @@ class TagPanel(QWidget):
         self.notice.setText(notice)
         self.notice.setHidden(not notice)
         for name, row in self._rows.items():
-            reason = (f"{FLAT_NOTICE}: choose a model in the Engine panel to use “{pretty(name)}”."
-                      if model == FLAT else
-                      f"{who} was not trained with “{pretty(name)}” and would ignore it; "
-                      "choose a model that knows this tag to use it.")
+            reason = (
+                f"{FLAT_NOTICE}: choose a model in the Engine panel to use “{pretty(name)}”."
+                if model == FLAT
+                else f"{who} was not trained with “{pretty(name)}” and would ignore it; "
+                "choose a model that knows this tag to use it."
+            )
             row.set_supported(supported is None or name in supported, reason)
 
     def is_supported(self, name: str) -> bool:
@@ -286,7 +314,11 @@ class TagPanel(QWidget):
 
     def clear_part(self, part: str) -> None:
         """Unticks every tag of ``part``: one edit."""
-        names = [name for name in self._values if name in self._rows and self._rows[name].tag.part == part]
+        names = [
+            name
+            for name in self._values
+            if name in self._rows and self._rows[name].tag.part == part
+        ]
         if not names:
             return
         for name in names:

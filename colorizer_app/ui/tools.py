@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor
 from colorizer_app.imaging.hints import Fill, Stroke
 
 MIN_SIZE, MAX_SIZE = 1.0, 500.0
-SIZE_STEP = 1.2            # [ and ] change the size by this factor, as in Krita
+SIZE_STEP = 1.2  # [ and ] change the size by this factor, as in Krita
 MIN_POINT_DISTANCE = 0.75  # line-art pixels between recorded points
 
 
@@ -40,11 +40,11 @@ class Surface(Protocol):
 class ToolController(QObject):
     """The current tool and brush settings, and the stroke being drawn."""
 
-    strokeFinished = Signal(object)   # Stroke
-    fillClicked = Signal(object)      # Fill
+    strokeFinished = Signal(object)  # Stroke
+    fillClicked = Signal(object)  # Fill
     colorChanged = Signal(QColor)
-    toolChanged = Signal(object)      # ToolKind
-    settingsChanged = Signal()        # size or opacity
+    toolChanged = Signal(object)  # ToolKind
+    settingsChanged = Signal()  # size or opacity
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,7 +53,7 @@ class ToolController(QObject):
         self.color = QColor("#e04040")
         self.size = 12.0
         self.opacity = 1.0
-        self.sample_source = "canvas"    # eyedropper: "canvas" (what is seen) or "result"
+        self.sample_source = "canvas"  # eyedropper: "canvas" (what is seen) or "result"
         self._points: list[tuple[float, float]] = []
         self._pressure: list[float] | None = None
         self._erase = False
@@ -90,8 +90,14 @@ class ToolController(QObject):
     def drawing(self) -> bool:
         return bool(self._points)
 
-    def press(self, pos: QPointF, pressure: float | None = None, *, eraser_end: bool = False,
-              sample: bool = False) -> None:
+    def press(
+        self,
+        pos: QPointF,
+        pressure: float | None = None,
+        *,
+        eraser_end: bool = False,
+        sample: bool = False,
+    ) -> None:
         """Pen down at ``pos`` (line-art pixels). ``pressure`` None: a mouse (full pressure).
         ``sample`` (Ctrl held) picks a color whatever the tool; ``eraser_end`` erases."""
         self._sampling = sample or self.kind is ToolKind.EYEDROPPER
@@ -135,11 +141,16 @@ class ToolController(QObject):
 
     def _stroke(self, start: int = 0) -> Stroke:
         """The stroke from point ``start`` on (the live view draws just the newest segment)."""
-        return Stroke(color=self.color.name(), width=round(self.size, 2),
-                      points=tuple((round(x, 2), round(y, 2)) for x, y in self._points[start:]),
-                      pressure=None if self._pressure is None
-                      else tuple(round(p, 3) for p in self._pressure[start:]),
-                      opacity=round(self.opacity, 3), erase=self._erase)
+        return Stroke(
+            color=self.color.name(),
+            width=round(self.size, 2),
+            points=tuple((round(x, 2), round(y, 2)) for x, y in self._points[start:]),
+            pressure=None
+            if self._pressure is None
+            else tuple(round(p, 3) for p in self._pressure[start:]),
+            opacity=round(self.opacity, 3),
+            erase=self._erase,
+        )
 
     def _draw(self, last: int) -> None:
         """Shows the segment ending at point ``last`` (a dot for the first point)."""

@@ -18,8 +18,9 @@ HISTORY_LIMIT = 200
 
 
 class _SwapCommand(QUndoCommand):
-    def __init__(self, history: DocumentHistory, before: DocumentState, after: DocumentState,
-                 text: str) -> None:
+    def __init__(
+        self, history: DocumentHistory, before: DocumentState, after: DocumentState, text: str
+    ) -> None:
         super().__init__(text)
         self._history, self._before, self._after = history, before, after
 
@@ -33,7 +34,7 @@ class _SwapCommand(QUndoCommand):
 class DocumentHistory(QObject):
     """The current DocumentState and the undo stack of edits that led to it."""
 
-    stateChanged = Signal(object)            # DocumentState, after any change (preview included)
+    stateChanged = Signal(object)  # DocumentState, after any change (preview included)
 
     def __init__(self, parent: QObject | None = None, limit: int = HISTORY_LIMIT) -> None:
         super().__init__(parent)

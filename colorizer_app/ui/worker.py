@@ -36,9 +36,9 @@ class WorkOrder:
 class ColorizeWorker(QObject):
     """Lives in the worker thread; ``serve`` runs there until ``stop``."""
 
-    ready = Signal(object, str, object)       # list[ModelInfo], device, {model: its tag names}
-    finished = Signal(int, object, object)    # request id, ColorizeRequest, ColorizeResult
-    failed = Signal(int, str, bool)           # request id, message, True if the user's input
+    ready = Signal(object, str, object)  # list[ModelInfo], device, {model: its tag names}
+    finished = Signal(int, object, object)  # request id, ColorizeRequest, ColorizeResult
+    failed = Signal(int, str, bool)  # request id, message, True if the user's input
 
     def __init__(self, factory: EngineFactory, device: str = "auto") -> None:
         super().__init__()
@@ -79,8 +79,11 @@ class ColorizeWorker(QObject):
         return order.request, engine.colorize(order.request, lambda: self.scheduler.check(job))
 
     def _announce(self, engine: Engine) -> None:
-        tags = {entry.name: entry.manifest.cvt for entry in engine.registry.entries
-                if "tags" in entry.accepts}
+        tags = {
+            entry.name: entry.manifest.cvt
+            for entry in engine.registry.entries
+            if "tags" in entry.accepts
+        }
         self.ready.emit(engine.models(), str(engine.device), tags)
 
     def _deliver(self, request_id: int, answer: object) -> None:

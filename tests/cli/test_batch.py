@@ -17,8 +17,26 @@ def frames(folder, count=2):
 def test_colors_every_frame_with_layered_files(models_env, tmp_path, capsys):
     source = frames(tmp_path / "in")
     out = tmp_path / "out"
-    code = main(["batch", str(source), str(out), "--tags", "blue_hair", "--model", "tiny",
-                 "--device", "cpu", "--threads", "1", "--size", "32", "--layers", "--ora", "--psd"])
+    code = main(
+        [
+            "batch",
+            str(source),
+            str(out),
+            "--tags",
+            "blue_hair",
+            "--model",
+            "tiny",
+            "--device",
+            "cpu",
+            "--threads",
+            "1",
+            "--size",
+            "32",
+            "--layers",
+            "--ora",
+            "--psd",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert captured.out.strip() == f"colored 2 of 2 drawings into {out}"

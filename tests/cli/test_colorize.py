@@ -26,19 +26,58 @@ def test_default_output_beside_the_drawing(models_env, lineart, capsys):
 
 def test_every_option_together(models_env, lineart, tmp_path, capsys):
     hints = tmp_path / "hints.json"
-    hints.write_text(json.dumps({"strokes": [{"color": "#ff0000", "width": 4,
-                                               "points": [[30, 30], [40, 32]]}],
-                                 "fills": [{"color": "#00ff00", "point": [5, 50]}]}))
+    hints.write_text(
+        json.dumps(
+            {
+                "strokes": [{"color": "#ff0000", "width": 4, "points": [[30, 30], [40, 32]]}],
+                "fills": [{"color": "#00ff00", "point": [5, 50]}],
+            }
+        )
+    )
     reference = tmp_path / "ref.png"
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 40, 3), np.uint8)).save(reference)
-    output, layers, ora, psd = (tmp_path / "out.png", tmp_path / "layers", tmp_path / "out.ora",
-                                tmp_path / "out.psd")
-    run_ok(capsys, lineart, "--tags", "blue_hair", "red_eyes=1.5", "--hints", hints,
-           "--reference", reference, "--model", "tiny", "--device", "cpu", "--size", "48",
-           "--region-consistency", "-o", output, "--layers", layers, "--ora", ora, "--psd", psd)
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 40, 3), np.uint8)).save(
+        reference
+    )
+    output, layers, ora, psd = (
+        tmp_path / "out.png",
+        tmp_path / "layers",
+        tmp_path / "out.ora",
+        tmp_path / "out.psd",
+    )
+    run_ok(
+        capsys,
+        lineart,
+        "--tags",
+        "blue_hair",
+        "red_eyes=1.5",
+        "--hints",
+        hints,
+        "--reference",
+        reference,
+        "--model",
+        "tiny",
+        "--device",
+        "cpu",
+        "--size",
+        "48",
+        "--region-consistency",
+        "-o",
+        output,
+        "--layers",
+        layers,
+        "--ora",
+        ora,
+        "--psd",
+        psd,
+    )
     assert Image.open(output).size == (80, 60)
     assert sorted(p.name for p in layers.iterdir()) == [
-        "color.png", "composite.png", "flats.png", "hints.png", "line-art.png"]
+        "color.png",
+        "composite.png",
+        "flats.png",
+        "hints.png",
+        "line-art.png",
+    ]
     hint_layer = np.asarray(Image.open(layers / "hints.png"))
     assert tuple(hint_layer[31, 35]) == (255, 0, 0, 255)
     with zipfile.ZipFile(ora) as archive:
@@ -54,8 +93,9 @@ def test_hint_png_and_flat_model(models_env, lineart, tmp_path, capsys):
     pixels = np.zeros((60, 80, 4), np.uint8)
     pixels[20:30, 30:40] = (0, 0, 255, 255)
     Image.fromarray(pixels).save(hint_png)
-    out = run_ok(capsys, lineart, "--hints", hint_png, "--model", "flat", "-o",
-                 tmp_path / "flat.png")
+    out = run_ok(
+        capsys, lineart, "--hints", hint_png, "--model", "flat", "-o", tmp_path / "flat.png"
+    )
     assert "colored by flat" in out.out
     assert "note: flat fill follows strokes and fills only; the hint image ignored" in out.err
     run_ok(capsys, lineart, "--hints", hint_png, "--model", "auto", "-o", tmp_path / "auto.png")
@@ -74,15 +114,18 @@ def test_unknown_tag_lists_close_matches(models_env, lineart, capsys):
     assert "unknown tag 'blue_hiar' (did you mean blue_hair" in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--tags", "blue_hair=9"], "between 0 and 5"),
-    (["--tags", "blue_hair=x"], "is not a number"),
-    (["--tags", "twintails"], "shape tag"),
-    (["--model", "nope"], "unknown model 'nope'"),
-    (["--size", "4"], "at least 16 pixels"),
-    (["--device", "tpu"], "invalid choice"),
-    (["--hints", "missing.json"], "cannot read hints"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--tags", "blue_hair=9"], "between 0 and 5"),
+        (["--tags", "blue_hair=x"], "is not a number"),
+        (["--tags", "twintails"], "shape tag"),
+        (["--model", "nope"], "unknown model 'nope'"),
+        (["--size", "4"], "at least 16 pixels"),
+        (["--device", "tpu"], "invalid choice"),
+        (["--hints", "missing.json"], "cannot read hints"),
+    ],
+)
 def test_bad_options_exit_2(models_env, lineart, capsys, argv, message):
     assert message in one_line_error(capsys, lineart, *argv)
 
@@ -100,8 +143,9 @@ def test_bad_files_exit_2(models_env, lineart, tmp_path, capsys):
     assert "hint image" in one_line_error(capsys, lineart, "--hints", small_hint)
 
 
-def test_region_consistency_is_on_by_default_as_in_the_app(models_env, lineart, tmp_path,
-                                                           capsys, monkeypatch):
+def test_region_consistency_is_on_by_default_as_in_the_app(
+    models_env, lineart, tmp_path, capsys, monkeypatch
+):
     from colorizer_app.engine.pipeline import Engine
 
     seen = []
@@ -113,5 +157,7 @@ def test_region_consistency_is_on_by_default_as_in_the_app(models_env, lineart, 
 
     monkeypatch.setattr(Engine, "colorize", spy)
     run_ok(capsys, lineart, "--model", "tiny", "-o", tmp_path / "on.png")
-    run_ok(capsys, lineart, "--model", "tiny", "--no-region-consistency", "-o", tmp_path / "off.png")
+    run_ok(
+        capsys, lineart, "--model", "tiny", "--no-region-consistency", "-o", tmp_path / "off.png"
+    )
     assert seen == [True, False]

@@ -37,8 +37,14 @@ def one_thread():
 
 def save(folder, name, architecture, module, hints):
     """``module`` as a float32 model file FOLDER/NAME.safetensors; returns its path."""
-    manifest = ModelManifest(architecture=architecture, config=module.config, cvt=CVT, cit=CIT,
-                             hints=hints, resolution=SIZE)
+    manifest = ModelManifest(
+        architecture=architecture,
+        config=module.config,
+        cvt=CVT,
+        cit=CIT,
+        hints=hints,
+        resolution=SIZE,
+    )
     path = folder / f"{name}.safetensors"
     save_model(path, module, manifest)
     return path
@@ -57,30 +63,75 @@ def make_runs(folder):
     torch.manual_seed(0)
     t2p = tiny(tag2pix, "generator")
     return {
-        "tag2pix": (save(folder, "tag2pix", "tag2pix.generator", tag2pix.Tag2PixGenerator(t2p),
-                         ("tags",)),
-                    {"cit_extractor": save(folder, "tagger", "tag2pix.tagger",
-                                           SEResNeXt(tiny(tag2pix, "tagger")), ())}),
-        "alacgan": (save(folder, "alacgan", "alacgan.generator",
-                         alacgan.AlacGenerator(tiny(alacgan, "generator")).apply(init_weights),
-                         ("strokes",)),
-                    {"local_features": save(folder, "alac-local", "alacgan.tagger",
-                                            alacgan.LocalFeatures(tiny(alacgan, "tagger")),
-                                            ("strokes",))}),
-        "csa": (save(folder, "csa", "csa.generator", csa.CSAGenerator(tiny(csa, "generator")),
-                     ("strokes",)),
-                {"hint_features": save(folder, "csa-vgg", "csa.hint_features",
-                                       csa.HintFeatures(tiny(csa, "hint_features")),
-                                       ("strokes",))}),
-        "yan": (save(folder, "yan", "reference.generator",
-                     reference.YanGenerator(tiny(reference, "generator")).apply(init_weights),
-                     ("reference",)),
-                {"reference_encoder": save(folder, "yan-encoder", "reference.tagger",
-                                           reference.ResNetTagger(tiny(reference, "tagger")),
-                                           ("reference",)),
-                 "mapping": save(folder, "yan-mapping", "reference.mapping",
-                                 reference.TagMapping(tiny(reference, "mapping"))
-                                 .apply(init_weights), ("reference", "tags"))}),
+        "tag2pix": (
+            save(folder, "tag2pix", "tag2pix.generator", tag2pix.Tag2PixGenerator(t2p), ("tags",)),
+            {
+                "cit_extractor": save(
+                    folder, "tagger", "tag2pix.tagger", SEResNeXt(tiny(tag2pix, "tagger")), ()
+                )
+            },
+        ),
+        "alacgan": (
+            save(
+                folder,
+                "alacgan",
+                "alacgan.generator",
+                alacgan.AlacGenerator(tiny(alacgan, "generator")).apply(init_weights),
+                ("strokes",),
+            ),
+            {
+                "local_features": save(
+                    folder,
+                    "alac-local",
+                    "alacgan.tagger",
+                    alacgan.LocalFeatures(tiny(alacgan, "tagger")),
+                    ("strokes",),
+                )
+            },
+        ),
+        "csa": (
+            save(
+                folder,
+                "csa",
+                "csa.generator",
+                csa.CSAGenerator(tiny(csa, "generator")),
+                ("strokes",),
+            ),
+            {
+                "hint_features": save(
+                    folder,
+                    "csa-vgg",
+                    "csa.hint_features",
+                    csa.HintFeatures(tiny(csa, "hint_features")),
+                    ("strokes",),
+                )
+            },
+        ),
+        "yan": (
+            save(
+                folder,
+                "yan",
+                "reference.generator",
+                reference.YanGenerator(tiny(reference, "generator")).apply(init_weights),
+                ("reference",),
+            ),
+            {
+                "reference_encoder": save(
+                    folder,
+                    "yan-encoder",
+                    "reference.tagger",
+                    reference.ResNetTagger(tiny(reference, "tagger")),
+                    ("reference",),
+                ),
+                "mapping": save(
+                    folder,
+                    "yan-mapping",
+                    "reference.mapping",
+                    reference.TagMapping(tiny(reference, "mapping")).apply(init_weights),
+                    ("reference", "tags"),
+                ),
+            },
+        ),
     }
 
 
@@ -122,19 +173,33 @@ def color_of(engine, **request):
 def test_the_catalogue_lists_every_family_with_what_it_accepts(engine):
     assert not engine.refusals
     accepts = {info.name: info.accepts for info in engine.models()}
-    assert accepts == {"tag2pix": {"tags"}, "alacgan": {"strokes"}, "csa": {"strokes"},
-                       "yan": {"reference", "tags"}, "flat": {"strokes"}}
+    assert accepts == {
+        "tag2pix": {"tags"},
+        "alacgan": {"strokes"},
+        "csa": {"strokes"},
+        "yan": {"reference", "tags"},
+        "flat": {"strokes"},
+    }
 
 
-@pytest.mark.parametrize("model, first, second", [
-    ("tag2pix", {}, {"tags": TAGS}),
-    ("alacgan", {"hints": RED}, {"hints": BLUE}),
-    ("csa", {"hints": RED}, {"hints": BLUE}),
-    ("yan", {"reference": reference_image((200, 30, 30))},
-     {"reference": reference_image((30, 30, 200))}),
-    ("yan", {"reference": reference_image((200, 30, 30))},
-     {"reference": reference_image((200, 30, 30)), "tags": TAGS}),
-])
+@pytest.mark.parametrize(
+    "model, first, second",
+    [
+        ("tag2pix", {}, {"tags": TAGS}),
+        ("alacgan", {"hints": RED}, {"hints": BLUE}),
+        ("csa", {"hints": RED}, {"hints": BLUE}),
+        (
+            "yan",
+            {"reference": reference_image((200, 30, 30))},
+            {"reference": reference_image((30, 30, 200))},
+        ),
+        (
+            "yan",
+            {"reference": reference_image((200, 30, 30))},
+            {"reference": reference_image((200, 30, 30)), "tags": TAGS},
+        ),
+    ],
+)
 def test_each_family_follows_the_input_it_accepts(engine, model, first, second):
     before = color_of(engine, model=model, **first)
     after = color_of(engine, model=model, **second)
@@ -144,8 +209,10 @@ def test_each_family_follows_the_input_it_accepts(engine, model, first, second):
 def test_auto_never_picks_yan_without_a_reference(engine):
     assert engine.registry.choose({"tags", "reference"}).name == "yan"
     assert engine.registry.choose({"tags"}).name == "tag2pix"
-    assert all(engine.registry.choose(kinds) is None or engine.registry.choose(kinds).name != "yan"
-               for kinds in ({"tags"}, {"strokes"}, {"strokes", "tags"}, set()))
+    assert all(
+        engine.registry.choose(kinds) is None or engine.registry.choose(kinds).name != "yan"
+        for kinds in ({"tags"}, {"strokes"}, {"strokes", "tags"}, set())
+    )
     with pytest.raises(ColorizerError, match="^model 'yan' colors after a reference image"):
         engine.colorize(ColorizeRequest(drawing(40, 50), model="yan", tags=TAGS))
 
@@ -183,8 +250,9 @@ def test_a_tampered_companion_refuses_its_model_when_loaded(shelf, tmp_path):
     weights.write_bytes(bytes(data))
     engine = Engine(ModelRegistry(shipped_dir=folder, scan_user=False), device="cpu", threads=1)
     with pytest.raises(ModelFileError) as caught:
-        engine.colorize(ColorizeRequest(drawing(40, 50), model="yan",
-                                        reference=reference_image((200, 30, 30))))
+        engine.colorize(
+            ColorizeRequest(drawing(40, 50), model="yan", reference=reference_image((200, 30, 30)))
+        )
     reason = str(caught.value)
     assert "\n" not in reason and "its mapping companion is unusable" in reason
     assert "SHA-256 mismatch" in reason
@@ -217,13 +285,17 @@ def test_yan_tags_move_the_reference_latent_as_the_recipe_does(tmp_path):
     cvt = torch.zeros(1, len(CVT))
     cvt[0, 0], cvt[0, 3] = 2.0, 0.5
     with torch.no_grad():
-        ours, _ = adapter.decode(adapter.encode_sketch(sketch), None, cvt, None,
-                                 adapter.encode_reference(image), None)
+        ours, _ = adapter.decode(
+            adapter.encode_sketch(sketch), None, cvt, None, adapter.encode_reference(image), None
+        )
         latent, anchor = adapter.encoder.latent_and_tags(image)
-        delta = adapter.mapping(latent, reference.slider_tags(anchor, cvt, reference.cvt_parts(VOCABULARY)), anchor)
+        delta = adapter.mapping(
+            latent, reference.slider_tags(anchor, cvt, reference.cvt_parts(VOCABULARY)), anchor
+        )
         theirs = adapter.generator(sketch, delta)
     torch.testing.assert_close(ours, theirs)
     # A paper generator alone in the user folder lacks its companions: refused, one line.
     assert {r.name for r in registry.refusals} >= {"yan", "tag2pix"}
     assert "needs its reference_encoder companion" in next(
-        r.reason for r in registry.refusals if r.name == "yan")
+        r.reason for r in registry.refusals if r.name == "yan"
+    )

@@ -72,8 +72,10 @@ def test_a_stroke_painted_over_another_wins_and_strokes_lie_over_fills():
     drawing = gapped_drawing()
     first = STROKES["face"]
     fill = Fill("#f0f0a0", drawing.seeds["face"])
-    for under, over in ((first, replace(first, color="#2080f0", width=10)),
-                        (replace(first, color="#2080f0", width=6), first)):
+    for under, over in (
+        (first, replace(first, color="#2080f0", width=10)),
+        (replace(first, color="#2080f0", width=6), first),
+    ):
         result = FlatFill()(drawing.ink, Hints(strokes=(under, over), fills=(fill,)))
         assert _share_near(result.flats, drawing.area("face"), over.color) >= 0.97
 
@@ -93,8 +95,12 @@ def test_strokes_of_two_colors_share_an_area_a_wide_gap_merged_along_its_lines()
 
 def test_strokes_of_one_color_in_an_area_leave_it_whole():
     drawing = gapped_drawing()
-    strokes = (STROKES["face"], replace(STROKES["triangle"], points=((60.0, 50.0), (64.0, 90.0)),
-                                        color=STROKES["face"].color))
+    strokes = (
+        STROKES["face"],
+        replace(
+            STROKES["triangle"], points=((60.0, 50.0), (64.0, 90.0)), color=STROKES["face"].color
+        ),
+    )
     decided = FlatFill().decided(drawing.ink, Hints(strokes=strokes))
     np.testing.assert_array_equal(decided.labels, FlatFill().regions(drawing.ink))
 
@@ -184,7 +190,9 @@ def test_flats_are_the_flats_of_the_full_result():
     drawing = gapped_drawing()
     filler = FlatFill()
     hints = Hints(strokes=(STROKES["face"], STROKES["band"]))
-    np.testing.assert_array_equal(filler.flats(drawing.ink, hints), filler(drawing.ink, hints).flats)
+    np.testing.assert_array_equal(
+        filler.flats(drawing.ink, hints), filler(drawing.ink, hints).flats
+    )
 
 
 def test_the_hint_map_floods_each_stroked_area_with_the_stroke_on_top():

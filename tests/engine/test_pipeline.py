@@ -34,11 +34,15 @@ RED = Hints((Stroke("#ff0000", 4.0, ((40.0, 40.0), (60.0, 45.0))),))
 BLUE = Hints((Stroke("#0000ff", 4.0, ((40.0, 40.0), (60.0, 45.0))),))
 
 
-@pytest.mark.parametrize("height, width", [(97, 131), (9, 17), (90, 2000), (1900, 2600)],
-                         ids=["odd", "tiny", "wide", "large"])
+@pytest.mark.parametrize(
+    "height, width",
+    [(97, 131), (9, 17), (90, 2000), (1900, 2600)],
+    ids=["odd", "tiny", "wide", "large"],
+)
 def test_layers_have_the_original_size(engine, height, width):
-    result = engine.colorize(ColorizeRequest(drawing(height, width), model="tiny", hints=RED,
-                                             tags={"blue_hair": 1.0}))
+    result = engine.colorize(
+        ColorizeRequest(drawing(height, width), model="tiny", hints=RED, tags={"blue_hair": 1.0})
+    )
     assert result.model == "tiny"
     assert set(result.layers) == set(LAYER_NAMES)
     for name, layer in result.layers.items():
@@ -85,8 +89,9 @@ def test_stroke_update_reuses_the_encoding_and_changes_the_hints(engine):
 def test_reference_features_are_cached(engine):
     reference = np.random.default_rng(0).integers(0, 255, (40, 30, 3), dtype=np.uint8)
     for value in (1.0, 2.0):
-        engine.colorize(ColorizeRequest(drawing(), model="tiny", reference=reference,
-                                        tags={"blue_hair": value}))
+        engine.colorize(
+            ColorizeRequest(drawing(), model="tiny", reference=reference, tags={"blue_hair": value})
+        )
     assert engine.calls["encode_reference"] == 1
 
 
@@ -96,17 +101,20 @@ def test_auto_picks_by_hints_and_notes_what_a_model_ignores(engine):
     result = engine.colorize(ColorizeRequest(drawing(), model="tags-only", hints=RED))
     assert result.notes == ("model 'tags-only' takes no strokes; they were ignored",)
     # With region consistency the stroked area still takes the stroke's colour: say so.
-    result = engine.colorize(ColorizeRequest(drawing(), model="tags-only", hints=RED,
-                                             region_consistency=True))
-    assert result.notes == ("model 'tags-only' takes no strokes; region consistency alone "
-                            "paints their areas",)
+    result = engine.colorize(
+        ColorizeRequest(drawing(), model="tags-only", hints=RED, region_consistency=True)
+    )
+    assert result.notes == (
+        "model 'tags-only' takes no strokes; region consistency alone paints their areas",
+    )
     red, green, blue = (int(c) for c in result.layers["color"][42, 50, :3])
     assert red > green + 100 and red > blue + 100
 
 
 def test_flat_fill_runs_through_the_same_engine(engine):
-    result = engine.colorize(ColorizeRequest(drawing(), model="flat", hints=RED,
-                                             tags={"blue_hair": 1.0}))
+    result = engine.colorize(
+        ColorizeRequest(drawing(), model="flat", hints=RED, tags={"blue_hair": 1.0})
+    )
     assert result.model == "flat"
     assert tuple(result.layers["flats"][42, 50]) == (255, 0, 0, 255)
     assert result.notes == ("flat fill follows strokes and fills only; tags ignored",)
@@ -140,12 +148,19 @@ def test_scheduler_never_delivers_a_stale_result(engine):
         gate.wait(5)
         return engine.colorize(job.request, check=lambda: scheduler.check(job))
 
-    worker = threading.Thread(target=scheduler.serve,
-                              args=(execute, lambda i, r: delivered.append((i, r)),
-                                    lambda i, e: delivered.append((i, e))))
+    worker = threading.Thread(
+        target=scheduler.serve,
+        args=(
+            execute,
+            lambda i, r: delivered.append((i, r)),
+            lambda i, e: delivered.append((i, e)),
+        ),
+    )
     worker.start()
-    ids = [scheduler.submit(ColorizeRequest(art, model="tiny", tags={"blue_hair": v / 4}))
-           for v in range(1, 9)]
+    ids = [
+        scheduler.submit(ColorizeRequest(art, model="tiny", tags={"blue_hair": v / 4}))
+        for v in range(1, 9)
+    ]
     gate.set()
     deadline = threading.Event()
     for _ in range(200):
@@ -237,7 +252,8 @@ def test_region_consistency_holds_a_stroked_area_to_its_stroke(engine):
     red = srgb_to_lab(np.array([0xC0, 0x40, 0x40], np.uint8))
     distances = {}
     for consistency in (False, True):
-        color = engine.colorize(ColorizeRequest(art, model="tiny", hints=brick,
-                                                region_consistency=consistency)).layers["color"]
+        color = engine.colorize(
+            ColorizeRequest(art, model="tiny", hints=brick, region_consistency=consistency)
+        ).layers["color"]
         distances[consistency] = float(delta_e(np.median(srgb_to_lab(color[area][:, :3]), 0), red))
     assert distances[True] < 2 and distances[False] > 10

@@ -114,10 +114,18 @@ def shipped(tmp_path, **changes):
     """A shipped folder with a catalogue listing the tiny model (fields overridable)."""
     folder = tmp_path / "shipped"
     manifest = make_tiny_model(folder, "unified-tiny")
-    item = {"name": "unified-tiny", "file": "unified-tiny.safetensors", "sha256": manifest.sha256,
-            "architecture": "unified.generator", "accepts": ["strokes", "tags", "reference"],
-            "resolution": 32, "default": True, "recipe": {}, "budget": {},
-            "scoreboard": {"hint_accuracy": 0.9}}
+    item = {
+        "name": "unified-tiny",
+        "file": "unified-tiny.safetensors",
+        "sha256": manifest.sha256,
+        "architecture": "unified.generator",
+        "accepts": ["strokes", "tags", "reference"],
+        "resolution": 32,
+        "default": True,
+        "recipe": {},
+        "budget": {},
+        "scoreboard": {"hint_accuracy": 0.9},
+    }
     item.update(changes)
     (folder / "manifest.json").write_text(json.dumps({"format": 1, "models": [item]}))
     return folder
@@ -131,12 +139,15 @@ def test_catalogue_models_are_listed_with_their_scoreboard(tmp_path):
     assert registry.load("unified-tiny").manifest.architecture == "unified.generator"
 
 
-@pytest.mark.parametrize("changes, reason", [
-    ({"sha256": "0" * 64}, "differs from the catalogue's"),
-    ({"resolution": 64}, "the catalogue says resolution 64"),
-    ({"accepts": ["tags"]}, "the catalogue says hints"),
-    ({"file": "gone.safetensors"}, "model file not found"),
-])
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"sha256": "0" * 64}, "differs from the catalogue's"),
+        ({"resolution": 64}, "the catalogue says resolution 64"),
+        ({"accepts": ["tags"]}, "the catalogue says hints"),
+        ({"file": "gone.safetensors"}, "model file not found"),
+    ],
+)
 def test_catalogue_disagreements_are_refused(tmp_path, changes, reason):
     registry = ModelRegistry(shipped_dir=shipped(tmp_path, **changes), scan_user=False)
     assert registry.entries == ()
@@ -188,15 +199,19 @@ def test_named_refused_model_is_an_error(tmp_path):
         engine.colorize(ColorizeRequest(drawing(40, 50), model="nope"))
 
 
-@pytest.mark.parametrize("companions, reason", [
-    ({"cit_extractor": {"file": "../t.safetensors", "sha256": "0" * 64}},
-     "must lie in the models folder"),
-    ({"cit_extractor": "t.safetensors"}, "must be an object with a file and a sha256"),
-    ([], "companions must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "companions, reason",
+    [
+        (
+            {"cit_extractor": {"file": "../t.safetensors", "sha256": "0" * 64}},
+            "must lie in the models folder",
+        ),
+        ({"cit_extractor": "t.safetensors"}, "must be an object with a file and a sha256"),
+        ([], "companions must be a JSON object"),
+    ],
+)
 def test_malformed_companions_make_a_broken_catalogue(tmp_path, companions, reason):
-    registry = ModelRegistry(shipped_dir=shipped(tmp_path, companions=companions),
-                             scan_user=False)
+    registry = ModelRegistry(shipped_dir=shipped(tmp_path, companions=companions), scan_user=False)
     (refusal,) = registry.refusals
     assert "not a valid model catalogue" in refusal.reason and reason in refusal.reason
 
@@ -204,7 +219,11 @@ def test_malformed_companions_make_a_broken_catalogue(tmp_path, companions, reas
 def test_a_companion_the_family_does_not_take_is_refused(tmp_path):
     folder = tmp_path / "shipped"
     other = make_tiny_model(folder, "other")
-    registry = ModelRegistry(shipped_dir=shipped(tmp_path, companions={
-        "mapping": {"file": "other.safetensors", "sha256": other.sha256}}), scan_user=False)
+    registry = ModelRegistry(
+        shipped_dir=shipped(
+            tmp_path, companions={"mapping": {"file": "other.safetensors", "sha256": other.sha256}}
+        ),
+        scan_user=False,
+    )
     (refusal,) = registry.refusals
     assert "has no 'mapping' companion (it takes none)" in refusal.reason

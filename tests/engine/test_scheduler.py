@@ -62,9 +62,14 @@ def test_serve_delivers_in_order_and_survives_errors():
             scheduler.check(job)
         return job.request * 2
 
-    worker = threading.Thread(target=scheduler.serve, args=(
-        execute, lambda rid, result: delivered.append((rid, result)),
-        lambda rid, error: errors.append((rid, str(error)))))
+    worker = threading.Thread(
+        target=scheduler.serve,
+        args=(
+            execute,
+            lambda rid, result: delivered.append((rid, result)),
+            lambda rid, error: errors.append((rid, str(error))),
+        ),
+    )
     worker.start()
     scheduler.submit("boom")
     deadline = time.monotonic() + 10

@@ -55,8 +55,9 @@ def test_bleeding_at_original_size_no_worse_than_at_working_size(synthetic):
     small_regions = cv2.resize(regions, (WORKING, WORKING), interpolation=cv2.INTER_NEAREST)
     at_working = mean_bleeding(small, small_regions, small_ink, 400 // SCALE**2)
     guided = mean_bleeding(upsample_color(small, ink, regions), regions, ink, 400)
-    bilinear = mean_bleeding(cv2.resize(small, (SIZE, SIZE), interpolation=cv2.INTER_LINEAR),
-                             regions, ink, 400)
+    bilinear = mean_bleeding(
+        cv2.resize(small, (SIZE, SIZE), interpolation=cv2.INTER_LINEAR), regions, ink, 400
+    )
     assert guided <= at_working + 1e-3
     assert bilinear > 0.01 and guided < bilinear / 5
 
@@ -67,8 +68,9 @@ def test_region_consistency_cuts_bleeding(synthetic):
     noise = np.random.default_rng(0).normal(0, 18, small.shape)
     small = np.clip(small + noise, 0, 255).astype(np.uint8)
     plain = mean_bleeding(upsample_color(small, ink, regions), regions, ink, 400)
-    consistent = mean_bleeding(upsample_color(small, ink, regions, consistency=True),
-                               regions, ink, 400)
+    consistent = mean_bleeding(
+        upsample_color(small, ink, regions, consistency=True), regions, ink, 400
+    )
     assert plain > 0.02 and consistent < plain / 4
 
 
@@ -80,7 +82,7 @@ def test_a_decided_region_takes_its_color_with_the_shading_softened(synthetic):
     small = generator_like(truth)
     label = int(regions[90, 90])  # the top-left square
     shaded = small.astype(np.float32)
-    shaded[: 20, : WORKING // 2] *= 0.6  # a shadow over the square's top (full-size rows < 80)
+    shaded[:20, : WORKING // 2] *= 0.6  # a shadow over the square's top (full-size rows < 80)
     small = shaded.astype(np.uint8)
     decided = Decided(regions, np.array([label]), np.array([[40, 160, 220]], np.uint8))
     plain = upsample_color(small, ink, regions, consistency=True)
@@ -143,9 +145,14 @@ def test_a_planned_upsampler_gives_each_coloring_what_a_fresh_one_does(synthetic
     planned = RegionUpsampler(ink, regions, (WORKING, WORKING))
     rng = np.random.default_rng(5)
     for sigma, consistency in ((0.8, False), (1.5, True), (0.5, False)):
-        small = np.clip(generator_like(truth, sigma).astype(int)
-                        + rng.integers(-30, 31, (WORKING, WORKING, 3)), 0, 255).astype(np.uint8)
-        np.testing.assert_array_equal(planned(small, consistency=consistency),
-                                      upsample_color(small, ink, regions, consistency=consistency))
+        small = np.clip(
+            generator_like(truth, sigma).astype(int) + rng.integers(-30, 31, (WORKING, WORKING, 3)),
+            0,
+            255,
+        ).astype(np.uint8)
+        np.testing.assert_array_equal(
+            planned(small, consistency=consistency),
+            upsample_color(small, ink, regions, consistency=consistency),
+        )
     with pytest.raises(ValueError):
         planned(np.zeros((WORKING, WORKING + 1, 3), np.uint8))

@@ -56,7 +56,7 @@ def test_failed_rename_keeps_the_old_file(tmp_path, monkeypatch):
 def test_failing_writer_keeps_the_old_file(tmp_path):
     target = tmp_path / "archive.zip"
     target.write_bytes(b"old")
-    with pytest.raises(ColorizerError, match="archive.zip\": permission denied"):
+    with pytest.raises(ColorizerError, match='archive.zip": permission denied'):
         with atomic_output(target) as temporary:
             temporary.write_bytes(b"half")
             raise PermissionError(errno.EACCES, "Permission denied")
@@ -65,10 +65,9 @@ def test_failing_writer_keeps_the_old_file(tmp_path):
 
 
 def test_other_errors_pass_through_and_clean_up(tmp_path):
-    with pytest.raises(KeyError):
-        with atomic_output(tmp_path / "x.psd") as temporary:
-            assert temporary.parent == tmp_path and temporary.suffix == ".psd"
-            raise KeyError("bug")
+    with pytest.raises(KeyError), atomic_output(tmp_path / "x.psd") as temporary:
+        assert temporary.parent == tmp_path and temporary.suffix == ".psd"
+        raise KeyError("bug")
     assert os.listdir(tmp_path) == []
 
 

@@ -1,25 +1,38 @@
 import numpy as np
 import pytest
 
-from colorizer_app.imaging.color import (chroma, clip_chroma, delta_chroma_hue, delta_e,
-                                         hex_to_rgb, in_gamut, lab_to_srgb, rgb_to_hex,
-                                         srgb_to_lab)
+from colorizer_app.imaging.color import (
+    chroma,
+    clip_chroma,
+    delta_chroma_hue,
+    delta_e,
+    hex_to_rgb,
+    in_gamut,
+    lab_to_srgb,
+    rgb_to_hex,
+    srgb_to_lab,
+)
 
 
 def test_reference_values_d65():
-    lab = srgb_to_lab(np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0], [128, 128, 128]],
-                               np.uint8))
+    lab = srgb_to_lab(
+        np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0], [128, 128, 128]], np.uint8)
+    )
     assert np.allclose(lab[0], [100, 0, 0], atol=0.01)
     assert np.allclose(lab[1], [0, 0, 0], atol=0.01)
     assert np.allclose(lab[2], [53.24, 80.09, 67.20], atol=0.05)  # sRGB red, D65
-    assert np.allclose(lab[3], [53.59, 0, 0], atol=0.05)          # proper sRGB curve, not γ 2.2
+    assert np.allclose(lab[3], [53.59, 0, 0], atol=0.05)  # proper sRGB curve, not γ 2.2
     assert lab.dtype == np.float32
 
 
 def test_round_trip_is_exact_for_every_gray_and_random_colors():
     rng = np.random.default_rng(0)
-    colors = np.concatenate([np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, 1),
-                             rng.integers(0, 256, (5000, 3), dtype=np.uint8)])
+    colors = np.concatenate(
+        [
+            np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, 1),
+            rng.integers(0, 256, (5000, 3), dtype=np.uint8),
+        ]
+    )
     assert np.array_equal(lab_to_srgb(srgb_to_lab(colors)), colors)
 
 

@@ -41,7 +41,7 @@ def test_ora_follows_the_openraster_layout(tmp_path):
         assert first.compress_type == zipfile.ZIP_STORED and not first.extra
         assert archive.read("mimetype") == b"image/openraster"
         # The mimetype's bytes sit at a fixed offset, as file-type sniffers expect.
-        assert path.read_bytes()[30:38 + 16] == b"mimetypeimage/openraster"
+        assert path.read_bytes()[30 : 38 + 16] == b"mimetypeimage/openraster"
         root = ElementTree.fromstring(archive.read("stack.xml"))
         assert (root.get("w"), root.get("h")) == ("60", "40")
         entries = root.find("stack").findall("layer")
@@ -73,7 +73,11 @@ def test_ora_reloads_with_layers_order_and_extra_files(tmp_path):
     assert [layer.name for layer in document.layers] == ["flats", "影 shading", "line art"]
     for read, written in zip(document.layers, layers):
         np.testing.assert_array_equal(read.pixels, written.pixels)
-        assert (read.visible, read.opacity, read.blend) == (written.visible, written.opacity, written.blend)
+        assert (read.visible, read.opacity, read.blend) == (
+            written.visible,
+            written.opacity,
+            written.blend,
+        )
     assert dict(document.extra_files) == extras
 
 
@@ -85,8 +89,11 @@ def test_ora_reader_places_cropped_layers_at_their_offset(tmp_path):
     path = tmp_path / "krita.ora"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("mimetype", "image/openraster")
-        archive.writestr("stack.xml", '<image w="20" h="10"><stack><layer name="patch" '
-                         'src="data/p.png" x="17" y="3"/></stack></image>')
+        archive.writestr(
+            "stack.xml",
+            '<image w="20" h="10"><stack><layer name="patch" '
+            'src="data/p.png" x="17" y="3"/></stack></image>',
+        )
         archive.writestr("data/p.png", buffer.getvalue())
     (layer,) = read_ora(path).layers
     assert layer.pixels.shape == (10, 20, 4)
@@ -132,7 +139,12 @@ def test_psd_reloads_through_psd_tools_with_named_layers(tmp_path):
 def test_png_layers_go_into_a_folder_with_a_composite(tmp_path):
     layers = _stack()
     paths = write_png_layers(tmp_path / "layers", layers)
-    assert [p.name for p in paths] == ["flats.png", "影-shading.png", "line-art.png", "composite.png"]
+    assert [p.name for p in paths] == [
+        "flats.png",
+        "影-shading.png",
+        "line-art.png",
+        "composite.png",
+    ]
     for path, layer in zip(paths, layers):
         np.testing.assert_array_equal(np.asarray(Image.open(path)), layer.pixels)
     np.testing.assert_array_equal(np.asarray(Image.open(paths[-1])), composite(layers))

@@ -4,14 +4,22 @@ import numpy as np
 import pytest
 
 from colorizer_app.errors import ColorizerError
-from colorizer_app.imaging.hints import (Fill, Hints, HintsError, Stroke, hints_from_png,
-                                         rasterize_hints)
+from colorizer_app.imaging.hints import (
+    Fill,
+    Hints,
+    HintsError,
+    Stroke,
+    hints_from_png,
+    rasterize_hints,
+)
 
 RED = "#ff0000"
 
 
 def _line(width=6.0, pressure=None, **kw):
-    return Stroke(color=RED, width=width, points=((10.0, 50.0), (90.0, 50.0)), pressure=pressure, **kw)
+    return Stroke(
+        color=RED, width=width, points=((10.0, 50.0), (90.0, 50.0)), pressure=pressure, **kw
+    )
 
 
 def test_stroke_pixels_take_its_color_and_others_stay_empty():
@@ -85,16 +93,28 @@ def test_fill_takes_whole_region_when_regions_given_else_a_disc():
 
 def test_strokes_paint_over_fills():
     regions = np.ones((50, 50), np.int32)
-    hints = Hints(strokes=(Stroke(RED, 4.0, ((25.0, 25.0),)),), fills=(Fill("#0000ff", (5.0, 5.0)),))
+    hints = Hints(
+        strokes=(Stroke(RED, 4.0, ((25.0, 25.0),)),), fills=(Fill("#0000ff", (5.0, 5.0)),)
+    )
     out = rasterize_hints(hints, (50, 50), regions=regions)
     assert np.allclose(out[24, 24, :3], [1, 0, 0]) and np.allclose(out[5, 5, :3], [0, 0, 1])
 
 
 def test_json_round_trip_and_load(tmp_path):
-    obj = {"strokes": [{"color": "#12abEF", "width": 6, "points": [[1, 2], [3.5, 4]],
-                        "pressure": [1.0, 0.5], "opacity": 0.8, "erase": False},
-                       {"color": "#000000", "width": 2, "points": [[0, 0]], "erase": True}],
-           "fills": [{"color": "#00ff00", "point": [5, 6]}]}
+    obj = {
+        "strokes": [
+            {
+                "color": "#12abEF",
+                "width": 6,
+                "points": [[1, 2], [3.5, 4]],
+                "pressure": [1.0, 0.5],
+                "opacity": 0.8,
+                "erase": False,
+            },
+            {"color": "#000000", "width": 2, "points": [[0, 0]], "erase": True},
+        ],
+        "fills": [{"color": "#00ff00", "point": [5, 6]}],
+    }
     hints = Hints.from_json(obj)
     assert hints.strokes[0].color == "#12abef" and hints.strokes[1].erase
     assert hints.strokes[1].pressure is None and not hints.is_empty
@@ -105,21 +125,31 @@ def test_json_round_trip_and_load(tmp_path):
     assert Hints.from_json({}).is_empty
 
 
-@pytest.mark.parametrize("obj, words", [
-    ([], "JSON object"),
-    ({"strokes": [{"color": "red", "width": 2, "points": [[0, 0]]}]}, "stroke 0"),
-    ({"strokes": [{"color": "#ff0000", "width": 0, "points": [[0, 0]]}]}, "positive"),
-    ({"strokes": [{"color": "#ff0000", "width": 2, "points": []}]}, "at least one point"),
-    ({"strokes": [{"color": "#ff0000", "width": 2, "points": [[0, 0]], "pressure": [1, 1]}]},
-     "pressure"),
-    ({"strokes": [{"color": "#ff0000", "width": 2, "points": [[0, "a"]]}]}, "finite number"),
-    ({"strokes": [{"color": "#ff0000", "width": 2, "points": [[0, 0]], "presure": [1]}]},
-     "presure"),
-    ({"strokes": [{"color": "#ff0000", "width": 2, "points": [[0, 0]], "opacity": 2}]}, "opacity"),
-    ({"fills": [{"color": "#ff0000"}]}, "fill 0"),
-    ({"strokes": {}}, "lists"),
-    ({"stroke": []}, "unknown"),
-])
+@pytest.mark.parametrize(
+    "obj, words",
+    [
+        ([], "JSON object"),
+        ({"strokes": [{"color": "red", "width": 2, "points": [[0, 0]]}]}, "stroke 0"),
+        ({"strokes": [{"color": "#ff0000", "width": 0, "points": [[0, 0]]}]}, "positive"),
+        ({"strokes": [{"color": "#ff0000", "width": 2, "points": []}]}, "at least one point"),
+        (
+            {"strokes": [{"color": "#ff0000", "width": 2, "points": [[0, 0]], "pressure": [1, 1]}]},
+            "pressure",
+        ),
+        ({"strokes": [{"color": "#ff0000", "width": 2, "points": [[0, "a"]]}]}, "finite number"),
+        (
+            {"strokes": [{"color": "#ff0000", "width": 2, "points": [[0, 0]], "presure": [1]}]},
+            "presure",
+        ),
+        (
+            {"strokes": [{"color": "#ff0000", "width": 2, "points": [[0, 0]], "opacity": 2}]},
+            "opacity",
+        ),
+        ({"fills": [{"color": "#ff0000"}]}, "fill 0"),
+        ({"strokes": {}}, "lists"),
+        ({"stroke": []}, "unknown"),
+    ],
+)
 def test_bad_schema_names_the_problem(obj, words):
     with pytest.raises(HintsError, match=words):
         Hints.from_json(obj)

@@ -50,8 +50,17 @@ def test_squeeze_excitation_scales_channels_and_secat_reads_the_code() -> None:
 @pytest.mark.parametrize("conditioning", CONDITIONINGS)
 @pytest.mark.parametrize("norm", ["batch", "none"])
 def test_resnext_bottleneck_variants(conditioning: str, norm: str) -> None:
-    block = ResNeXtBottleneck(24, 32, cardinality=4, expansion=4, norm=norm, act="lrelu",
-                              se=True, conditioning=conditioning, cond_dim=8)
+    block = ResNeXtBottleneck(
+        24,
+        32,
+        cardinality=4,
+        expansion=4,
+        norm=norm,
+        act="lrelu",
+        se=True,
+        conditioning=conditioning,
+        cond_dim=8,
+    )
     x = torch.randn(2, 24, 6, 10, requires_grad=True)
     code = torch.randn(2, 8)
     out = block(x, code)

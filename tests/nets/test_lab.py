@@ -38,7 +38,8 @@ def test_out_of_gamut_chroma_is_lowered_along_the_hue_line():
 
 
 def test_gradients_stay_finite_at_black_white_and_gray():
-    rgb = torch.tensor([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.5, 0.5, 0.5], [0.9, 0.1, 0.0]],
-                       requires_grad=True)
+    rgb = torch.tensor(
+        [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.5, 0.5, 0.5], [0.9, 0.1, 0.0]], requires_grad=True
+    )
     lab.scale_chroma(rgb, torch.full((4,), 2.0)).sum().backward()
     assert torch.isfinite(rgb.grad).all()

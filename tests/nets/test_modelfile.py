@@ -35,16 +35,26 @@ CONFIG = UnifiedConfig.named("tiny", len(CVT), len(CIT))
 def _vocabulary(cvt=CVT, cit=CIT) -> Vocabulary:
     return Vocabulary(
         parts=("hair", "eyes", "top"),
-        cvt=tuple(Tag(n, "cvt", n.split("_")[1].replace("shirt", "top"), "color", ("#ff0000",))
-                  for n in cvt),
-        cit=tuple(Tag(n, "cit", None, "shape", ()) for n in cit))
+        cvt=tuple(
+            Tag(n, "cvt", n.split("_")[1].replace("shirt", "top"), "color", ("#ff0000",))
+            for n in cvt
+        ),
+        cit=tuple(Tag(n, "cit", None, "shape", ()) for n in cit),
+    )
 
 
 def _manifest(**changes) -> ModelManifest:
-    fields = dict(architecture="unified.generator", config=CONFIG, cvt=CVT, cit=CIT,
-                  hints=("strokes", "tags", "reference"), resolution=256,
-                  recipe={"name": "unified", "lr": 2e-4}, budget={"steps": 10},
-                  metrics={"tag_accuracy": 0.5})
+    fields = dict(
+        architecture="unified.generator",
+        config=CONFIG,
+        cvt=CVT,
+        cit=CIT,
+        hints=("strokes", "tags", "reference"),
+        resolution=256,
+        recipe={"name": "unified", "lr": 2e-4},
+        budget={"steps": 10},
+        metrics={"tag_accuracy": 0.5},
+    )
     return ModelManifest(**(fields | changes))
 
 
@@ -64,6 +74,7 @@ def saved(tmp_path, model):
 @pytest.fixture(autouse=True)
 def _no_unpickling(monkeypatch):
     """Every test fails if anything tries to unpickle."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("a model file was unpickled")
 
@@ -211,15 +222,18 @@ def test_wrong_tensor_shapes_are_refused(tmp_path, model):
         load_model(path)
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda d: d.update(architecture="os.system"), "unknown architecture 'os.system'"),
-    (lambda d: d["config"].update(widths="big"), "config.widths must be a list"),
-    (lambda d: d["config"].update(colour=1), "unknown fields"),
-    (lambda d: d.update(hints=["strokes", "telepathy"]), "unknown hint kinds"),
-    (lambda d: d.update(version=99), "version 99 is not supported"),
-    (lambda d: d.pop("resolution"), "lacks 'resolution'"),
-    (lambda d: d["vocabulary"]["cvt"].pop(), "takes 6 color tags"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.update(architecture="os.system"), "unknown architecture 'os.system'"),
+        (lambda d: d["config"].update(widths="big"), "config.widths must be a list"),
+        (lambda d: d["config"].update(colour=1), "unknown fields"),
+        (lambda d: d.update(hints=["strokes", "telepathy"]), "unknown hint kinds"),
+        (lambda d: d.update(version=99), "version 99 is not supported"),
+        (lambda d: d.pop("resolution"), "lacks 'resolution'"),
+        (lambda d: d["vocabulary"]["cvt"].pop(), "takes 6 color tags"),
+    ],
+)
 def test_bad_manifests_are_refused(saved, edit, message):
     _rewrite_sidecar(saved, edit)
     with pytest.raises(ModelFileError, match=message):
@@ -254,7 +268,8 @@ def test_a_config_asking_for_a_huge_network_is_refused_before_allocating(tmp_pat
     path = tmp_path / "huge.safetensors"
     metadata = {modelfile.METADATA_KEY: json.dumps(manifest.to_json(with_sha256=False))}
     save_file(dict(model.state_dict()), str(path), metadata=metadata)
-    paths(path)[1].write_text(json.dumps(
-        dataclasses.replace(manifest, sha256=_sha256(path)).to_json()))
+    paths(path)[1].write_text(
+        json.dumps(dataclasses.replace(manifest, sha256=_sha256(path)).to_json())
+    )
     with pytest.raises(ModelFileError, match="the architecture expects"):
         load_model(path)

@@ -7,8 +7,11 @@ import torch
 from colorizer_app.nets import alacgan, csa, reference, segfusion, tag2pix
 from colorizer_app.nets.blocks import count_parameters
 
-TARGETS = [target for family in (tag2pix, segfusion, alacgan, csa, reference)
-           for target in family.paper_param_targets()]
+TARGETS = [
+    target
+    for family in (tag2pix, segfusion, alacgan, csa, reference)
+    for target in family.paper_param_targets()
+]
 
 
 @pytest.mark.parametrize("label, build, millions", TARGETS, ids=[t[0] for t in TARGETS])

@@ -168,8 +168,12 @@ def test_tag_mapping_moves_the_anchor_latent():
         moved = mapping(latent, tags_t, tags_a)
         assert moved.shape == latent.shape and not torch.allclose(moved, latent)
     # M-Add (F = 1) shifts every position alike.
-    shift = TagMapping(dataclasses.replace(TINY["mapping"], position_weight=False))(
-        latent, tags_t, tags_a) - latent
+    shift = (
+        TagMapping(dataclasses.replace(TINY["mapping"], position_weight=False))(
+            latent, tags_t, tags_a
+        )
+        - latent
+    )
     assert torch.allclose(shift, shift[:, :, :1, :1].expand_as(shift), atol=1e-6)
 
 

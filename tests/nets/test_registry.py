@@ -11,9 +11,11 @@ from colorizer_app.nets.registry import ARCHITECTURES, families
 
 
 def test_every_network_of_every_family_is_registered():
-    with_configs = [info.name for info in pkgutil.iter_modules(nets.__path__)
-                    if hasattr(importlib.import_module(f"colorizer_app.nets.{info.name}"),
-                               "configs")]
+    with_configs = [
+        info.name
+        for info in pkgutil.iter_modules(nets.__path__)
+        if hasattr(importlib.import_module(f"colorizer_app.nets.{info.name}"), "configs")
+    ]
     assert families() == sorted(with_configs)
     for family in with_configs:
         roles = importlib.import_module(f"colorizer_app.nets.{family}").configs(6, 4)

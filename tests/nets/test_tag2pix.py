@@ -96,8 +96,9 @@ def test_every_decoder_kind_runs(kind: str) -> None:
 
 
 def test_ablations_without_cit_or_guide() -> None:
-    config = replace(Tag2PixConfig.named("tiny", N_CVT, N_CIT), use_cit=False, use_guide=False,
-                     batch_norm=False)
+    config = replace(
+        Tag2PixConfig.named("tiny", N_CVT, N_CIT), use_cit=False, use_guide=False, batch_norm=False
+    )
     generator, _, image, guide = _run_generator(config, (64, 64))
     assert image.shape == (2, 3, 64, 64) and guide is None
     assert generator.encoder.cit is None and generator.guide is None

@@ -55,8 +55,16 @@ def _hints(batch: int = 2, h: int = 32, w: int = 32, color: float = 0.9) -> torc
     return hints
 
 
-def _inputs(present: frozenset, batch: int = 2, h: int = 32, w: int = 32, *, hint_color=0.9,
-            tag_value=3.0, ref_seed=5) -> dict:
+def _inputs(
+    present: frozenset,
+    batch: int = 2,
+    h: int = 32,
+    w: int = 32,
+    *,
+    hint_color=0.9,
+    tag_value=3.0,
+    ref_seed=5,
+) -> dict:
     """Keyword arguments of ``forward`` for the inputs in ``present`` (the others None)."""
     cvt = torch.zeros(batch, N_CVT)
     cvt[:, 2] = tag_value
@@ -65,7 +73,8 @@ def _inputs(present: frozenset, batch: int = 2, h: int = 32, w: int = 32, *, hin
         "hints": _hints(batch, h, w, hint_color) if "hints" in present else None,
         "cvt": cvt if "tags" in present else None,
         "reference": torch.rand(batch, 3, 64, 64, generator=g) * 2 - 1
-        if "reference" in present else None,
+        if "reference" in present
+        else None,
     }
 
 
@@ -101,8 +110,10 @@ def _absent_as_tensors(present: frozenset, seed: int) -> dict:
     if "tags" not in present:
         given |= {"cvt": torch.rand(2, N_CVT, generator=g) * 5, "cvt_present": torch.zeros(2)}
     if "reference" not in present:
-        given |= {"reference": torch.rand(2, 3, 64, 64, generator=g) * 2 - 1,
-                  "ref_present": torch.zeros(2, dtype=torch.bool)}
+        given |= {
+            "reference": torch.rand(2, 3, 64, 64, generator=g) * 2 - 1,
+            "ref_present": torch.zeros(2, dtype=torch.bool),
+        }
     return given
 
 
@@ -112,8 +123,11 @@ def test_each_subset_runs_steers_and_ignores_absent_inputs(model, present):
     inputs = _inputs(present)
     base = _run(model, sketch, **inputs)
     assert base.shape == (2, 3, 32, 32) and torch.isfinite(base).all()
-    changes = {"hints": {"hint_color": 0.1}, "tags": {"tag_value": 0.5},
-               "reference": {"ref_seed": 9}}
+    changes = {
+        "hints": {"hint_color": 0.1},
+        "tags": {"tag_value": 0.5},
+        "reference": {"ref_seed": 9},
+    }
     for name in present:
         changed = _run(model, sketch, **_inputs(present, **changes[name]))
         assert (changed - base).abs().max() > 1e-4, f"changing {name} did not change the output"
@@ -132,20 +146,41 @@ def test_absent_inputs_are_masked_per_sample(model):
     hints = _hints()
     hints[1, 3] = 0  # sample 1: no hint anywhere, yet colour values left in its RGB channels
     inputs = _inputs(frozenset(INPUTS))
-    base = _run(model, sketch, hints=hints, cvt=inputs["cvt"], cvt_present=present,
-                reference=inputs["reference"], ref_present=present)
+    base = _run(
+        model,
+        sketch,
+        hints=hints,
+        cvt=inputs["cvt"],
+        cvt_present=present,
+        reference=inputs["reference"],
+        ref_present=present,
+    )
     other = _inputs(frozenset(INPUTS), hint_color=0.2, tag_value=5.0, ref_seed=11)
     cvt, reference, hints2 = inputs["cvt"].clone(), inputs["reference"].clone(), hints.clone()
     cvt[1], reference[1], hints2[1, :3] = other["cvt"][1], other["reference"][1], 0.2
-    changed = _run(model, sketch, hints=hints2, cvt=cvt, cvt_present=present,
-                   reference=reference, ref_present=present)
+    changed = _run(
+        model,
+        sketch,
+        hints=hints2,
+        cvt=cvt,
+        cvt_present=present,
+        reference=reference,
+        ref_present=present,
+    )
     assert torch.equal(changed[1], base[1])
     omitted = _run(model, sketch[1:])
     assert torch.allclose(omitted[0], base[1], atol=1e-5)  # batch of 1 vs 2: rounding only
     # and sample 0, whose inputs are present, does respond to them
     cvt[0] = other["cvt"][0]
-    steered = _run(model, sketch, hints=hints, cvt=cvt, cvt_present=present,
-                   reference=inputs["reference"], ref_present=present)
+    steered = _run(
+        model,
+        sketch,
+        hints=hints,
+        cvt=cvt,
+        cvt_present=present,
+        reference=inputs["reference"],
+        ref_present=present,
+    )
     assert (steered[0] - base[0]).abs().max() > 1e-4
     assert torch.equal(steered[1], base[1])
 
@@ -173,8 +208,9 @@ def test_generator_without_tags_or_reference():
     with pytest.raises(ValueError, match="no reference"):
         model.encode_reference(torch.zeros(1, 3, 32, 32))
     with pytest.raises(ValueError, match="no reference"):
-        model.decode(model.encode_sketch(_sketch(1)),
-                     ref_features=RefFeatures(torch.zeros(1, 16, 1, 1)))
+        model.decode(
+            model.encode_sketch(_sketch(1)), ref_features=RefFeatures(torch.zeros(1, 16, 1, 1))
+        )
 
 
 def test_bad_inputs_are_refused(model):
@@ -215,8 +251,10 @@ def test_part_head_names_pixels_at_half_size_and_needs_the_dual_branch():
 
 def test_refine_from_decides_which_levels_get_a_residual_block():
     levels = len(TINY.widths) - 1
-    refined = [lvl.refine is not None
-               for lvl in UnifiedGenerator(dataclasses.replace(TINY, refine_from=2)).decoder]
+    refined = [
+        lvl.refine is not None
+        for lvl in UnifiedGenerator(dataclasses.replace(TINY, refine_from=2)).decoder
+    ]
     assert refined == [i >= 2 for i in range(levels)]
     with pytest.raises(ValueError, match="refine_from"):
         dataclasses.replace(TINY, refine_from=0)
@@ -326,8 +364,9 @@ def test_a_flooded_background_does_not_take_over_the_tag_of_a_part_it_barely_tou
     cover: the faint probability of "part 1" spread over a large flooded region of part 0 no
     longer replaces part 1's tag colour (it did, counted in pixels)."""
     torch.manual_seed(0)
-    config = dataclasses.replace(TINY, part_classes=14, part_prior=True, region_hints=True,
-                                 stroke_coverage=True)
+    config = dataclasses.replace(
+        TINY, part_classes=14, part_prior=True, region_hints=True, stroke_coverage=True
+    )
     net = UnifiedGenerator(config).eval()
     by_pixels = UnifiedGenerator(dataclasses.replace(config, stroke_coverage=False)).eval()
     torch.nn.init.normal_(net.palette.weight)
@@ -340,9 +379,9 @@ def test_a_flooded_background_does_not_take_over_the_tag_of_a_part_it_barely_tou
         encoding = net.encode_sketch(_sketch(1))
         logits = torch.full_like(encoding.parts, -10.0)
         width = logits.shape[-1]
-        logits[:, 0, :, :3 * width // 4] = 4.0  # part 0 on the left three quarters…
-        logits[:, 1, :, 3 * width // 4:] = 4.0  # …part 1 on the right quarter
-        logits[:, 1, :, :3 * width // 4] = -1.0  # with a faint chance of part 1 everywhere
+        logits[:, 0, :, : 3 * width // 4] = 4.0  # part 0 on the left three quarters…
+        logits[:, 1, :, 3 * width // 4 :] = 4.0  # …part 1 on the right quarter
+        logits[:, 1, :, : 3 * width // 4] = -1.0  # with a faint chance of part 1 everywhere
         encoding = dataclasses.replace(encoding, parts=logits)
         tag_only = net.part_prior(encoding, torch.zeros(1, 4, 32, 32), values)
         covered, counted = (m.part_prior(encoding, flooded, values) for m in (net, by_pixels))
@@ -370,8 +409,14 @@ def test_a_stroke_decides_an_untagged_part_and_only_nudges_a_tagged_one():
     from colorizer_app.nets.unified import DECIDING_COVERAGE
 
     torch.manual_seed(0)
-    config = dataclasses.replace(TINY, part_classes=14, part_prior=True, region_hints=True,
-                                 stroke_coverage=True, palette_parts=(2, 2, 3, 3, 6, 6))
+    config = dataclasses.replace(
+        TINY,
+        part_classes=14,
+        part_prior=True,
+        region_hints=True,
+        stroke_coverage=True,
+        palette_parts=(2, 2, 3, 3, 6, 6),
+    )
     net = UnifiedGenerator(config).eval()
     torch.nn.init.normal_(net.palette.weight)
     stroke = torch.zeros(1, 4, 32, 32)
@@ -393,8 +438,9 @@ def test_a_stroke_decides_an_untagged_part_and_only_nudges_a_tagged_one():
 def test_with_palette_parts_a_tag_moves_only_its_own_part_in_the_prior():
     torch.manual_seed(0)
     parts_of_tags = (2, 2, 3, 3, 6, 6)  # e.g. two hair, two eye and two top tags
-    config = dataclasses.replace(TINY, part_classes=14, part_prior=True,
-                                 palette_parts=parts_of_tags)
+    config = dataclasses.replace(
+        TINY, part_classes=14, part_prior=True, palette_parts=parts_of_tags
+    )
     net = UnifiedGenerator(config).eval()
     dense = UnifiedGenerator(dataclasses.replace(config, palette_parts=())).eval()
     torch.nn.init.normal_(net.palette.weight)
@@ -406,8 +452,9 @@ def test_with_palette_parts_a_tag_moves_only_its_own_part_in_the_prior():
         values = torch.zeros(1, N_CVT)
         base = net.part_prior(encoding, no_hints, values)
         values[0, 0] = 1.0  # a hair tag
-        moved, moved_dense = ((m.part_prior(encoding, no_hints, values) - base).abs().amax(1)[0]
-                              for m in (net, dense))
+        moved, moved_dense = (
+            (m.part_prior(encoding, no_hints, values) - base).abs().amax(1)[0] for m in (net, dense)
+        )
     assert moved[:, :12].min() > 0.1  # the hair moves…
     assert moved[:, 20:].max() < 1e-4  # …and the top does not
     assert moved_dense[:, 20:].max() > 0.1  # with a dense palette it did
@@ -417,17 +464,18 @@ def test_with_palette_parts_a_tag_moves_only_its_own_part_in_the_prior():
 
 def test_above_a_sum_of_one_a_part_grows_more_vivid_with_its_lightness_and_hue_kept():
     torch.manual_seed(0)
-    config = dataclasses.replace(TINY, part_classes=14, part_prior=True,
-                                 palette_parts=(2, 2, 3, 3, 6, 6))
+    config = dataclasses.replace(
+        TINY, part_classes=14, part_prior=True, palette_parts=(2, 2, 3, 3, 6, 6)
+    )
     net = UnifiedGenerator(config).eval()
     torch.nn.init.normal_(net.palette.weight, std=0.7)
     torch.nn.init.normal_(net.palette.bias, std=0.3)
     values = torch.zeros(5, N_CVT)
-    values[1, 0] = 1.0                        # a hair tag
-    values[2, 0] = 2.0                        # the same at 2
-    values[3, 0] = 0.5                        # the same at ½
-    values[4, :2] = 1.0                       # two hair tags at 1 (sum 2)
-    values[:, 4] = 3.0                        # and a top tag at 3 everywhere
+    values[1, 0] = 1.0  # a hair tag
+    values[2, 0] = 2.0  # the same at 2
+    values[3, 0] = 0.5  # the same at ½
+    values[4, :2] = 1.0  # two hair tags at 1 (sum 2)
+    values[:, 4] = 3.0  # and a top tag at 3 everywhere
     with torch.no_grad():
         palette = net._palette(values)  # (5, 14, 3) pre-tanh
         mix = net._palette(torch.tensor([[0.5, 0.5, 0, 0, 1.0, 0]]))[0, 2]
@@ -450,10 +498,10 @@ def test_a_small_part_of_the_reference_lends_its_own_colour_not_its_outline(monk
     torch.manual_seed(0)
     net = UnifiedGenerator(dataclasses.replace(TINY, part_classes=3, part_prior=True)).eval()
     image = torch.ones(1, 3, 32, 32)  # white paper: part 0
-    image[..., 11:21, 11:21] = -1.0   # an ink ring …
+    image[..., 11:21, 11:21] = -1.0  # an ink ring …
     image[:, 0, 13:19, 13:19], image[:, 1:, 13:19, 13:19] = 1.0, -1.0  # … round a red iris
     logits = torch.zeros(1, 3, 8, 8)
-    logits[:, 0] = 4.0                # sure of the paper …
+    logits[:, 0] = 4.0  # sure of the paper …
     logits[:, 0, 3:5, 3:5], logits[:, 1, 3:5, 3:5] = 0.0, 4.0  # … and of the iris, pixels 12–19
     monkeypatch.setattr(net, "part_logits", lambda encoding: logits)
     with torch.no_grad():

@@ -45,6 +45,11 @@ def test_signals_never_exhaust_the_singletons_reference_counts():
     """PySide6 6.12.0 on Python 3.11 drops a reference to None or True per signal and aborts
     the process after some ten thousand events; pyproject.toml excludes that release, and this
     catches any installed PySide6 that has the bug."""
-    done = subprocess.run([sys.executable, "-c", _EMITS], capture_output=True, text=True,
-                          timeout=120, env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""})
+    done = subprocess.run(
+        [sys.executable, "-c", _EMITS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""},
+    )
     assert done.returncode == 0 and done.stdout.strip() == "alive", done.stderr[-500:]

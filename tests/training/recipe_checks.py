@@ -34,8 +34,13 @@ def assert_export_is_checkpoint(run: Path, name: str, prefix: str, inputs: Seque
     loaded = load_model(run / f"{name}.safetensors", vocabulary=load_vocabulary())
     twin = ARCHITECTURES[loaded.manifest.architecture].build(loaded.manifest.config)
     tensors = load_file(str(run / "checkpoint" / "modules.safetensors"))
-    twin.load_state_dict({key.removeprefix(prefix + "."): value for key, value in tensors.items()
-                          if key.startswith(prefix + ".")})
+    twin.load_state_dict(
+        {
+            key.removeprefix(prefix + "."): value
+            for key, value in tensors.items()
+            if key.startswith(prefix + ".")
+        }
+    )
     twin.eval()
     with torch.no_grad():
         expected, actual = twin(*inputs), loaded.module(*inputs)
@@ -50,8 +55,13 @@ def save_shared_tagger(folder: Path) -> Path:
     vocabulary = load_vocabulary()
     torch.manual_seed(0)
     tagger = ResNetTagger(configs(len(vocabulary.cvt), len(vocabulary.cit))["tagger"]["tiny"])
-    manifest = ModelManifest("reference.tagger", tagger.config,
-                             tuple(t.name for t in vocabulary.cvt),
-                             tuple(t.name for t in vocabulary.cit), (), SIZE)
+    manifest = ModelManifest(
+        "reference.tagger",
+        tagger.config,
+        tuple(t.name for t in vocabulary.cvt),
+        tuple(t.name for t in vocabulary.cit),
+        (),
+        SIZE,
+    )
     save_model(folder / "shared-tagger", tagger, manifest)
     return folder / "shared-tagger.safetensors"

@@ -27,6 +27,10 @@ def test_recipe_trains_under_bfloat16_autocast(recipe, tmp_path, monkeypatch):
     run = recipe_checks.train(recipe, tmp_path / recipe, steps=one_logged_step)
     assert entered, "the loop never entered mixed precision"
     _header, *rows = (run / "metrics.csv").read_text().splitlines()
-    losses = [float(value) for row in rows for step, name, value in [row.split(",")]
-              if not name.startswith("eval/") and name != "progress"]
+    losses = [
+        float(value)
+        for row in rows
+        for step, name, value in [row.split(",")]
+        if not name.startswith("eval/") and name != "progress"
+    ]
     assert losses and all(math.isfinite(value) for value in losses)

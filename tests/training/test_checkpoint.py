@@ -25,7 +25,9 @@ def _trained(seed: int = 0):
 
 def test_round_trip_restores_weights_and_optimizer(tmp_path):
     net, optimizer = _trained()
-    save_checkpoint(tmp_path / "ckpt", {"g": net}, {"opt_g": optimizer}, {"step": 3, "elapsed": 1.5})
+    save_checkpoint(
+        tmp_path / "ckpt", {"g": net}, {"opt_g": optimizer}, {"step": 3, "elapsed": 1.5}
+    )
     fresh, fresh_opt = _trained(seed=1)
     state = load_checkpoint(tmp_path / "ckpt", {"g": fresh}, {"opt_g": fresh_opt})
     assert state["step"] == 3 and state["elapsed"] == 1.5
@@ -35,7 +37,9 @@ def test_round_trip_restores_weights_and_optimizer(tmp_path):
     assert json.dumps(original["param_groups"]) == json.dumps(restored["param_groups"])
     for index, param_state in original["state"].items():
         for key, value in param_state.items():
-            assert torch.equal(torch.as_tensor(value), torch.as_tensor(restored["state"][index][key]))
+            assert torch.equal(
+                torch.as_tensor(value), torch.as_tensor(restored["state"][index][key])
+            )
     # Both continue identically.
     batch = torch.randn(5, 4)
     for model, opt in ((net, optimizer), (fresh, fresh_opt)):

@@ -49,9 +49,11 @@ def test_samples_are_square_and_lineart_comes_from_the_parallel_folder(folder):
     a, c = data[0], data[2]
     assert a.color.shape == (64, 64, 3) and a.sketch.shape == (64, 64)
     assert a.sketch_style == "folder" and c.sketch_style == "extracted"
-    assert a.sketch.min() < 100 and (a.sketch < 128).mean() < 0.2   # the one drawn line
-    assert np.array_equal(FolderDataset(folder / "art", 64, seed=0)[2].sketch,
-                          FolderDataset(folder / "art", 64, seed=0)[2].sketch)
+    assert a.sketch.min() < 100 and (a.sketch < 128).mean() < 0.2  # the one drawn line
+    assert np.array_equal(
+        FolderDataset(folder / "art", 64, seed=0)[2].sketch,
+        FolderDataset(folder / "art", 64, seed=0)[2].sketch,
+    )
 
 
 def test_sidecar_parsing(tmp_path):
@@ -63,7 +65,7 @@ def test_sidecar_parsing(tmp_path):
     (tmp_path / "x.json").write_text('{"tags": 3}')
     with pytest.raises(ColorizerError, match="x.json"):
         read_sidecar(image)
-    (tmp_path / "x.json").write_text('{oops')
+    (tmp_path / "x.json").write_text("{oops")
     with pytest.raises(ColorizerError, match="not valid JSON"):
         read_sidecar(image)
 

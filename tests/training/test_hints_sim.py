@@ -5,10 +5,16 @@ import pytest
 
 from colorizer_app.imaging.color import delta_e, hex_to_rgb, srgb_to_lab
 from colorizer_app.imaging.hints import Hints, rasterize_hints
-from training.data.hints import (ci_points, label_components,
-                                 median_color_strokes, random_color_strokes,
-                                 recolored_region_strokes, scribble, simulate_hint_map,
-                                 yuan_patches)
+from training.data.hints import (
+    ci_points,
+    label_components,
+    median_color_strokes,
+    random_color_strokes,
+    recolored_region_strokes,
+    scribble,
+    simulate_hint_map,
+    yuan_patches,
+)
 
 
 def _image(seed=0, size=64):
@@ -20,7 +26,7 @@ def test_ci_points_are_sparse_quarter_resolution_pixels():
     maps = [ci_points(color, np.random.default_rng(s)) for s in range(200)]
     assert maps[0].shape == (32, 32, 4)
     shares = np.array([m[..., 3].mean() for m in maps])
-    assert 0.3 < np.mean(shares == 0) < 0.7   # ξ ≥ 1 about half the time: no hint at all
+    assert 0.3 < np.mean(shares == 0) < 0.7  # ξ ≥ 1 about half the time: no hint at all
     assert shares.max() < 0.05
     m = next(m for m in maps if m[..., 3].any())
     assert set(np.unique(m[..., 3])) <= {0.0, 1.0}
@@ -37,7 +43,7 @@ def test_yuan_patches_count_size_and_color():
         sizes.append(m[..., 3].sum())
         on = m[..., 3] > 0
         assert np.all(np.abs(m[..., 0][on] - m[..., 1][on]) < 1e-6)  # gray means of black/white
-    assert 0.8 < np.mean(counts) < 0.95     # Geometric(1/8) counted from 0: P(0) = 1/8
+    assert 0.8 < np.mean(counts) < 0.95  # Geometric(1/8) counted from 0: P(0) = 1/8
     assert 0 < np.mean(sizes) < 7 * 8 * 8
 
 
@@ -49,7 +55,9 @@ def test_scribble_stays_inside_its_region():
         stroke = scribble(mask, "#00ff00", rng)
         cover = rasterize_hints(Hints(strokes=(stroke,)), mask.shape)[..., 3]
         assert cover.sum() > 0 and np.all(cover[~mask] == 0)
-    assert scribble(np.zeros((64, 64), bool) | (np.arange(64) == 3)[None, :], "#000000", rng) is None
+    assert (
+        scribble(np.zeros((64, 64), bool) | (np.arange(64) == 3)[None, :], "#000000", rng) is None
+    )
 
 
 def test_median_and_random_color_strokes():
@@ -81,8 +89,9 @@ def test_region_strokes_flood_the_regions_of_the_line_art():
     sample = generate(3, dataclasses.replace(SyntheticConfig.named("train"), size=128))
     ink = 255 - sample.sketch
     plain = simulate_hint_map("strokes", sample.color, sample.regions, np.random.default_rng(1))
-    flooded = simulate_hint_map("region-strokes", sample.color, sample.regions,
-                                np.random.default_rng(1), ink)
+    flooded = simulate_hint_map(
+        "region-strokes", sample.color, sample.regions, np.random.default_rng(1), ink
+    )
     assert flooded.shape == plain.shape
     assert flooded[..., 3].sum() > 3 * plain[..., 3].sum()
     stroked = plain[..., 3] == 1  # the strokes themselves lie on top, unchanged
@@ -93,22 +102,24 @@ def test_region_strokes_flood_the_regions_of_the_line_art():
 
 def test_recolored_strokes_give_their_region_the_stroke_color_and_nothing_unstroked_moves():
     color = np.full((128, 128, 3), 230, np.uint8)
-    color[:, :64] = (200, 60, 60)         # part 1: red, with a darker shade in its lowest quarter
+    color[:, :64] = (200, 60, 60)  # part 1: red, with a darker shade in its lowest quarter
     color[96:, :64] = (150, 40, 40)
     labels = np.zeros((128, 128), np.int32)
     labels[:, :64] = 1
     ink = np.zeros((128, 128), np.uint8)
-    ink[:, 62:66] = 255                   # the line between the parts
+    ink[:, 62:66] = 255  # the line between the parts
     color[:, 62:66] = 20
     palettes = {-1: ["#2040e0"]}
     for seed in range(20):
-        hint, out = recolored_region_strokes(color, labels, ink, palettes, np.random.default_rng(seed),
-                                             probability=1.0)
+        hint, out = recolored_region_strokes(
+            color, labels, ink, palettes, np.random.default_rng(seed), probability=1.0
+        )
         assert hint[..., 3].any()
         lab, blue = srgb_to_lab(out), srgb_to_lab(np.array(hex_to_rgb("#2040e0"), np.uint8))
         assert delta_e(np.median(lab[:, :60].reshape(-1, 3), 0), blue) < 3
         assert srgb_to_lab(out[100, 10])[0] < srgb_to_lab(out[10, 10])[0] - 5  # the shade stays
-        assert out[:, 63:65].max() < 60                                       # the line stays dark
-    untouched = recolored_region_strokes(color, labels, ink, palettes, np.random.default_rng(0),
-                                         probability=0.0)
+        assert out[:, 63:65].max() < 60  # the line stays dark
+    untouched = recolored_region_strokes(
+        color, labels, ink, palettes, np.random.default_rng(0), probability=0.0
+    )
     assert not untouched[0][..., 3].any() and np.array_equal(untouched[1], color)

@@ -66,8 +66,9 @@ def test_region_weighted_l1_makes_a_small_region_matter():
     weighted = losses.region_weighted_l1(wrong_iris, target, regions)
     assert weighted > 5 * plain
     # Samples without a region map fall back to plain L1.
-    assert losses.region_weighted_l1(wrong_iris, target, regions, present=torch.zeros(1)) == \
-        pytest.approx(plain.item())
+    assert losses.region_weighted_l1(
+        wrong_iris, target, regions, present=torch.zeros(1)
+    ) == pytest.approx(plain.item())
 
 
 def test_total_variation_of_constant_is_zero():

@@ -10,9 +10,19 @@ from PIL import Image
 from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from training import cli
 from training.data.synthetic import TRAIN_SEED_LIMIT, generate
-from training.metrics import (Evaluator, bleeding, eval_seeds, flat_gray_colorizer,
-                              format_table, frechet_distance, psnr, region_smudging, ssim,
-                              summarize, truth_colorizer)
+from training.metrics import (
+    Evaluator,
+    bleeding,
+    eval_seeds,
+    flat_gray_colorizer,
+    format_table,
+    frechet_distance,
+    psnr,
+    region_smudging,
+    ssim,
+    summarize,
+    truth_colorizer,
+)
 
 SIZE, N = 128, 8
 
@@ -88,8 +98,11 @@ def test_hair_and_eyes_in_wrong_colors_lose_exactly_those_parts():
     assert overall["tag_accuracy/hair"]["value"] == 0 and overall["tag_accuracy/eyes"]["value"] == 0
     assert overall["swapped_accuracy/hair"]["value"] == 0
     assert overall["tag_accuracy/eyes"]["cases"] >= 1
-    others = [k for k in overall if k.startswith("tag_accuracy/") and k.split("/")[1]
-              not in ("hair", "eyes")]
+    others = [
+        k
+        for k in overall
+        if k.startswith("tag_accuracy/") and k.split("/")[1] not in ("hair", "eyes")
+    ]
     assert len(others) >= 4 and all(overall[k]["value"] == 1 for k in others)
 
 
@@ -119,19 +132,27 @@ def test_psnr_ssim_and_frechet():
     assert ssim(a, a) == pytest.approx(1) and ssim(a, noisy) < 0.99
     smooth = np.repeat(np.linspace(40, 200, 48)[None, :, None], 48, axis=0).repeat(3, axis=2)
     smooth = smooth.astype(np.uint8)
-    assert ssim(smooth, np.clip(smooth + rng.normal(0, 20, smooth.shape), 0, 255)
-                .astype(np.uint8)) < 0.5
+    assert (
+        ssim(smooth, np.clip(smooth + rng.normal(0, 20, smooth.shape), 0, 255).astype(np.uint8))
+        < 0.5
+    )
     assert ssim(a, np.full_like(a, 128)) < 0.1
     x = rng.normal(size=(500, 4))
     assert frechet_distance(x, x) == pytest.approx(0, abs=1e-6)
     shifted = frechet_distance(x, x + 2.0)
     assert shifted == pytest.approx(16.0, rel=0.05)  # ‖μ‖² = 4 · 2²
-    assert frechet_distance(x, 3 * x) == pytest.approx(4 * np.trace(np.cov(x, rowvar=False)), rel=0.05)
+    assert frechet_distance(x, 3 * x) == pytest.approx(
+        4 * np.trace(np.cov(x, rowvar=False)), rel=0.05
+    )
 
 
 def test_eval_command_writes_table_json_and_montage(tmp_path, capsys):
-    assert cli.main(["eval", "--model", "flat-gray", "--n", "2", "--size", "128",
-                     "--out", str(tmp_path)]) == 0
+    assert (
+        cli.main(
+            ["eval", "--model", "flat-gray", "--n", "2", "--size", "128", "--out", str(tmp_path)]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "tag_accuracy" in out and "overall" in out
     assert (tmp_path / "metrics.json").is_file() and (tmp_path / "montage.png").is_file()
@@ -139,8 +160,10 @@ def test_eval_command_writes_table_json_and_montage(tmp_path, capsys):
 
 
 def test_format_table_lists_columns():
-    table = {"overall": {"psnr": {"value": 20.0, "cases": 2}},
-             "style:clean": {"psnr": {"value": 21.0, "cases": 1}}}
+    table = {
+        "overall": {"psnr": {"value": 20.0, "cases": 2}},
+        "style:clean": {"psnr": {"value": 21.0, "cases": 1}},
+    }
     text = format_table(table)
     assert "style:clean" in text and "20.000" in text
 
@@ -152,8 +175,9 @@ def test_smudging_counts_lightness_that_bleeding_leaves_out():
     smudged = white.copy()
     smudged[:8] = (200, 200, 200)  # a gray smudge over a white fill: same hue and chroma
     assert region_smudging(srgb_to_lab(smudged), mask) == pytest.approx(0.25)
-    assert bleeding(smudged, np.zeros((32, 32), np.int32), np.full((32, 32), 255, np.uint8),
-                    50) == [0.0]
+    assert bleeding(
+        smudged, np.zeros((32, 32), np.int32), np.full((32, 32), 255, np.uint8), 50
+    ) == [0.0]
     faint = white.copy()
     faint[:8] = (245, 245, 245)  # within ΔL* 12
     assert region_smudging(srgb_to_lab(faint), mask) == 0.0
@@ -167,8 +191,19 @@ def test_eval_real_scores_flat_fill_above_gray(tmp_path, capsys):
     Image.fromarray(drawing).save(tmp_path / "in" / "cross.png")
     scores = {}
     for model in ("flat", "flat-gray"):
-        assert cli.main(["eval-real", str(tmp_path / "in"), "--model", model,
-                         "--out", str(tmp_path / model)]) == 0
+        assert (
+            cli.main(
+                [
+                    "eval-real",
+                    str(tmp_path / "in"),
+                    "--model",
+                    model,
+                    "--out",
+                    str(tmp_path / model),
+                ]
+            )
+            == 0
+        )
         scores[model] = json.loads((tmp_path / model / "metrics.json").read_text())
     assert scores["flat"]["regions"] == 4 and scores["flat"]["adherence"] > 0.95
     assert scores["flat"]["bleeding"] < 0.05

@@ -19,9 +19,12 @@ torch.set_num_threads(1)
 def _request(size=64):
     sketch = np.full((size, size), 255, np.uint8)
     sketch[:, size // 2] = 0
-    return EvalRequest(sketch=sketch, tags={"blue_hair": 1.0},
-                       hints=Hints((Stroke("#ff0000", 3, ((5, 5), (20, 20))),)),
-                       hint_map=np.zeros((size, size, 4), np.float32))
+    return EvalRequest(
+        sketch=sketch,
+        tags={"blue_hair": 1.0},
+        hints=Hints((Stroke("#ff0000", 3, ((5, 5), (20, 20))),)),
+        hint_map=np.zeros((size, size, 4), np.float32),
+    )
 
 
 @pytest.mark.parametrize("prefix", ["", "engine:"])
@@ -36,10 +39,18 @@ def test_a_model_file_colors_at_the_request_size(tmp_path, prefix):
 def test_direct_mode_refuses_architectures_it_cannot_run(tmp_path):
     vocabulary = load_vocabulary()
     config = PatchDiscriminatorConfig(ndf=4, n_layers=1)
-    save_model(tmp_path / "d.safetensors", PatchDiscriminator(config), ModelManifest(
-        architecture="reference.discriminator", config=config,
-        cvt=tuple(t.name for t in vocabulary.cvt), cit=tuple(t.name for t in vocabulary.cit),
-        hints=(), resolution=64))
+    save_model(
+        tmp_path / "d.safetensors",
+        PatchDiscriminator(config),
+        ModelManifest(
+            architecture="reference.discriminator",
+            config=config,
+            cvt=tuple(t.name for t in vocabulary.cvt),
+            cit=tuple(t.name for t in vocabulary.cit),
+            hints=(),
+            resolution=64,
+        ),
+    )
     with pytest.raises(ColorizerError, match="runs unified.generator model files directly"):
         resolve_colorizer(str(tmp_path / "d.safetensors"))
 

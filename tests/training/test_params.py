@@ -21,9 +21,12 @@ def test_params_exits_1_when_a_paper_size_is_off(capsys, monkeypatch):
     count = params._count("x", "tiny", lambda: unified.UnifiedGenerator(tiny), None).params
     monkeypatch.setattr(registry, "families", lambda: ["unified"])
     monkeypatch.setattr(registry, "ARCHITECTURES", {})
-    monkeypatch.setattr(unified, "paper_param_targets", lambda: [
-        ("made-up paper net", lambda: unified.UnifiedGenerator(tiny), count * 1.1 / 1e6)],
-        raising=False)
+    monkeypatch.setattr(
+        unified,
+        "paper_param_targets",
+        lambda: [("made-up paper net", lambda: unified.UnifiedGenerator(tiny), count * 1.1 / 1e6)],
+        raising=False,
+    )
     assert main(["params", "--modules"]) == 1
     out = capsys.readouterr().out
     assert "made-up paper net" in out and "-9.09%  OFF" in out and ".decoder" in out

@@ -25,8 +25,14 @@ torch.set_num_threads(1)
 
 
 def _recipe(tagger=None, **ablation):
-    setup = RecipeSetup(config="tiny", vocabulary=load_vocabulary(), size=SIZE,
-                        device=torch.device("cpu"), ablation=ablation, tagger=tagger)
+    setup = RecipeSetup(
+        config="tiny",
+        vocabulary=load_vocabulary(),
+        size=SIZE,
+        device=torch.device("cpu"),
+        ablation=ablation,
+        tagger=tagger,
+    )
     return build_recipe("alacgan", setup)
 
 
@@ -68,17 +74,31 @@ def test_tagger_file_fills_the_local_features(tmp_path):
     config = alacgan.configs()["tagger"]["tiny"]
     tagger = alacgan.LocalFeatures(config)
     torch.nn.init.constant_(tagger.tagger.layers[0].weight, 0.25)
-    manifest = ModelManifest(architecture="alacgan.tagger", config=config,
-                             cvt=tuple(t.name for t in vocabulary.cvt),
-                             cit=tuple(t.name for t in vocabulary.cit), hints=(), resolution=SIZE)
+    manifest = ModelManifest(
+        architecture="alacgan.tagger",
+        config=config,
+        cvt=tuple(t.name for t in vocabulary.cvt),
+        cit=tuple(t.name for t in vocabulary.cit),
+        hints=(),
+        resolution=SIZE,
+    )
     save_model(tmp_path / "tagger", tagger, manifest)
     recipe = _recipe(tagger=tmp_path / "tagger.safetensors")
-    assert torch.equal(recipe.local_features.tagger.layers[0].weight, tagger.tagger.layers[0].weight)
+    assert torch.equal(
+        recipe.local_features.tagger.layers[0].weight, tagger.tagger.layers[0].weight
+    )
     assert "tagger.safetensors" in recipe.exports()[0].extra["tagger"]
     with pytest.raises(ColorizerError, match="needs a reference.tagger"):
-        build_recipe("yan", RecipeSetup(config="tiny", vocabulary=vocabulary, size=SIZE,
-                                        device=torch.device("cpu"),
-                                        tagger=tmp_path / "tagger.safetensors"))
+        build_recipe(
+            "yan",
+            RecipeSetup(
+                config="tiny",
+                vocabulary=vocabulary,
+                size=SIZE,
+                device=torch.device("cpu"),
+                tagger=tmp_path / "tagger.safetensors",
+            ),
+        )
 
 
 def test_the_shared_tagger_gives_local_features_and_the_content_loss(tmp_path):

@@ -25,8 +25,22 @@ torch.set_num_threads(1)
 def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cao")
     for fusion in ("dual", "direct"):
-        assert main(["train", "cao", *TINY, "--steps", "3", "--ablation", f"fusion={fusion}",
-                     "--out", str(folder / fusion)]) == 0
+        assert (
+            main(
+                [
+                    "train",
+                    "cao",
+                    *TINY,
+                    "--steps",
+                    "3",
+                    "--ablation",
+                    f"fusion={fusion}",
+                    "--out",
+                    str(folder / fusion),
+                ]
+            )
+            == 0
+        )
     return folder
 
 
@@ -44,8 +58,9 @@ def test_direct_concatenation_exports_the_skeleton_unet_and_a_two_channel_genera
     assert loaded.manifest.architecture == "segfusion.direct_concat"
     assert loaded.manifest.config.in_channels == 2
     assert generator_outputs_equal(loaded.module, rebuilt, loaded.manifest.config, in_channels=2)
-    skeleton, rebuilt_skeleton = assert_model_file_matches_checkpoint(run, "skeleton_unet",
-                                                                      "skeleton_net")
+    skeleton, rebuilt_skeleton = assert_model_file_matches_checkpoint(
+        run, "skeleton_unet", "skeleton_net"
+    )
     sketch = batch()["sketch"]
     with torch.no_grad():
         assert torch.equal(skeleton.module(sketch), rebuilt_skeleton(sketch))
@@ -54,8 +69,9 @@ def test_direct_concatenation_exports_the_skeleton_unet_and_a_two_channel_genera
 
 
 def test_resume_continues_the_step_and_the_optimizers(runs, tmp_path):
-    resume_from_marked_checkpoint("cao", runs / "direct", tmp_path / "resumed", 5,
-                                  extra=["--ablation", "fusion=direct"])
+    resume_from_marked_checkpoint(
+        "cao", runs / "direct", tmp_path / "resumed", 5, extra=["--ablation", "fusion=direct"]
+    )
     assert adam_steps(tmp_path / "resumed", "opt_g") == 104.0  # 2 + 100 marked, then 2 more
     assert adam_steps(tmp_path / "resumed", "opt_s") == 101.0  # its share is over
 

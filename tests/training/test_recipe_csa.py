@@ -23,8 +23,13 @@ torch.set_num_threads(1)
 
 
 def _recipe(**ablation):
-    setup = RecipeSetup(config="tiny", vocabulary=load_vocabulary(), size=SIZE,
-                        device=torch.device("cpu"), ablation=ablation)
+    setup = RecipeSetup(
+        config="tiny",
+        vocabulary=load_vocabulary(),
+        size=SIZE,
+        device=torch.device("cpu"),
+        ablation=ablation,
+    )
     return build_recipe("csa", setup)
 
 
@@ -64,8 +69,13 @@ def test_csa_off_is_the_same_unet_with_plain_resnet_blocks():
 
 def test_the_shared_tagger_gives_hint_features_and_the_perceptual_loss(tmp_path):
     tagger = save_shared_tagger(tmp_path)
-    setup = RecipeSetup(config="tiny", vocabulary=load_vocabulary(), size=SIZE,
-                        device=torch.device("cpu"), tagger=tagger)
+    setup = RecipeSetup(
+        config="tiny",
+        vocabulary=load_vocabulary(),
+        size=SIZE,
+        device=torch.device("cpu"),
+        tagger=tagger,
+    )
     recipe = build_recipe("csa", setup)
     widths = load_model(tagger).module.config.widths
     assert isinstance(recipe.hint_features, TaggerFeatures)

@@ -27,8 +27,14 @@ TINY = ["--config", "tiny", "--size", "128", "--batch-size", "2", "--eval-sample
 
 
 def tiny_recipe(name, tagger=None, **ablation):
-    setup = RecipeSetup(config="tiny", vocabulary=load_vocabulary(), size=128,
-                        device=torch.device("cpu"), ablation=ablation, tagger=tagger)
+    setup = RecipeSetup(
+        config="tiny",
+        vocabulary=load_vocabulary(),
+        size=128,
+        device=torch.device("cpu"),
+        ablation=ablation,
+        tagger=tagger,
+    )
     return build_recipe(name, setup)
 
 
@@ -57,8 +63,9 @@ def assert_model_file_matches_checkpoint(run, model_name, network, inner=None):
 def generator_outputs_equal(a, b, config, in_channels=1):
     data = batch()
     sketch = data["sketch"].repeat(1, in_channels, 1, 1)
-    features = torch.randn(2, config.cit_channels, 16, 16,
-                           generator=torch.Generator().manual_seed(0))  # (B, C, H/8, W/8)
+    features = torch.randn(
+        2, config.cit_channels, 16, 16, generator=torch.Generator().manual_seed(0)
+    )  # (B, C, H/8, W/8)
     a.eval(), b.eval()
     with torch.no_grad():
         return torch.equal(a(sketch, data["cvt"], features)[0], b(sketch, data["cvt"], features)[0])
@@ -66,8 +73,11 @@ def generator_outputs_equal(a, b, config, in_channels=1):
 
 def adam_steps(run, optimizer):
     tensors = load_file(str(run / "checkpoint" / "optimizers.safetensors"))
-    return max(float(v) for k, v in tensors.items()
-               if k.startswith(f"{optimizer}.") and k.endswith(".step"))
+    return max(
+        float(v)
+        for k, v in tensors.items()
+        if k.startswith(f"{optimizer}.") and k.endswith(".step")
+    )
 
 
 def resume_from_marked_checkpoint(recipe, run, out, steps, extra=()):
@@ -80,8 +90,10 @@ def resume_from_marked_checkpoint(recipe, run, out, steps, extra=()):
     path = out / "checkpoint" / "optimizers.safetensors"
     tensors = {k: v + 100 if k.endswith(".step") else v for k, v in load_file(str(path)).items()}
     save_file(tensors, str(path))
-    assert main(["train", recipe, *TINY, *extra, "--steps", str(steps), "--out", str(out),
-                 "--resume"]) == 0
+    assert (
+        main(["train", recipe, *TINY, *extra, "--steps", str(steps), "--out", str(out), "--resume"])
+        == 0
+    )
     assert json.loads((out / "checkpoint" / "state.json").read_text())["step"] == steps
 
 
@@ -158,17 +170,25 @@ def test_n1_ablation_drops_cit_guide_and_secat():
 def test_cit_extractor_comes_from_the_pretrained_tagger(tmp_path):
     vocabulary = load_vocabulary()
     tagger = SEResNeXt(SEResNeXtConfig.named("tiny", len(vocabulary.cit)))
-    manifest = ModelManifest(architecture="tag2pix.tagger", config=tagger.config,
-                             cvt=tuple(t.name for t in vocabulary.cvt),
-                             cit=tuple(t.name for t in vocabulary.cit), hints=(), resolution=128)
+    manifest = ModelManifest(
+        architecture="tag2pix.tagger",
+        config=tagger.config,
+        cvt=tuple(t.name for t in vocabulary.cvt),
+        cit=tuple(t.name for t in vocabulary.cit),
+        hints=(),
+        resolution=128,
+    )
     save_model(tmp_path / "tagger", tagger, manifest)
     recipe = tiny_recipe("tag2pix", tagger=tmp_path / "tagger.safetensors")
     assert torch.equal(recipe.cit_extractor.stem[0].weight, tagger.stem[0].weight)
     assert not any(p.requires_grad for p in recipe.cit_extractor.parameters())
     assert recipe.exports()[0].extra["tagger"].startswith("tagger.safetensors (sha256 ")
     small = SEResNeXtConfig.named("small", len(vocabulary.cit))  # another config: refused
-    save_model(tmp_path / "small", SEResNeXt(small),
-               ModelManifest("tag2pix.tagger", small, manifest.cvt, manifest.cit, (), 128))
+    save_model(
+        tmp_path / "small",
+        SEResNeXt(small),
+        ModelManifest("tag2pix.tagger", small, manifest.cvt, manifest.cit, (), 128),
+    )
     with pytest.raises(ColorizerError, match="config differs from the CIT extractor"):
         tiny_recipe("tag2pix", tagger=tmp_path / "small.safetensors")
 

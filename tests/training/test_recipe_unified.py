@@ -26,8 +26,13 @@ TINY = ["--config", "tiny", "--size", "128", "--batch-size", "2", "--eval-sample
 
 
 def _tiny_recipe(**ablation):
-    setup = RecipeSetup(config="tiny", vocabulary=load_vocabulary(), size=128,
-                        device=torch.device("cpu"), ablation=ablation)
+    setup = RecipeSetup(
+        config="tiny",
+        vocabulary=load_vocabulary(),
+        size=128,
+        device=torch.device("cpu"),
+        ablation=ablation,
+    )
     return build_recipe("unified", setup)
 
 
@@ -63,7 +68,9 @@ def test_resume_continues_step_and_optimizer(tmp_path):
     # it and runs only the 2 missing steps ends at 104 for parameters trained every step.
     optimizers = out / "checkpoint" / "optimizers.safetensors"
     tensors = load_file(str(optimizers))
-    save_file({k: v + 100 if k.endswith(".step") else v for k, v in tensors.items()}, str(optimizers))
+    save_file(
+        {k: v + 100 if k.endswith(".step") else v for k, v in tensors.items()}, str(optimizers)
+    )
     assert main(["train", "unified", *TINY, "--steps", "4", "--out", str(out), "--resume"]) == 0
     state = json.loads((out / "checkpoint" / "state.json").read_text())
     assert state["step"] == 4
@@ -79,8 +86,13 @@ def test_absent_inputs_are_chosen_per_sample():
     seen = set()
     for _ in range(40):
         chosen = recipe._choose_inputs(batch)
-        seen.add((bool(chosen["cvt_present"][0]), bool(chosen["hints"][0, 3].any()),
-                  bool(chosen["ref_present"][0])))
+        seen.add(
+            (
+                bool(chosen["cvt_present"][0]),
+                bool(chosen["hints"][0, 3].any()),
+                bool(chosen["ref_present"][0]),
+            )
+        )
     assert len(seen) >= 6  # most of the 8 subsets, the empty one included, occur
 
 
@@ -90,10 +102,14 @@ def test_recolored_samples_always_keep_their_strokes():
     batch = _batch(n=2)
     batch["has_hint"] = torch.tensor([True, True])
     batch["recolored"] = torch.tensor([True, False])
-    kept = [bool(recipe._choose_inputs(batch)["hints"][:, 3].flatten(1).any(1)[0]) for _ in range(30)]
+    kept = [
+        bool(recipe._choose_inputs(batch)["hints"][:, 3].flatten(1).any(1)[0]) for _ in range(30)
+    ]
     assert all(kept)
     assert recipe.data_needs().recolor > 0 and "hair" in recipe.data_needs().mixing_parts
-    assert _tiny_recipe(stroke_colors="true", slider_parts="hair-eyes-top").data_needs().recolor == 0
+    assert (
+        _tiny_recipe(stroke_colors="true", slider_parts="hair-eyes-top").data_needs().recolor == 0
+    )
     assert recipe.data_needs().tag_mixing == 0.3
     assert _tiny_recipe(tag_mixing="0.6").data_needs().tag_mixing == 0.6
 
@@ -115,15 +131,34 @@ def test_part_naming_loss_rewards_the_right_part_map():
     right = F.one_hot(regions[:, ::2, ::2], 14).permute(0, 3, 1, 2).float() * 10
     wrong = right.roll(1, dims=1)
     present = torch.tensor([True, True])
-    assert part_naming_loss(right, regions, present) < 0.01 < 5 < part_naming_loss(wrong, regions, present)
+    assert (
+        part_naming_loss(right, regions, present)
+        < 0.01
+        < 5
+        < part_naming_loss(wrong, regions, present)
+    )
     one = torch.tensor([True, False])
     mixed = torch.cat([right[:1], wrong[1:]])
     assert part_naming_loss(mixed, regions, one) < 0.01  # the sample without a map is ignored
 
 
 def test_unknown_ablation_is_a_clear_error(tmp_path, capsys):
-    assert main(["train", "unified", *TINY, "--steps", "1", "--out", str(tmp_path / "r"),
-                 "--ablation", "nosuch=1"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "unified",
+                *TINY,
+                "--steps",
+                "1",
+                "--out",
+                str(tmp_path / "r"),
+                "--ablation",
+                "nosuch=1",
+            ]
+        )
+        == 2
+    )
     assert "no ablation switch" in capsys.readouterr().err
 
 
@@ -133,9 +168,26 @@ def test_torchrun_two_processes_with_gloo(tmp_path):
     assert torchrun, "torchrun is installed with torch"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(
-        [torchrun, "--standalone", "--nproc_per_node=2", "-m", "training", "train", "unified",
-         *TINY, "--steps", "3", "--out", str(tmp_path / "ddp")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        [
+            torchrun,
+            "--standalone",
+            "--nproc_per_node=2",
+            "-m",
+            "training",
+            "train",
+            "unified",
+            *TINY,
+            "--steps",
+            "3",
+            "--out",
+            str(tmp_path / "ddp"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     state = json.loads((tmp_path / "ddp" / "checkpoint" / "state.json").read_text())
     assert state["step"] == 3
@@ -157,8 +209,22 @@ def test_init_warm_starts_a_changed_design_and_refuses_an_unrelated_one(tmp_path
     from training.loop import _initialise
 
     out = tmp_path / "run"
-    assert main(["train", "unified", *TINY, "--steps", "1", "--out", str(out),
-                 "--ablation", "region_hints=off"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "unified",
+                *TINY,
+                "--steps",
+                "1",
+                "--out",
+                str(out),
+                "--ablation",
+                "region_hints=off",
+            ]
+        )
+        == 0
+    )
     path = out / "unified.safetensors"
     vocabulary = load_vocabulary()
     trained = load_model(path, vocabulary=vocabulary).module.state_dict()
@@ -167,8 +233,7 @@ def test_init_warm_starts_a_changed_design_and_refuses_an_unrelated_one(tmp_path
     assert _initialise(recipe, path, vocabulary).endswith("1 steps), warm start")
     for name, tensor in recipe.generator.state_dict().items():
         assert torch.equal(tensor, trained[name]), name
-    setup = RecipeSetup(config="small", vocabulary=vocabulary, size=128,
-                        device=torch.device("cpu"))
+    setup = RecipeSetup(config="small", vocabulary=vocabulary, size=128, device=torch.device("cpu"))
     with pytest.raises(ColorizerError, match="fits none"):
         _initialise(build_recipe("unified", setup), path, vocabulary)
 

@@ -9,12 +9,12 @@ from safetensors.torch import load_file
 
 from colorizer_app.errors import ColorizerError
 from colorizer_app.nets.modelfile import load_model
+from colorizer_app.nets.reference import cvt_parts, slider_tags
 from colorizer_app.vocabulary import load_vocabulary
 from tests.training.recipe_checks import SIZE, assert_export_is_checkpoint, batch, train
 from training.cli import main
 from training.recipes import build_recipe
 from training.recipes.base import RecipeSetup
-from colorizer_app.nets.reference import cvt_parts, slider_tags
 
 torch.set_num_threads(1)
 
@@ -26,16 +26,22 @@ def first(tmp_path_factory):
 
 
 def _second_recipe(init, **ablation):
-    setup = RecipeSetup(config="tiny", vocabulary=load_vocabulary(), size=SIZE,
-                        device=torch.device("cpu"), ablation={"stage": "second", **ablation},
-                        init=init)
+    setup = RecipeSetup(
+        config="tiny",
+        vocabulary=load_vocabulary(),
+        size=SIZE,
+        device=torch.device("cpu"),
+        ablation={"stage": "second", **ablation},
+        init=init,
+    )
     return build_recipe("yan", setup)
 
 
 def test_first_training_writes_generator_and_encoder(first):
     data = batch(with_reference=True)
-    assert_export_is_checkpoint(first, "yan-reference-encoder", "reference_encoder.tagger",
-                                (data["reference"],))
+    assert_export_is_checkpoint(
+        first, "yan-reference-encoder", "reference_encoder.tagger", (data["reference"],)
+    )
     encoder = load_model(first / "yan-reference-encoder.safetensors").module
     with torch.no_grad():
         latent = encoder.features(data["reference"])
@@ -46,8 +52,14 @@ def test_first_training_writes_generator_and_encoder(first):
 
 
 def test_second_training_leaves_the_generator_unchanged(first, tmp_path):
-    second = train("yan", tmp_path / "second", "--init", str(first / "yan.safetensors"),
-                   "--ablation", "stage=second")
+    second = train(
+        "yan",
+        tmp_path / "second",
+        "--init",
+        str(first / "yan.safetensors"),
+        "--ablation",
+        "stage=second",
+    )
     before = load_model(first / "yan.safetensors").module.state_dict()
     after = load_model(second / "yan.safetensors").module.state_dict()
     checkpoint = load_file(str(second / "checkpoint" / "modules.safetensors"))
@@ -56,8 +68,10 @@ def test_second_training_leaves_the_generator_unchanged(first, tmp_path):
     mapping = json.loads((second / "yan-mapping.json").read_text())
     assert mapping["hints"] == ["reference", "tags"]
     assert mapping["recipe"]["generator"] == "yan"
-    assert mapping["recipe"]["generator_sha256"] == json.loads(
-        (first / "yan.json").read_text())["sha256"]
+    assert (
+        mapping["recipe"]["generator_sha256"]
+        == json.loads((first / "yan.json").read_text())["sha256"]
+    )
     data = batch(with_reference=True)
     encoder = load_model(second / "yan-reference-encoder.safetensors").module
     with torch.no_grad():
@@ -67,8 +81,25 @@ def test_second_training_leaves_the_generator_unchanged(first, tmp_path):
 
 
 def test_second_training_needs_the_first_ones_generator(tmp_path, capsys):
-    assert main(["train", "yan", "--config", "tiny", "--size", str(SIZE), "--steps", "1",
-                 "--out", str(tmp_path / "r"), "--ablation", "stage=second"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "yan",
+                "--config",
+                "tiny",
+                "--size",
+                str(SIZE),
+                "--steps",
+                "1",
+                "--out",
+                str(tmp_path / "r"),
+                "--ablation",
+                "stage=second",
+            ]
+        )
+        == 2
+    )
     assert "needs --init" in capsys.readouterr().err
 
 

@@ -10,8 +10,9 @@ from training.data.synthetic import TRAIN_SEED_LIMIT, SyntheticConfig, generate
 
 
 def test_shards_round_trip_samples(tmp_path):
-    index = write_shards(tmp_path, 5, seed=7, size=128, config="train", per_shard=2,
-                         with_reference=True)
+    index = write_shards(
+        tmp_path, 5, seed=7, size=128, config="train", per_shard=2, with_reference=True
+    )
     meta = json.loads(index.read_text())
     assert meta["count"] == 5 and [s["count"] for s in meta["shards"]] == [2, 2, 1]
     data = ShardDataset(tmp_path)
@@ -39,8 +40,27 @@ def test_unfinished_folder_is_refused(tmp_path):
 
 
 def test_make_shards_command_with_workers(tmp_path, capsys):
-    assert cli.main(["make-shards", "--n", "3", "--seed", "0", "--size", "128",
-                     "--config", "train", "--out", str(tmp_path), "--workers", "2",
-                     "--per-shard", "2"]) == 0
+    assert (
+        cli.main(
+            [
+                "make-shards",
+                "--n",
+                "3",
+                "--seed",
+                "0",
+                "--size",
+                "128",
+                "--config",
+                "train",
+                "--out",
+                str(tmp_path),
+                "--workers",
+                "2",
+                "--per-shard",
+                "2",
+            ]
+        )
+        == 0
+    )
     assert len(ShardDataset(tmp_path)) == 3
     assert "wrote 3 samples" in capsys.readouterr().out

@@ -7,8 +7,15 @@ import pytest
 from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from colorizer_app.vocabulary import load_vocabulary, target_color
 from training.cli import main as training_main
-from training.data.synthetic import (TRAIN_SEED_LIMIT, SyntheticConfig, eval_seed, generate,
-                                     min_tag_pixels, render, train_seed)
+from training.data.synthetic import (
+    TRAIN_SEED_LIMIT,
+    SyntheticConfig,
+    eval_seed,
+    generate,
+    min_tag_pixels,
+    render,
+    train_seed,
+)
 from training.data.synthetic_character import PARTS, PID
 
 CONFIG = SyntheticConfig()
@@ -123,8 +130,9 @@ def test_tag_values_rerender_the_same_character(vocab):
     assert np.array_equal(swapped.regions, base.regions)
     assert np.array_equal(swapped.sketch, base.sketch)  # clean lines carry no trace of colors
     assert swapped.part_colors["hair"] == vocab.tag(new_tag).rgb
-    assert {p: c for p, c in swapped.part_colors.items() if p != "hair"} == \
-        {p: c for p, c in base.part_colors.items() if p != "hair"}
+    assert {p: c for p, c in swapped.part_colors.items() if p != "hair"} == {
+        p: c for p, c in base.part_colors.items() if p != "hair"
+    }
     decoded = vocab.decode_cvt(swapped.cvt)
     assert decoded[new_tag] == 1.0 and own not in decoded
     hair = base.regions == PID["hair"]
@@ -134,10 +142,12 @@ def test_tag_values_rerender_the_same_character(vocab):
     assert diff[far].max() == 0
 
     half = generate(seed, tag_values={new_tag: 0.5})
-    assert half.part_colors["hair"] == target_color({new_tag: 0.5}, vocab,
-                                                    other=base.part_colors["hair"])
-    hair_values = {n: v for n, v in vocab.decode_cvt(half.cvt).items()
-                   if vocab.tag(n).part == "hair"}
+    assert half.part_colors["hair"] == target_color(
+        {new_tag: 0.5}, vocab, other=base.part_colors["hair"]
+    )
+    hair_values = {
+        n: v for n, v in vocab.decode_cvt(half.cvt).items() if vocab.tag(n).part == "hair"
+    }
     assert hair_values == pytest.approx({new_tag: 0.5, own: 0.5})
     strong = generate(seed, tag_values={new_tag: 2.0})
     assert strong.part_colors["hair"] == target_color({new_tag: 2.0}, vocab)
@@ -173,7 +183,9 @@ def test_irises_are_large_in_bust_framing():
         r = render(seed, CONFIG)
         if r.framing != "bust":
             continue
-        n, _, stats, _ = cv2.connectedComponentsWithStats((r.regions == PID["eyes"]).astype(np.uint8))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(
+            (r.regions == PID["eyes"]).astype(np.uint8)
+        )
         heights += [stats[i, cv2.CC_STAT_HEIGHT] for i in range(1, n) if stats[i, 4] > 5]
     assert heights and np.median(heights) >= 12
 
@@ -186,10 +198,13 @@ def test_preview_command_writes_a_montage(tmp_path):
     assert training_main(["preview-data", "--n", "1", "--size", "50", "--out", str(out)]) == 2
 
 
-@pytest.mark.parametrize("command", [
-    ["train", "unified", "--config", "tiny", "--steps", "1"],
-    ["eval", "--model", "truth", "--n", "1"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["train", "unified", "--config", "tiny", "--steps", "1"],
+        ["eval", "--model", "truth", "--n", "1"],
+    ],
+)
 def test_a_size_the_generator_cannot_draw_is_a_one_line_error(tmp_path, capsys, command):
     assert training_main([*command, "--size", "64", "--out", str(tmp_path / "out")]) == 2
     error = capsys.readouterr().err

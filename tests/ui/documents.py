@@ -23,18 +23,25 @@ def reference(seed: int = 1) -> np.ndarray:
 
 
 def stroke(index: int) -> Stroke:
-    return Stroke(color=f"#{(index * 37) % 256:02x}40a0", width=3.5 + index,
-                  points=((1.5 + index, 2.25), (10.0, 12.0 + index)),
-                  pressure=(0.3, 0.9) if index % 2 else None, opacity=0.75,
-                  erase=index % 3 == 2)
+    return Stroke(
+        color=f"#{(index * 37) % 256:02x}40a0",
+        width=3.5 + index,
+        points=((1.5 + index, 2.25), (10.0, 12.0 + index)),
+        pressure=(0.3, 0.9) if index % 2 else None,
+        opacity=0.75,
+        erase=index % 3 == 2,
+    )
 
 
 def full_document() -> DocumentState:
     return DocumentState(
-        drawing=drawing(), drawing_name="lines.png",
+        drawing=drawing(),
+        drawing_name="lines.png",
         hints=Hints(tuple(stroke(i) for i in range(4)), (Fill("#ff0000", (5.0, 6.5)),)),
         tags=(("blue_hair", 1.0), ("red_eyes", 0.35), ("blonde_hair", 2.5)),
-        reference=reference(), reference_name="ref.jpg")
+        reference=reference(),
+        reference_name="ref.jpg",
+    )
 
 
 def next_edit(state: DocumentState, index: int) -> DocumentState:

@@ -36,8 +36,9 @@ def tiny_engine_factory(folder: Path):
 def dialogs(monkeypatch) -> list[tuple[str, str]]:
     """(title, text) of every warning the app shows; the dialogs never block."""
     shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        lambda parent, title, text, *rest: shown.append((title, text)))
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda parent, title, text, *rest: shown.append((title, text))
+    )
     return shown
 
 
@@ -92,5 +93,7 @@ def thumbnail_point(panel, x: float, y: float) -> QPoint:
     height, width = panel.reference().shape[:2]
     left = area.left() + (area.width() - pixmap.width()) / 2
     top = area.top() + (area.height() - pixmap.height()) / 2
-    return QPoint(round(left + (x + 0.5) * pixmap.width() / width),
-                  round(top + (y + 0.5) * pixmap.height() / height))
+    return QPoint(
+        round(left + (x + 0.5) * pixmap.width() / width),
+        round(top + (y + 0.5) * pixmap.height() / height),
+    )

@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QApplication
 
 from colorizer_app.ui.canvas import View
 from colorizer_app.ui.tools import ToolKind
-from tests.ui.main_windows import (dialogs, drawing_file, hint_alpha, widget_point,  # noqa: F401
-                                   window)
+from tests.ui.main_windows import (
+    hint_alpha,
+    widget_point,  # noqa: F401
+)
 
 
 def test_mouse_stroke_paints_the_hint_layer_and_records_one_stroke(qtbot, window, drawing_file):
@@ -28,19 +30,40 @@ def test_mouse_stroke_paints_the_hint_layer_and_records_one_stroke(qtbot, window
     assert stroke.pressure is None and not stroke.erase
     assert stroke.color == window.tools.color.name()
     assert abs(stroke.points[0][0] - 80) < 2 and abs(stroke.points[-1][0] - 120) < 2
-    assert hint_alpha(window, 100, 80) == 255   # painted where the stroke went
-    assert hint_alpha(window, 100, 20) == 0     # and nowhere else
+    assert hint_alpha(window, 100, 80) == 255  # painted where the stroke went
+    assert hint_alpha(window, 100, 20) == 0  # and nowhere else
     assert window.history.stack.count() == 1
 
 
 def tablet(canvas, kind, x, y, pressure, pointer=QPointingDevice.PointerType.Pen):
-    device = QPointingDevice("test pen", 7, QInputDevice.DeviceType.Stylus, pointer,
-                             QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
-                             1, 3)
+    device = QPointingDevice(
+        "test pen",
+        7,
+        QInputDevice.DeviceType.Stylus,
+        pointer,
+        QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
+        1,
+        3,
+    )
     pos = QPointF(x, y)
-    buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.TabletRelease else Qt.MouseButton.LeftButton
-    event = QTabletEvent(kind, device, pos, canvas.mapToGlobal(pos), pressure, 0.0, 0.0, 0.0, 0.0,
-                         0.0, Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton, buttons)
+    buttons = (
+        Qt.MouseButton.NoButton if kind == QEvent.Type.TabletRelease else Qt.MouseButton.LeftButton
+    )
+    event = QTabletEvent(
+        kind,
+        device,
+        pos,
+        canvas.mapToGlobal(pos),
+        pressure,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.MouseButton.LeftButton,
+        buttons,
+    )
     QApplication.sendEvent(canvas, event)
     return event
 
@@ -70,7 +93,7 @@ def test_tablet_pressure_sets_the_width_and_the_eraser_end_erases(qtbot, window,
     assert hint_alpha(window, 100, 50) == 255 and hint_alpha(window, 100, 110) == 255
     thin = sum(hint_alpha(window, 100, y) > 128 for y in range(30, 71))
     thick = sum(hint_alpha(window, 100, y) > 128 for y in range(90, 131))
-    assert 2 <= thin <= 7 and 17 <= thick <= 23   # 20 px × pressure
+    assert 2 <= thin <= 7 and 17 <= thick <= 23  # 20 px × pressure
     tablet_stroke(window, 110, 1.0, QPointingDevice.PointerType.Eraser)
     eraser = window.state.hints.strokes[-1]
     assert eraser.erase
@@ -85,8 +108,12 @@ def test_ctrl_click_samples_a_color_and_fill_tool_adds_a_fill(qtbot, window, dra
     (fill,) = window.state.hints.fills
     assert abs(fill.point[0] - 100) < 1 and abs(fill.point[1] - 80) < 1
     window.tools.set_tool(ToolKind.BRUSH)
-    qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
-                     pos=widget_point(window, 170, 150))  # paper: white
+    qtbot.mouseClick(
+        window.canvas,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.ControlModifier,
+        pos=widget_point(window, 170, 150),
+    )  # paper: white
     assert window.tools.color.name() == "#ffffff"
     assert len(window.state.hints.strokes) == 0
 

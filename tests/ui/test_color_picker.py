@@ -43,7 +43,7 @@ def test_hue_strip_and_square_pick(picker, qtbot):
     square, strip = picker._square, picker._strip
     with qtbot.waitSignal(picker.colorChanged) as blocker:
         qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=QPoint(5, 0))  # hue 0: red
-    assert blocker.args[0].red() == 0xdc  # saturation and value kept
+    assert blocker.args[0].red() == 0xDC  # saturation and value kept
     with qtbot.waitSignal(picker.colorChanged) as blocker:
         qtbot.mouseClick(square, Qt.MouseButton.LeftButton, pos=QPoint(square.width() - 1, 0))
     assert blocker.args[0].name() == "#ff0000"

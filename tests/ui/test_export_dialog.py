@@ -20,8 +20,11 @@ def _layers(height=37, width=53):
     color[..., 0], color[..., 3] = 220, 255
     lines = np.full((height, width, 4), 255, np.uint8)
     lines[::5, :, :3] = 0
-    return [Layer("flats", flats, visible=False), Layer("color", color),
-            Layer("line art", lines, blend="multiply")]
+    return [
+        Layer("flats", flats, visible=False),
+        Layer("color", color),
+        Layer("line art", lines, blend="multiply"),
+    ]
 
 
 def test_every_kind_writes_files_that_reload_at_full_size(tmp_path):

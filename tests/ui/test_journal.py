@@ -45,7 +45,10 @@ def test_every_completed_edit_survives_a_crash(tmp_path):
     _crash(journal)
     restored = _restore_only(tmp_path)
     assert restored.same_content(state) and restored.tags == state.tags
-    assert (restored.drawing_name, restored.reference_name) == (state.drawing_name, state.reference_name)
+    assert (restored.drawing_name, restored.reference_name) == (
+        state.drawing_name,
+        state.reference_name,
+    )
 
 
 def test_a_dropped_journal_object_is_a_crash_too(tmp_path):
@@ -181,9 +184,13 @@ _CHILD = textwrap.dedent("""
 def test_a_sigkilled_app_loses_no_completed_edit(tmp_path):
     if os.name == "nt":
         pytest.skip("SIGKILL is POSIX")
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(tmp_path)], cwd=REPO,
-                             stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(REPO)})
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(tmp_path)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     try:
         acknowledged = 0
         while acknowledged < 150:
@@ -201,8 +208,10 @@ def test_a_sigkilled_app_loses_no_completed_edit(tmp_path):
         state = next_edit(state, index)
         if index + 1 >= acknowledged:
             candidates.append(state)
-    assert any(restored.same_content(candidate) and restored.tags == candidate.tags
-               for candidate in candidates)
+    assert any(
+        restored.same_content(candidate) and restored.tags == candidate.tags
+        for candidate in candidates
+    )
 
 
 def test_a_pickled_or_damaged_sidecar_is_refused(tmp_path):

@@ -13,8 +13,12 @@ from colorizer_app.engine.pipeline import FLAT_INFO
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.hints import Stroke
 from colorizer_app.ui.tools import ToolKind
-from tests.ui.main_windows import (color_at, dialogs, drawing_file, make_window,  # noqa: F401
-                                   tiny_engine_factory, wait_for_result, window)
+from tests.ui.main_windows import (
+    color_at,
+    make_window,  # noqa: F401
+    tiny_engine_factory,
+    wait_for_result,
+)
 
 
 def paint(window, color, points, width=6.0):
@@ -34,27 +38,30 @@ def test_a_stroke_colors_its_region_through_the_worker(qtbot, window, drawing_fi
     assert window.busy.isVisible() or window._request_timer.isActive()
     wait_for_result(qtbot, window)
     assert window.result.model == "flat"
-    assert color_at(window, 100, 70) == (0x20, 0x50, 0xE0)   # the ellipse's inside
+    assert color_at(window, 100, 70) == (0x20, 0x50, 0xE0)  # the ellipse's inside
     assert window.canvas.color.image is not None
     paint(window, "#e02020", [(100, 75), (100, 85)])
-    qtbot.waitUntil(lambda: window.idle and color_at(window, 100, 70) == (0xE0, 0x20, 0x20),
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.idle and color_at(window, 100, 70) == (0xE0, 0x20, 0x20), timeout=20_000
+    )
     assert "flat" in window.model_label.text()
 
 
-def test_tags_steer_a_tiny_model_live_while_the_slider_drags(qtbot, tmp_path, dialogs, drawing_file):
+def test_tags_steer_a_tiny_model_live_while_the_slider_drags(
+    qtbot, tmp_path, dialogs, drawing_file
+):
     window = make_window(qtbot, tmp_path, tiny_engine_factory(tmp_path / "models"))
     qtbot.waitUntil(lambda: any(m.name == "tiny" for m in window.models), timeout=20_000)
     assert window.tag_panel.is_supported("blue_hair")
     assert window.open_file(drawing_file)
     wait_for_result(qtbot, window)
     first = window.result
-    window.set_tags({"blue_hair": 0.5}, final=False)        # dragging: no history entry yet
+    window.set_tags({"blue_hair": 0.5}, final=False)  # dragging: no history entry yet
     assert window.history.stack.count() == 0
     qtbot.waitUntil(lambda: window.idle and window.result is not first, timeout=20_000)
     assert window.result.model == "tiny"
     assert window.result_request.tags == {"blue_hair": 0.5}
-    window.set_tags({"blue_hair": 2.0}, final=True)          # released: one undoable edit
+    window.set_tags({"blue_hair": 2.0}, final=True)  # released: one undoable edit
     assert window.history.stack.count() == 1
     assert window.history.stack.undoText() == "Tags blue_hair"
     window.history.stack.undo()
@@ -81,14 +88,16 @@ class FailingEngine:
         raise ColorizerError("the drawing is too large")
 
 
-def test_worker_errors_show_in_the_status_bar_and_a_dialog_once(qtbot, tmp_path, dialogs, drawing_file):
+def test_worker_errors_show_in_the_status_bar_and_a_dialog_once(
+    qtbot, tmp_path, dialogs, drawing_file
+):
     window = make_window(qtbot, tmp_path, lambda device: FailingEngine())
     assert window.open_file(drawing_file)
     window.request_colors()
     qtbot.waitUntil(lambda: window.idle and len(dialogs) == 1, timeout=10_000)
     assert dialogs[0] == ("Internal error while coloring", "boom in the model")
     assert "boom in the model" in window.statusBar().currentMessage()
-    paint(window, "#2050e0", [(90, 80), (110, 80)])          # the app still takes edits
+    paint(window, "#2050e0", [(90, 80), (110, 80)])  # the app still takes edits
     qtbot.waitUntil(lambda: window.idle and len(dialogs) == 2, timeout=10_000)
     assert dialogs[1][1] == "the drawing is too large"
     assert window.worker_thread.thread.isRunning()
@@ -107,8 +116,13 @@ def test_closing_while_the_worker_is_busy_exits_cleanly(qtbot, tmp_path, dialogs
     window = make_window(qtbot, tmp_path, lambda device: SlowEngine())
     assert window.open_file(drawing_file)
     window.request_colors()
-    qtbot.waitUntil(lambda: window.worker_thread.worker.scheduler.queued == 1
-                    and window.worker_thread.worker.scheduler._running is not None, timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            window.worker_thread.worker.scheduler.queued == 1
+            and window.worker_thread.worker.scheduler._running is not None
+        ),
+        timeout=5000,
+    )
     start = time.perf_counter()
     window.close()
     assert time.perf_counter() - start < 2.0

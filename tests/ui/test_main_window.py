@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QMessageBox
 from colorizer_app.imaging.hints import Fill
 from colorizer_app.ui.tools import ToolKind
 from colorizer_app.ui.undo import DocumentHistory
-from tests.ui.main_windows import (dialogs, drawing_file, thumbnail_point,  # noqa: F401
-                                   wait_for_result, window)
+from tests.ui.main_windows import (
+    thumbnail_point,  # noqa: F401
+    wait_for_result,
+)
 
 
 def stroke(window, y, color="#2050e0"):
@@ -33,7 +35,9 @@ def test_open_shows_the_drawing_and_remembers_it(window, drawing_file):
     assert window.recent_files() == [str(drawing_file.resolve())]
 
 
-def test_a_bad_file_shows_an_error_and_the_app_stays_usable(window, dialogs, drawing_file, tmp_path):
+def test_a_bad_file_shows_an_error_and_the_app_stays_usable(
+    window, dialogs, drawing_file, tmp_path
+):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
     assert not window.open_file(bad)
@@ -41,7 +45,7 @@ def test_a_bad_file_shows_an_error_and_the_app_stays_usable(window, dialogs, dra
     assert window.state is None
     assert window.open_file(drawing_file)
     assert not window.open_file(tmp_path / "missing.png")
-    assert window.state.drawing_name == "lines.png"   # the open drawing is untouched
+    assert window.state.drawing_name == "lines.png"  # the open drawing is untouched
     stroke(window, 80)
     assert len(window.state.hints.strokes) == 1
 
@@ -56,8 +60,8 @@ def test_undo_and_redo_restore_the_exact_states(window, drawing_file):
     states.append(window.state)
     window.set_tag("blue_hair", 1.0)
     states.append(window.state)
-    window.set_tags({"blue_hair": 0.7}, final=False)     # a drag in progress …
-    window.set_tags({"blue_hair": 2.5}, final=True)      # … is one edit
+    window.set_tags({"blue_hair": 0.7}, final=False)  # a drag in progress …
+    window.set_tags({"blue_hair": 2.5}, final=True)  # … is one edit
     states.append(window.state)
     window.set_reference(np.full((20, 30, 4), 200, np.uint8), "ref.png")
     states.append(window.state)
@@ -112,24 +116,32 @@ def test_dropping_a_file_opens_it(window, drawing_file):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(drawing_file))])
 
-    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dropEvent(event)
     assert window.state is not None and window.state.drawing_name == "lines.png"
 
 
-def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, drawing_file,
-                                                                        monkeypatch):
+def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(
+    window, drawing_file, monkeypatch
+):
     assert window.open_file(drawing_file)
     stroke(window, 60)
     window.discard_on_close = False
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a)
-                        or QMessageBox.StandardButton.Cancel)
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel,
+    )
     assert not window.close()
     assert asked and window.isVisible()
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     assert window.close()
 
 
@@ -180,8 +192,12 @@ def test_eyedropper_samples_the_reference_picture(qtbot, window, drawing_file, t
     assert window.color_picker.color().name() == "#14b4dc"
     window.tools.set_tool(ToolKind.BRUSH)
     assert not panel.sampling
-    qtbot.mouseClick(panel.thumbnail, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
-                     pos=thumbnail_point(panel, 10, 20))  # Ctrl samples with any tool
+    qtbot.mouseClick(
+        panel.thumbnail,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.ControlModifier,
+        pos=thumbnail_point(panel, 10, 20),
+    )  # Ctrl samples with any tool
     assert window.tools.color.name() == "#c81e5a"
 
 
@@ -219,14 +235,16 @@ def test_every_completed_edit_reaches_the_journal(qtbot, tmp_path, dialogs, draw
     from tests.ui.main_windows import flat_engine
 
     journal = Journal(tmp_path / "journal")
-    window = MainWindow(flat_engine, settings=QSettings(str(tmp_path / "s.ini"),
-                                                        QSettings.Format.IniFormat),
-                        journal=journal)
+    window = MainWindow(
+        flat_engine,
+        settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+        journal=journal,
+    )
     window.discard_on_close = True
     qtbot.addWidget(window)
     assert window.open_file(drawing_file)
     stroke(window, 60)
-    window.set_tags({"blue_hair": 0.5}, final=False)   # a drag in progress is not an edit yet
+    window.set_tags({"blue_hair": 0.5}, final=False)  # a drag in progress is not an edit yet
     recorded = []
     original = journal.record
     journal.record = lambda state: recorded.append(state) or original(state)
@@ -236,7 +254,7 @@ def test_every_completed_edit_reaches_the_journal(qtbot, tmp_path, dialogs, draw
     edits = list(journal.folder.glob("edits-*.jsonl"))
     assert edits and edits[0].read_text().count("\n") >= 3
     window.close()
-    assert not journal.folder.exists()   # a clean exit leaves nothing to restore
+    assert not journal.folder.exists()  # a clean exit leaves nothing to restore
 
 
 def test_with_flat_fill_only_the_tag_panel_says_why_tags_are_off(qtbot, window):

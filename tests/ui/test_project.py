@@ -51,7 +51,9 @@ def test_the_file_opens_as_layers_in_painting_programs(tmp_path):
 
 def test_layers_of_another_size_are_refused(tmp_path):
     with pytest.raises(ValueError):
-        save_project(tmp_path / "a.ora", full_document(), [Layer("x", np.zeros((5, 5, 4), np.uint8))])
+        save_project(
+            tmp_path / "a.ora", full_document(), [Layer("x", np.zeros((5, 5, 4), np.uint8))]
+        )
 
 
 def test_a_plain_openraster_file_is_not_a_project(tmp_path):
@@ -69,14 +71,24 @@ def _rewrite_entry(path, name, data):
             archive.writestr(entry, content)
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("colorizer/hints.json", b'{"strokes": [{"color": "red"}]}', "hint strokes are damaged"),
-    ("colorizer/project.json", b"{not json", "damaged"),
-    ("colorizer/project.json", b'{"format": "colorizer-project", "version": 99}', "newer Colorizer"),
-    ("colorizer/project.json",
-     b'{"format": "colorizer-project", "version": 1, "tags": [["a", -1]]}', "malformed tag"),
-    ("colorizer/drawing.png", b"\x89PNG\r\n\x1a\nbroken", "drawing.png"),
-])
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("colorizer/hints.json", b'{"strokes": [{"color": "red"}]}', "hint strokes are damaged"),
+        ("colorizer/project.json", b"{not json", "damaged"),
+        (
+            "colorizer/project.json",
+            b'{"format": "colorizer-project", "version": 99}',
+            "newer Colorizer",
+        ),
+        (
+            "colorizer/project.json",
+            b'{"format": "colorizer-project", "version": 1, "tags": [["a", -1]]}',
+            "malformed tag",
+        ),
+        ("colorizer/drawing.png", b"\x89PNG\r\n\x1a\nbroken", "drawing.png"),
+    ],
+)
 def test_damaged_projects_give_one_line_errors(tmp_path, name, data, message):
     path = tmp_path / "a.ora"
     save_project(path, full_document())

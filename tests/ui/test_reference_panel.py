@@ -18,7 +18,7 @@ def _three_colors() -> np.ndarray:
     pixels = np.zeros((60, 90, 4), np.uint8)
     pixels[..., 3] = 255
     for (start, stop), color in zip(((0, 45), (45, 75), (75, 90)), COLORS):
-        pixels[:, start:stop, :3] = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+        pixels[:, start:stop, :3] = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
     return pixels
 
 
@@ -64,7 +64,10 @@ def test_a_bad_file_changes_nothing(panel, qtbot, image_file, tmp_path):
     before = panel.reference()
     broken = tmp_path / "broken.png"
     broken.write_bytes(image_file.read_bytes()[:60])
-    with qtbot.assertNotEmitted(panel.referenceChanged), qtbot.waitSignal(panel.loadFailed) as blocker:
+    with (
+        qtbot.assertNotEmitted(panel.referenceChanged),
+        qtbot.waitSignal(panel.loadFailed) as blocker,
+    ):
         assert not panel.open_file(broken)
     assert "broken.png" in blocker.args[0] and "\n" not in blocker.args[0]
     assert panel.reference() is before and panel.caption.text() == blocker.args[0]
@@ -84,8 +87,13 @@ def test_clear_and_silent_set(panel, qtbot, image_file):
 
 
 def _drop(panel, mime):
-    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     panel.dropEvent(event)
 
 
@@ -116,8 +124,12 @@ def test_the_eyedropper_picks_colors_from_the_thumbnail(panel, qtbot, image_file
     panel.colorSampled.connect(lambda color: picked.append(color.name()))
     qtbot.mouseClick(panel.thumbnail, Qt.MouseButton.LeftButton, pos=thumbnail_point(panel, 60, 30))
     assert picked == []  # a plain click with another tool picks nothing
-    qtbot.mouseClick(panel.thumbnail, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
-                     pos=thumbnail_point(panel, 60, 30))
+    qtbot.mouseClick(
+        panel.thumbnail,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.ControlModifier,
+        pos=thumbnail_point(panel, 60, 30),
+    )
     assert picked == [COLORS[1]]  # Ctrl held: the blue third
     panel.set_sampling(True)
     qtbot.mouseClick(panel.thumbnail, Qt.MouseButton.LeftButton, pos=thumbnail_point(panel, 85, 10))
@@ -126,8 +138,9 @@ def test_the_eyedropper_picks_colors_from_the_thumbnail(panel, qtbot, image_file
     assert panel.sample(QPointF(-3, -3)) is None  # outside the picture: nothing
 
 
-def test_drops_load_off_the_gui_thread_and_the_newest_wins(panel, qtbot, image_file, tmp_path,
-                                                          monkeypatch):
+def test_drops_load_off_the_gui_thread_and_the_newest_wins(
+    panel, qtbot, image_file, tmp_path, monkeypatch
+):
     import threading
 
     threads = []

@@ -20,11 +20,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_app(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="1",
-               HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"),
-               XDG_DATA_HOME=str(tmp_path / "data"), COLORIZER_MODELS_DIR=str(tmp_path / "none"))
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        OMP_NUM_THREADS="1",
+        HOME=str(tmp_path / "home"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        COLORIZER_MODELS_DIR=str(tmp_path / "none"),
+    )
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_replay_drives_the_app_and_saves_what_it_did(tmp_path):
@@ -32,8 +44,14 @@ def test_replay_drives_the_app_and_saves_what_it_did(tmp_path):
     Image.fromarray(np.full((40, 40, 3), (200, 40, 40), np.uint8)).save(tmp_path / "ref.png")
     edits = [
         {"model": "flat"},
-        {"stroke": {"color": "#2050e0", "width": 6, "points": [[90, 80], [100, 80], [110, 82]],
-                    "pressure": [0.5, 0.8, 1.0]}},
+        {
+            "stroke": {
+                "color": "#2050e0",
+                "width": 6,
+                "points": [[90, 80], [100, 80], [110, 82]],
+                "pressure": [0.5, 0.8, 1.0],
+            }
+        },
         {"fill": {"color": "#f0c8a0", "point": [170, 80]}},
         {"tag": "blue_hair", "value": 1.5},
         {"reference": "ref.png"},

@@ -26,7 +26,9 @@ def test_color_tags_only_grouped_by_part(panel, vocabulary):
     assert set(panel._rows) == {tag.name for tag in vocabulary.cvt}
     assert not set(panel._rows) & {tag.name for tag in vocabulary.cit}
     parts = [group.part for group in panel.groups]
-    assert sorted(parts) == sorted(part for part in vocabulary.parts if vocabulary.cvt_for_part(part))
+    assert sorted(parts) == sorted(
+        part for part in vocabulary.parts if vocabulary.cvt_for_part(part)
+    )
     for group in panel.groups:
         assert {row.tag.part for row in group.rows} == {group.part}
 
@@ -56,7 +58,9 @@ def test_dragging_is_live_and_release_is_one_edit(panel, qtbot, vocabulary):
     slider.setSliderDown(False)  # release
     assert changed == [{"red_eyes": 2.5}]
     # The swatch shows DESIGN's target color for 2.5: more vivid than the palette color.
-    assert _swatch_rgb(panel._rows["red_eyes"].swatch) == target_color({"red_eyes": 2.5}, vocabulary)
+    assert _swatch_rgb(panel._rows["red_eyes"].swatch) == target_color(
+        {"red_eyes": 2.5}, vocabulary
+    )
     assert target_color({"red_eyes": 2.5}, vocabulary) != vocabulary.tag("red_eyes").rgb
 
 
@@ -83,7 +87,11 @@ def test_values_keep_the_order_ticked(panel):
     for name in ("red_hair", "blonde_hair", "blue_eyes"):
         panel._rows[name].checkbox.click()
     panel._rows["red_hair"].slider.setValue(50)
-    assert list(panel.values().items()) == [("red_hair", 0.5), ("blonde_hair", 1.0), ("blue_eyes", 1.0)]
+    assert list(panel.values().items()) == [
+        ("red_hair", 0.5),
+        ("blonde_hair", 1.0),
+        ("blue_eyes", 1.0),
+    ]
 
 
 def test_set_values_is_silent_and_keeps_unknown_tags(panel, qtbot, vocabulary):
@@ -149,8 +157,12 @@ def test_groups_start_with_the_parts_artists_use_most(panel):
     assert parts[7:11] == ["hat", "bow", "neckwear", "gloves"]
     assert parts[-1] == "background"
     # A part a newer vocabulary adds goes after the known ones, still before the background.
-    assert panel_order(["background", "wings", "eyes", "hair"]) == ["hair", "eyes", "wings",
-                                                                    "background"]
+    assert panel_order(["background", "wings", "eyes", "hair"]) == [
+        "hair",
+        "eyes",
+        "wings",
+        "background",
+    ]
 
 
 def test_flat_fill_greys_every_tag_and_says_why_in_the_header(panel):

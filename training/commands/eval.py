@@ -9,19 +9,26 @@ from colorizer_app.commandline import Subcommand
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True,
-                        help="truth | flat-gray | flat | MODEL.safetensors (the unified "
-                             "generator at --size) | engine:MODEL.safetensors (through the "
-                             "app's engine; any model, a paper model from a folder whose "
-                             "manifest.json lists its companions, e.g. resources/models)")
+    parser.add_argument(
+        "--model",
+        required=True,
+        help="truth | flat-gray | flat | MODEL.safetensors (the unified "
+        "generator at --size) | engine:MODEL.safetensors (through the "
+        "app's engine; any model, a paper model from a folder whose "
+        "manifest.json lists its companions, e.g. resources/models)",
+    )
     parser.add_argument("--n", type=int, default=50, help="number of evaluation samples")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed offset; evaluation seeds are 1e9 + offset + i")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed offset; evaluation seeds are 1e9 + offset + i"
+    )
     parser.add_argument("--size", type=int, default=256, help="image size in pixels")
     parser.add_argument("--config", default="eval-v1", help="frozen evaluation config name")
     parser.add_argument("--out", required=True, help="folder for metrics.json and montage.png")
-    parser.add_argument("--region-consistency", action="store_true",
-                        help="with engine:MODEL, smooth color within each region (less bleeding)")
+    parser.add_argument(
+        "--region-consistency",
+        action="store_true",
+        help="with engine:MODEL, smooth color within each region (less bleeding)",
+    )
     parser.add_argument("--montage-rows", type=int, default=16, help="samples in the montage")
 
 
@@ -32,13 +39,20 @@ def run(args: argparse.Namespace) -> int:
 
     from colorizer_app.errors import ColorizerError
     from colorizer_app.imaging.atomic import atomic_save_png, atomic_write_bytes
-    from training.metrics import (Evaluator, eval_seeds, format_table, resolve_colorizer,
-                                  result_montage, summarize)
+    from training.metrics import (
+        Evaluator,
+        eval_seeds,
+        format_table,
+        resolve_colorizer,
+        result_montage,
+        summarize,
+    )
 
     if args.n < 1:
         raise ColorizerError("--n must be at least 1")
-    evaluator = Evaluator(resolve_colorizer(args.model, args.region_consistency), size=args.size,
-                          config=args.config)
+    evaluator = Evaluator(
+        resolve_colorizer(args.model, args.region_consistency), size=args.size, config=args.config
+    )
     seeds = eval_seeds(args.n, args.seed)
     results = [evaluator.evaluate_sample(seed) for seed in tqdm(seeds, desc="eval", unit="sample")]
     table = summarize(results)
@@ -47,16 +61,25 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ColorizerError(f"{out}: cannot create the output folder: {error.strerror}") from None
-    report = {"model": args.model, "region_consistency": args.region_consistency,
-              "config": args.config, "size": args.size,
-              "seeds": [seeds.start, seeds.stop], "table": table}
+    report = {
+        "model": args.model,
+        "region_consistency": args.region_consistency,
+        "config": args.config,
+        "size": args.size,
+        "seeds": [seeds.start, seeds.stop],
+        "table": table,
+    }
     atomic_write_bytes(out / "metrics.json", json.dumps(report, indent=1).encode("utf-8"))
     atomic_save_png(out / "montage.png", result_montage(results, args.montage_rows))
-    print(f"model {args.model} · {args.config} · {args.n} samples at {args.size}² · "
-          f"seeds {seeds.start}..{seeds.stop - 1}")
+    print(
+        f"model {args.model} · {args.config} · {args.n} samples at {args.size}² · "
+        f"seeds {seeds.start}..{seeds.stop - 1}"
+    )
     print(format_table(table))
-    print(f"wrote {out / 'metrics.json'} and {out / 'montage.png'} "
-          "(line art | hints | hint output | tag output | ground truth)")
+    print(
+        f"wrote {out / 'metrics.json'} and {out / 'montage.png'} "
+        "(line art | hints | hint output | tag output | ground truth)"
+    )
     return 0
 
 

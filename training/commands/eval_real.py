@@ -25,18 +25,28 @@ MEASURES = ("adherence", "bleeding", "smudging")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", help="folder of line-art images")
-    parser.add_argument("--model", required=True,
-                        help="flat-gray | flat | a model file (run through the app's engine: real "
-                             "drawings come in any size)")
+    parser.add_argument(
+        "--model",
+        required=True,
+        help="flat-gray | flat | a model file (run through the app's engine: real "
+        "drawings come in any size)",
+    )
     parser.add_argument("--out", required=True, help="folder for metrics.json and montage.png")
-    parser.add_argument("--size", type=int, default=512,
-                        help="drawings are scaled down to this long side")
+    parser.add_argument(
+        "--size", type=int, default=512, help="drawings are scaled down to this long side"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for stroke placement and colors")
-    parser.add_argument("--min-area", type=float, default=0.005,
-                        help="smallest region that gets a stroke, as a share of the image")
-    parser.add_argument("--region-consistency", action="store_true",
-                        help="with a model file, smooth color within each region (the app's "
-                             "default)")
+    parser.add_argument(
+        "--min-area",
+        type=float,
+        default=0.005,
+        help="smallest region that gets a stroke, as a share of the image",
+    )
+    parser.add_argument(
+        "--region-consistency",
+        action="store_true",
+        help="with a model file, smooth color within each region (the app's default)",
+    )
 
 
 def scaled_ink(pixels, size: int):
@@ -50,8 +60,11 @@ def scaled_ink(pixels, size: int):
 
     scale = min(1.0, size / max(pixels.shape[:2]))
     if scale < 1:
-        pixels = cv2.resize(pixels, (round(pixels.shape[1] * scale), round(pixels.shape[0] * scale)),
-                            interpolation=cv2.INTER_AREA)
+        pixels = cv2.resize(
+            pixels,
+            (round(pixels.shape[1] * scale), round(pixels.shape[0] * scale)),
+            interpolation=cv2.INTER_AREA,
+        )
     return normalize_lineart(pixels).ink
 
 
@@ -70,13 +83,14 @@ def _fit(image, box: int):
 
     h, w = image.shape[:2]
     scale = box / max(h, w)
-    small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
     if small.ndim == 2:
         small = np.repeat(small[..., None], 3, axis=2)
     tile = np.full((box, box, 3), 255, np.uint8)
     y, x = (box - small.shape[0]) // 2, (box - small.shape[1]) // 2
-    tile[y:y + small.shape[0], x:x + small.shape[1]] = small
+    tile[y : y + small.shape[0], x : x + small.shape[1]] = small
     return tile
 
 
@@ -97,9 +111,16 @@ def run(args: argparse.Namespace) -> int:
     from colorizer_app.vocabulary import load_vocabulary
     from training.data.folder import IMAGE_SUFFIXES
     from training.data.hints import random_color_strokes
-    from training.metrics import (EvalRequest, hint_picture, montage, paper_mask,
-                                  region_bleeding, region_smudging, resolve_colorizer,
-                                  stroke_adherence)
+    from training.metrics import (
+        EvalRequest,
+        hint_picture,
+        montage,
+        paper_mask,
+        region_bleeding,
+        region_smudging,
+        resolve_colorizer,
+        stroke_adherence,
+    )
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -120,8 +141,9 @@ def run(args: argparse.Namespace) -> int:
         labels = segment_regions(ink)
         paper = paper_mask(sketch)
         min_area = max(16, int(args.min_area * ink.size))
-        pairs = random_color_strokes(labels, colors, rng, min_area=min_area,
-                                     max_regions=MAX_REGIONS, allowed=paper)
+        pairs = random_color_strokes(
+            labels, colors, rng, min_area=min_area, max_regions=MAX_REGIONS, allowed=paper
+        )
         hints = Hints(strokes=tuple(stroke for _mask, stroke in pairs))
         hint_map = rasterize_hints(hints, ink.shape)
         output = np.asarray(colorizer(EvalRequest(sketch=sketch, hints=hints, hint_map=hint_map)))
@@ -134,19 +156,35 @@ def run(args: argparse.Namespace) -> int:
             if rest.sum() < 16:
                 continue
             scores["adherence"].append(
-                stroke_adherence(output, rest, hex_to_rgb(stroke.color), ADHERENCE_DE))
+                stroke_adherence(output, rest, hex_to_rgb(stroke.color), ADHERENCE_DE)
+            )
             scores["bleeding"].append(region_bleeding(lab, rest))
             scores["smudging"].append(region_smudging(lab, rest))
         stroked = len(scores["adherence"])
-        records.append({"file": file.name, "size": list(ink.shape), "regions": int(labels.max()),
-                        "stroked": stroked, **scores})
-        rows.append([_fit(sketch, 256), _fit(hint_picture(sketch, hint_map), 256), _fit(output, 256)])
-        print(f"{file.name:28s} regions {int(labels.max()):4d}  stroked {stroked:3d}  "
-              + "  ".join(f"{name} {_shown(_mean(scores[name]))}" for name in MEASURES))
-    summary = {"model": args.model, "drawings": len(records),
-               "regions": sum(r["stroked"] for r in records),
-               **{name: _mean([v for r in records for v in r[name]]) for name in MEASURES},
-               "adherence_de": ADHERENCE_DE, "drawings_detail": records}
+        records.append(
+            {
+                "file": file.name,
+                "size": list(ink.shape),
+                "regions": int(labels.max()),
+                "stroked": stroked,
+                **scores,
+            }
+        )
+        rows.append(
+            [_fit(sketch, 256), _fit(hint_picture(sketch, hint_map), 256), _fit(output, 256)]
+        )
+        print(
+            f"{file.name:28s} regions {int(labels.max()):4d}  stroked {stroked:3d}  "
+            + "  ".join(f"{name} {_shown(_mean(scores[name]))}" for name in MEASURES)
+        )
+    summary = {
+        "model": args.model,
+        "drawings": len(records),
+        "regions": sum(r["stroked"] for r in records),
+        **{name: _mean([v for r in records for v in r[name]]) for name in MEASURES},
+        "adherence_de": ADHERENCE_DE,
+        "drawings_detail": records,
+    }
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -154,11 +192,14 @@ def run(args: argparse.Namespace) -> int:
         raise ColorizerError(f"{out}: cannot create the output folder: {error.strerror}") from None
     atomic_write_bytes(out / "metrics.json", json.dumps(summary, indent=1).encode("utf-8"))
     atomic_save_png(out / "montage.png", montage(rows))
-    print(f"overall: {summary['regions']} regions in {summary['drawings']} drawings · "
-          + " · ".join(f"{name} {_shown(summary[name])}" for name in MEASURES))
+    print(
+        f"overall: {summary['regions']} regions in {summary['drawings']} drawings · "
+        + " · ".join(f"{name} {_shown(summary[name])}" for name in MEASURES)
+    )
     print(f"wrote {out / 'metrics.json'} and {out / 'montage.png'} (line art | hints | output)")
     return 0
 
 
-COMMAND = Subcommand("eval-real", "stroke adherence, bleeding and smudging on real line art",
-                     configure, run)
+COMMAND = Subcommand(
+    "eval-real", "stroke adherence, bleeding and smudging on real line art", configure, run
+)

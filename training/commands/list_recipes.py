@@ -18,5 +18,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMAND = Subcommand("list", "list the recipes, their configs and ablation switches",
-                     lambda parser: None, run)
+COMMAND = Subcommand(
+    "list", "list the recipes, their configs and ablation switches", lambda parser: None, run
+)

@@ -15,8 +15,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--workers", type=int, default=1, help="rendering processes")
     parser.add_argument("--per-shard", type=int, default=256, help="samples per shard file")
-    parser.add_argument("--with-reference", action="store_true",
-                        help="also render each sample's re-posed reference")
+    parser.add_argument(
+        "--with-reference", action="store_true", help="also render each sample's re-posed reference"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,12 +26,21 @@ def run(args: argparse.Namespace) -> int:
     from training.data.shards import write_shards
 
     with tqdm(total=args.n, unit="sample", desc="make-shards") as bar:
-        index = write_shards(args.out, args.n, args.seed, args.size, args.config,
-                             workers=args.workers, per_shard=args.per_shard,
-                             with_reference=args.with_reference, progress=bar.update)
+        index = write_shards(
+            args.out,
+            args.n,
+            args.seed,
+            args.size,
+            args.config,
+            workers=args.workers,
+            per_shard=args.per_shard,
+            with_reference=args.with_reference,
+            progress=bar.update,
+        )
     print(f"wrote {args.n} samples; index {index}")
     return 0
 
 
-COMMAND = Subcommand("make-shards", "pre-render synthetic samples to compressed shards",
-                     configure, run)
+COMMAND = Subcommand(
+    "make-shards", "pre-render synthetic samples to compressed shards", configure, run
+)

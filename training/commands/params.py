@@ -39,22 +39,29 @@ class Row:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--modules", action="store_true",
-                        help="also print the count of each network's top-level modules")
+    parser.add_argument(
+        "--modules",
+        action="store_true",
+        help="also print the count of each network's top-level modules",
+    )
 
 
-def _count(network: str, config: str, builder: Callable[[], object],
-           target: float | None) -> Row:
+def _count(network: str, config: str, builder: Callable[[], object], target: float | None) -> Row:
     import torch
 
     with torch.device("meta"):
         module = builder()
-    return Row(network, config,
-               params=sum(p.numel() for p in module.parameters()),
-               trainable=sum(p.numel() for p in module.parameters() if p.requires_grad),
-               target_millions=target,
-               modules=tuple((name, sum(p.numel() for p in child.parameters()))
-                             for name, child in module.named_children()))
+    return Row(
+        network,
+        config,
+        params=sum(p.numel() for p in module.parameters()),
+        trainable=sum(p.numel() for p in module.parameters() if p.requires_grad),
+        target_millions=target,
+        modules=tuple(
+            (name, sum(p.numel() for p in child.parameters()))
+            for name, child in module.named_children()
+        ),
+    )
 
 
 def collect_rows() -> list[Row]:
@@ -69,8 +76,11 @@ def collect_rows() -> list[Row]:
     for architecture in ARCHITECTURES.values():
         for preset, config in architecture.named_configs().items():
             if not preset.startswith("paper"):
-                rows.append(_count(architecture.name, preset,
-                                   lambda a=architecture, c=config: a.build(c), None))
+                rows.append(
+                    _count(
+                        architecture.name, preset, lambda a=architecture, c=config: a.build(c), None
+                    )
+                )
     return rows
 
 
@@ -82,15 +92,28 @@ def format_table(rows: list[Row], with_modules: bool = False) -> str:
         if row.off_target:
             deviation += "  OFF"
         target = "" if row.target_millions is None else f"{row.target_millions:.2f}"
-        lines.append((row.network, row.config, f"{row.params / 1e6:.3f}",
-                      f"{row.trainable / 1e6:.3f}", target, deviation))
+        lines.append(
+            (
+                row.network,
+                row.config,
+                f"{row.params / 1e6:.3f}",
+                f"{row.trainable / 1e6:.3f}",
+                target,
+                deviation,
+            )
+        )
         if with_modules:
-            lines += [(f"  .{name}", "", f"{count / 1e6:.3f}", "", "", "")
-                      for name, count in row.modules]
+            lines += [
+                (f"  .{name}", "", f"{count / 1e6:.3f}", "", "", "") for name, count in row.modules
+            ]
     widths = [max(len(cells[i]) for cells in [header, *lines]) for i in range(len(header))]
-    text = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
-                      for i, (cell, w) in enumerate(zip(cells, widths))).rstrip()
-            for cells in [header, *lines]]
+    text = [
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths))
+        ).rstrip()
+        for cells in [header, *lines]
+    ]
     text.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(text)
 
@@ -100,8 +123,10 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(rows, args.modules))
     off = [row for row in rows if row.off_target]
     for row in off:
-        print(f"{row.network}: {row.params / 1e6:.3f} M is {row.deviation:+.2%} off the paper's "
-              f"{row.target_millions:.2f} M (tolerance ±{TOLERANCE:.0%})")
+        print(
+            f"{row.network}: {row.params / 1e6:.3f} M is {row.deviation:+.2%} off the paper's "
+            f"{row.target_millions:.2f} M (tolerance ±{TOLERANCE:.0%})"
+        )
     return EXIT_INTERNAL if off else EXIT_OK
 
 

@@ -52,13 +52,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path, help="a trained MODEL.safetensors (with MODEL.json)")
     parser.add_argument("--name", required=True, help="the name the app and --model use")
     parser.add_argument("--default", action="store_true", help="make it the model 'auto' prefers")
-    parser.add_argument("--scoreboard", type=Path, action="append", default=[],
-                        help="metrics.json written by `python -m training eval` (repeatable: "
-                             "e.g. once for the working size, once through the engine)")
-    parser.add_argument("--companion", type=_role_and_path, action="append", default=[],
-                        metavar="ROLE=FILE",
-                        help="a frozen network the model runs with, e.g. "
-                             "reference_encoder=run/yan-reference-encoder.safetensors (repeatable)")
+    parser.add_argument(
+        "--scoreboard",
+        type=Path,
+        action="append",
+        default=[],
+        help="metrics.json written by `python -m training eval` (repeatable: "
+        "e.g. once for the working size, once through the engine)",
+    )
+    parser.add_argument(
+        "--companion",
+        type=_role_and_path,
+        action="append",
+        default=[],
+        metavar="ROLE=FILE",
+        help="a frozen network the model runs with, e.g. "
+        "reference_encoder=run/yan-reference-encoder.safetensors (repeatable)",
+    )
     parser.add_argument("--float32", action="store_true", help="keep float32 storage")
     parser.add_argument("--models-dir", type=Path, help="catalogue folder (default: the app's)")
 
@@ -98,30 +108,49 @@ def run(args: argparse.Namespace) -> int:
         if report.get("region_consistency"):
             how += "+consistency"
         scoreboard[f"{how}@{report['size']}"] = {
-            "samples": report["seeds"][1] - report["seeds"][0], "config": report["config"],
-            **overall}
+            "samples": report["seeds"][1] - report["seeds"][0],
+            "config": report["config"],
+            **overall,
+        }
     manifest = dataclasses.replace(loaded.manifest, metrics=scoreboard)
-    written = save_model(folder / f"{args.name}.safetensors", loaded.module, manifest,
-                         half=not args.float32)
-    shipped = {role: _ship_companion(folder, companion.module, companion.manifest,
-                                     half=not args.float32)
-               for role, companion in companions.items()}
+    written = save_model(
+        folder / f"{args.name}.safetensors", loaded.module, manifest, half=not args.float32
+    )
+    shipped = {
+        role: _ship_companion(folder, companion.module, companion.manifest, half=not args.float32)
+        for role, companion in companions.items()
+    }
 
     catalogue_path = folder / "manifest.json"
-    catalogue = (json.loads(catalogue_path.read_text()) if catalogue_path.exists()
-                 else {"format": 1, "models": []})
+    catalogue = (
+        json.loads(catalogue_path.read_text())
+        if catalogue_path.exists()
+        else {"format": 1, "models": []}
+    )
     replaced = [m for m in catalogue["models"] if m["name"] == args.name]
     models = [m for m in catalogue["models"] if m["name"] != args.name]
     if args.default:
         for m in models:
             m["default"] = False
-    models.append({"name": args.name, "file": f"{args.name}.safetensors",
-                   "sha256": written.sha256, "architecture": written.architecture,
-                   "accepts": list(adapters.accepted_hints(
-                       written, {role: c.manifest for role, c in companions.items()})),
-                   "resolution": written.resolution, "default": args.default,
-                   "companions": shipped, "recipe": dict(written.recipe),
-                   "budget": dict(written.budget), "scoreboard": scoreboard})
+    models.append(
+        {
+            "name": args.name,
+            "file": f"{args.name}.safetensors",
+            "sha256": written.sha256,
+            "architecture": written.architecture,
+            "accepts": list(
+                adapters.accepted_hints(
+                    written, {role: c.manifest for role, c in companions.items()}
+                )
+            ),
+            "resolution": written.resolution,
+            "default": args.default,
+            "companions": shipped,
+            "recipe": dict(written.recipe),
+            "budget": dict(written.budget),
+            "scoreboard": scoreboard,
+        }
+    )
     catalogue["models"] = sorted(models, key=lambda m: (not m["default"], m["name"]))
     atomic_write_bytes(catalogue_path, (json.dumps(catalogue, indent=1) + "\n").encode())
     in_use = {c["file"] for m in models for c in m.get("companions", {}).values()}
@@ -132,9 +161,11 @@ def run(args: argparse.Namespace) -> int:
                     path.unlink(missing_ok=True)
     files = [f"{args.name}.safetensors", *(c["file"] for c in shipped.values())]
     size_mb = sum((folder / file).stat().st_size for file in files) / 2**20
-    print(f"shipped {args.name} ({written.architecture}"
-          f"{''.join(f' + {role}' for role in shipped)}, {size_mb:.1f} MB, "
-          f"sha256 {written.sha256[:12]}…) into {catalogue_path}")
+    print(
+        f"shipped {args.name} ({written.architecture}"
+        f"{''.join(f' + {role}' for role in shipped)}, {size_mb:.1f} MB, "
+        f"sha256 {written.sha256[:12]}…) into {catalogue_path}"
+    )
     return 0
 
 
@@ -153,8 +184,10 @@ def _check_runnable(name: str, loaded: LoadedModel, companions: dict[str, Loaded
 
     manifest = loaded.manifest
     if manifest.architecture not in adapters.FAMILIES:
-        raise ColorizerError(f"{name}: a {manifest.architecture} network is for training; the "
-                             f"app runs {', '.join(adapters.FAMILIES)} models")
+        raise ColorizerError(
+            f"{name}: a {manifest.architecture} network is for training; the "
+            f"app runs {', '.join(adapters.FAMILIES)} models"
+        )
     problem = adapters.companion_problem(manifest, {r: c.manifest for r, c in companions.items()})
     if problem is None:
         try:
@@ -165,8 +198,9 @@ def _check_runnable(name: str, loaded: LoadedModel, companions: dict[str, Loaded
         raise ColorizerError(f"{name}: {problem}")
 
 
-def _ship_companion(folder: Path, module: nn.Module, manifest: ModelManifest, *,
-                    half: bool) -> dict[str, str]:
+def _ship_companion(
+    folder: Path, module: nn.Module, manifest: ModelManifest, *, half: bool
+) -> dict[str, str]:
     """Stores a companion as ``<architecture>-<sha12>`` (named by its stored content, so shipping
     the same network for another model, in any role, reuses the file) and returns its record."""
     from colorizer_app.nets.modelfile import paths, save_model
@@ -179,5 +213,10 @@ def _ship_companion(folder: Path, module: nn.Module, manifest: ModelManifest, *,
     return {"file": f"{stem}.safetensors", "sha256": written.sha256}
 
 
-COMMAND = Subcommand("ship", "copy a trained model into the app's model catalogue",
-                     configure, run, description=__doc__ or "")
+COMMAND = Subcommand(
+    "ship",
+    "copy a trained model into the app's model catalogue",
+    configure,
+    run,
+    description=__doc__ or "",
+)

@@ -40,8 +40,9 @@ DEFAULT_SYNTHETIC_LENGTH = 1_000_000
 MIXED_TAG_PARTS = ("hair", "eyes", "top")  # the default: the parts an artist moves most
 
 
-def random_tag_values(vocabulary, rng: np.random.Generator,
-                      parts: tuple[str, ...] = MIXED_TAG_PARTS) -> dict[str, float]:
+def random_tag_values(
+    vocabulary, rng: np.random.Generator, parts: tuple[str, ...] = MIXED_TAG_PARTS
+) -> dict[str, float]:
     """Slider values for one of ``parts``, the way an artist moves them: a single tag below 1
     (mixed with the character's own color), above 1 (more chroma), or two tags of one group
     mixed (strawberry blonde)."""
@@ -69,15 +70,25 @@ class SyntheticDataset(Dataset):
     ``styles`` overrides the line-art style mix (e.g. Yuan & Simo-Serra's 0.1/0.5/0.4).
     """
 
-    def __init__(self, seed: int = 0, length: int = DEFAULT_SYNTHETIC_LENGTH, *,
-                 config: str = "train", size: int = 256, with_reference: bool = False,
-                 styles: Mapping[str, float] | None = None, tag_mixing: float = 0.0,
-                 mixing_parts: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        length: int = DEFAULT_SYNTHETIC_LENGTH,
+        *,
+        config: str = "train",
+        size: int = 256,
+        with_reference: bool = False,
+        styles: Mapping[str, float] | None = None,
+        tag_mixing: float = 0.0,
+        mixing_parts: tuple[str, ...] | None = None,
+    ) -> None:
         from training.data.synthetic import TRAIN_SEED_LIMIT, SyntheticConfig
 
-        if not (0 <= seed and seed + length <= TRAIN_SEED_LIMIT):
-            raise ColorizerError(f"training seeds lie in [0, {TRAIN_SEED_LIMIT}); "
-                                 f"[{seed}, {seed + length}) leaves that range")
+        if not (seed >= 0 and seed + length <= TRAIN_SEED_LIMIT):
+            raise ColorizerError(
+                f"training seeds lie in [0, {TRAIN_SEED_LIMIT}); "
+                f"[{seed}, {seed + length}) leaves that range"
+            )
         self.seed, self.length, self.with_reference = seed, length, with_reference
         self.tag_mixing, self.mixing_parts = tag_mixing, mixing_parts or MIXED_TAG_PARTS
         self.config = SyntheticConfig.sized(config, size)
@@ -98,7 +109,9 @@ class SyntheticDataset(Dataset):
             rng = np.random.default_rng((seed, 0x7A6))
             if rng.random() < self.tag_mixing:
                 tag_values = random_tag_values(load_vocabulary(), rng, self.mixing_parts)
-        return generate(seed, self.config, tag_values=tag_values, with_reference=self.with_reference)
+        return generate(
+            seed, self.config, tag_values=tag_values, with_reference=self.with_reference
+        )
 
 
 class _TorchView(Dataset):
@@ -114,26 +127,44 @@ class _TorchView(Dataset):
         return self.inner[index]
 
 
-def make_dataset(spec: str, *, size: int = 256, seed: int = 0,
-                 length: int = DEFAULT_SYNTHETIC_LENGTH, config: str = "train",
-                 with_reference: bool = False, styles: Mapping[str, float] | None = None,
-                 tag_mixing: float = 0.0, mixing_parts: tuple[str, ...] | None = None) -> Dataset:
+def make_dataset(
+    spec: str,
+    *,
+    size: int = 256,
+    seed: int = 0,
+    length: int = DEFAULT_SYNTHETIC_LENGTH,
+    config: str = "train",
+    with_reference: bool = False,
+    styles: Mapping[str, float] | None = None,
+    tag_mixing: float = 0.0,
+    mixing_parts: tuple[str, ...] | None = None,
+) -> Dataset:
     """The training CLI's ``--data``: ``synthetic``, ``shards:DIR`` or a folder of illustrations.
     ``styles``, ``tag_mixing`` and ``mixing_parts`` apply to on-the-fly synthetic data only."""
     if spec == "synthetic":
-        return SyntheticDataset(seed, length, config=config, size=size,
-                                with_reference=with_reference, styles=styles,
-                                tag_mixing=tag_mixing, mixing_parts=mixing_parts)
+        return SyntheticDataset(
+            seed,
+            length,
+            config=config,
+            size=size,
+            with_reference=with_reference,
+            styles=styles,
+            tag_mixing=tag_mixing,
+            mixing_parts=mixing_parts,
+        )
     if spec.startswith("shards:"):
         shards = ShardDataset(spec.removeprefix("shards:"))
         if shards.size != size:
-            raise ColorizerError(f"{shards.folder}: shards are {shards.size}² but training "
-                                 f"asks for {size}²; render shards at that size")
+            raise ColorizerError(
+                f"{shards.folder}: shards are {shards.size}² but training "
+                f"asks for {size}²; render shards at that size"
+            )
         return _TorchView(shards)
     if Path(spec).is_dir():
         return _TorchView(FolderDataset(spec, size, random_crop=True))
-    raise ColorizerError(f"--data {spec!r}: expected 'synthetic', 'shards:DIR' or a folder "
-                         "of illustrations")
+    raise ColorizerError(
+        f"--data {spec!r}: expected 'synthetic', 'shards:DIR' or a folder of illustrations"
+    )
 
 
 def image_tensor(array: np.ndarray) -> torch.Tensor:
@@ -160,8 +191,9 @@ class Collate:
 
     def __init__(self, hints: str = "none", seed: int | None = None, recolor: float = 0.0) -> None:
         if hints not in HINT_OPTIONS:
-            raise ColorizerError(f"unknown hint simulation {hints!r}; choose one of "
-                                 f"{', '.join(HINT_OPTIONS)}")
+            raise ColorizerError(
+                f"unknown hint simulation {hints!r}; choose one of {', '.join(HINT_OPTIONS)}"
+            )
         if recolor > 0 and hints != "region-strokes":
             raise ColorizerError(f"re-colored strokes are region strokes, not {hints!r}")
         self.hints, self.seed, self.recolor = hints, seed, recolor
@@ -186,8 +218,9 @@ class Collate:
             labels = s.regions
             recolor = labels is not None and self.recolor > 0 and rng.random() < self.recolor
             if recolor:
-                hint, color = recolored_region_strokes(s.color, labels, 255 - s.sketch,
-                                                       self.palettes, rng)
+                hint, color = recolored_region_strokes(
+                    s.color, labels, 255 - s.sketch, self.palettes, rng
+                )
             else:
                 if labels is None and self.hints in ("strokes", "region-strokes"):
                     labels = segment_regions(255 - s.sketch)
@@ -205,18 +238,29 @@ class Collate:
             "hint": torch.from_numpy(np.stack(hint_maps)).permute(0, 3, 1, 2).contiguous(),
             "has_hint": torch.tensor([bool(m[..., 3].any()) for m in hint_maps]),
             "recolored": torch.tensor(recolored),
-            "regions": torch.stack([torch.from_numpy(zeros_hw if s.regions is None else s.regions)
-                                    .long() for s in samples]),
+            "regions": torch.stack(
+                [
+                    torch.from_numpy(zeros_hw if s.regions is None else s.regions).long()
+                    for s in samples
+                ]
+            ),
             "has_regions": torch.tensor([s.regions is not None for s in samples]),
-            "skeleton": torch.stack([image_tensor(zeros_hw if s.skeleton is None else s.skeleton)
-                                     for s in samples]),
+            "skeleton": torch.stack(
+                [image_tensor(zeros_hw if s.skeleton is None else s.skeleton) for s in samples]
+            ),
             "has_skeleton": torch.tensor([s.skeleton is not None for s in samples]),
-            "reference": torch.stack([image_tensor(np.zeros((h, w, 3), np.uint8) if s.reference is None
-                                             else s.reference) for s in samples]),
+            "reference": torch.stack(
+                [
+                    image_tensor(
+                        np.zeros((h, w, 3), np.uint8) if s.reference is None else s.reference
+                    )
+                    for s in samples
+                ]
+            ),
             "has_reference": torch.tensor([s.reference is not None for s in samples]),
-            "seed": torch.tensor([-1 if s.seed is None else s.seed for s in samples],
-                                 dtype=torch.int64),
+            "seed": torch.tensor(
+                [-1 if s.seed is None else s.seed for s in samples], dtype=torch.int64
+            ),
             "sketch_style": [s.sketch_style for s in samples],
             "framing": [s.framing for s in samples],
         }
-

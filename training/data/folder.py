@@ -46,13 +46,15 @@ def read_sidecar(image: Path) -> list[str] | None:
             document = json.loads(json_file.read_text(encoding="utf-8"))
             raw = document.get("tags") if isinstance(document, dict) else document
             if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
-                raise ColorizerError(f"{json_file}: expected a list of tags or {{\"tags\": [...]}}")
+                raise ColorizerError(f'{json_file}: expected a list of tags or {{"tags": [...]}}')
         else:
             return None
     except (OSError, UnicodeDecodeError) as error:
         raise ColorizerError(f"{image}: cannot read its tag file: {error}") from None
     except json.JSONDecodeError as error:
-        raise ColorizerError(f"{json_file}: not valid JSON: {error.msg} (line {error.lineno})") from None
+        raise ColorizerError(
+            f"{json_file}: not valid JSON: {error.msg} (line {error.lineno})"
+        ) from None
     return [tag for tag in (normalize_tag(t) for t in raw) if tag]
 
 
@@ -64,7 +66,7 @@ def fit_square(image: np.ndarray, size: int, offset: tuple[float, float]) -> np.
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     resized = cv2.resize(image, (nw, nh), interpolation=interpolation)
     top, left = round((nh - size) * offset[0]), round((nw - size) * offset[1])
-    return resized[top:top + size, left:left + size]
+    return resized[top : top + size, left : left + size]
 
 
 class FolderDataset:
@@ -74,9 +76,16 @@ class FolderDataset:
     function of the item index; None draws fresh randomness on every access.
     """
 
-    def __init__(self, root: str | os.PathLike, size: int = 256, *,
-                 lineart_dir: str | os.PathLike | None = None, random_crop: bool = False,
-                 seed: int | None = None, vocab: Vocabulary | None = None) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        size: int = 256,
+        *,
+        lineart_dir: str | os.PathLike | None = None,
+        random_crop: bool = False,
+        seed: int | None = None,
+        vocab: Vocabulary | None = None,
+    ) -> None:
         self.root = Path(root)
         self.size = size
         self.lineart_dir = Path(lineart_dir) if lineart_dir is not None else None
@@ -85,21 +94,30 @@ class FolderDataset:
         self.vocab = vocab or load_vocabulary()
         if not self.root.is_dir():
             raise ColorizerError(f"{self.root}: not a folder")
-        self.images = [p for p in sorted(self.root.rglob("*"))
-                       if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
-                       and not (self.lineart_dir and p.is_relative_to(self.lineart_dir))]
+        self.images = [
+            p
+            for p in sorted(self.root.rglob("*"))
+            if p.suffix.lower() in IMAGE_SUFFIXES
+            and p.is_file()
+            and not (self.lineart_dir and p.is_relative_to(self.lineart_dir))
+        ]
         if not self.images:
             raise ColorizerError(f"{self.root}: no images found ({', '.join(IMAGE_SUFFIXES)})")
         self.unknown_tags: Counter[str] = Counter()
         self.untagged = 0
         self._tags = [self._known_tags(image) for image in self.images]
         if self.untagged:
-            log.warning("%s: %d of %d images have no tag file", self.root, self.untagged,
-                        len(self.images))
+            log.warning(
+                "%s: %d of %d images have no tag file", self.root, self.untagged, len(self.images)
+            )
         if self.unknown_tags:
-            log.warning("%s: ignored %d uses of %d tags unknown to the vocabulary (most common: %s)",
-                        self.root, sum(self.unknown_tags.values()), len(self.unknown_tags),
-                        ", ".join(t for t, _ in self.unknown_tags.most_common(5)))
+            log.warning(
+                "%s: ignored %d uses of %d tags unknown to the vocabulary (most common: %s)",
+                self.root,
+                sum(self.unknown_tags.values()),
+                len(self.unknown_tags),
+                ", ".join(t for t, _ in self.unknown_tags.most_common(5)),
+            )
 
     def _known_tags(self, image: Path) -> list[str]:
         tags = read_sidecar(image)
@@ -137,8 +155,9 @@ class FolderDataset:
         lineart_file = self._lineart_file(image)
         if lineart_file is not None:
             ink = normalize_lineart(load_image(lineart_file).pixels).ink
-            sketch = sketch_from_ink(cv2.resize(ink, (color.shape[1], color.shape[0]),
-                                                interpolation=cv2.INTER_AREA))
+            sketch = sketch_from_ink(
+                cv2.resize(ink, (color.shape[1], color.shape[0]), interpolation=cv2.INTER_AREA)
+            )
             style = "folder"
         else:
             extract = xdog_ci if rng.random() < 0.5 else xdog_tag2pix
@@ -150,6 +169,11 @@ class FolderDataset:
         for tag in tags:
             if self.vocab.tag(tag).kind == CIT:
                 cit[self.vocab.cit_index(tag)] = 1.0
-        return Sample(color=fit_square(color, self.size, offset),
-                      sketch=fit_square(sketch, self.size, offset),
-                      cvt=cvt, cit=cit, sketch_style=style, source=str(image))
+        return Sample(
+            color=fit_square(color, self.size, offset),
+            sketch=fit_square(sketch, self.size, offset),
+            cvt=cvt,
+            cit=cit,
+            sketch_style=style,
+            source=str(image),
+        )

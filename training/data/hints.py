@@ -30,7 +30,7 @@ from colorizer_app.imaging.color import hex_to_rgb, lab_to_srgb, rgb_to_hex, srg
 from colorizer_app.imaging.hints import Hints, Stroke, rasterize_hints
 
 HINT_OPTIONS = ("none", "ci-points", "yuan-patches", "strokes", "region-strokes")
-CI_XI_STD = 0.005        # ξ ~ N(1, 0.005): the paper's second parameter read as a std. deviation
+CI_XI_STD = 0.005  # ξ ~ N(1, 0.005): the paper's second parameter read as a std. deviation
 YUAN_GEOMETRIC_P = 0.125
 YUAN_MAX_PATCH = 8
 
@@ -53,9 +53,9 @@ def yuan_patches(color: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         size = int(rng.integers(1, YUAN_MAX_PATCH + 1))
         row = int(np.clip(round(rng.normal(h / 2, h / 4) - size / 2), 0, max(h - size, 0)))
         col = int(np.clip(round(rng.normal(w / 2, w / 4) - size / 2), 0, max(w - size, 0)))
-        patch = color[row:row + size, col:col + size].reshape(-1, 3).mean(axis=0) / 255
-        hint[row:row + size, col:col + size, :3] = patch
-        hint[row:row + size, col:col + size, 3] = 1.0
+        patch = color[row : row + size, col : col + size].reshape(-1, 3).mean(axis=0) / 255
+        hint[row : row + size, col : col + size, :3] = patch
+        hint[row : row + size, col : col + size, 3] = 1.0
     return hint
 
 
@@ -76,13 +76,14 @@ class ScribbleStyle:
     """How big simulated strokes are, in pixels of a 256-px image (scaled with the image)."""
 
     width_range: tuple[float, float] = (2.0, 7.0)
-    points_range: tuple[int, int] = (2, 5)   # polyline vertices
+    points_range: tuple[int, int] = (2, 5)  # polyline vertices
     step_range: tuple[float, float] = (6.0, 24.0)
     pressure_range: tuple[float, float] = (0.6, 1.0)
 
 
-def scribble(mask: np.ndarray, color: str, rng: np.random.Generator,
-             style: ScribbleStyle = ScribbleStyle()) -> Stroke | None:
+def scribble(
+    mask: np.ndarray, color: str, rng: np.random.Generator, style: ScribbleStyle = ScribbleStyle()
+) -> Stroke | None:
     """A short back-and-forth polyline that stays inside ``mask``; None if nothing fits."""
     scale = min(mask.shape) / 256
     inside = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
@@ -98,7 +99,10 @@ def scribble(mask: np.ndarray, color: str, rng: np.random.Generator,
     for _ in range(int(rng.integers(style.points_range[0], style.points_range[1] + 1)) - 1):
         for _attempt in range(8):
             step = rng.uniform(*style.step_range) * scale
-            x, y = points[-1][0] + step * math.cos(heading), points[-1][1] + step * math.sin(heading)
+            x, y = (
+                points[-1][0] + step * math.cos(heading),
+                points[-1][1] + step * math.sin(heading),
+            )
             if _segment_inside(allowed, points[-1], (x, y)):
                 points.append((float(x), float(y)))
                 heading += math.pi + rng.uniform(-0.7, 0.7)  # turn back: a scribble, not a line
@@ -124,9 +128,15 @@ def median_color(color: np.ndarray, mask: np.ndarray) -> tuple[int, int, int]:
     return int(r), int(g), int(b)
 
 
-def median_color_strokes(color: np.ndarray, labels: np.ndarray, rng: np.random.Generator, *,
-                         probability: float = 0.5, min_area: int | None = None,
-                         style: ScribbleStyle = ScribbleStyle()) -> Hints:
+def median_color_strokes(
+    color: np.ndarray,
+    labels: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    probability: float = 0.5,
+    min_area: int | None = None,
+    style: ScribbleStyle = ScribbleStyle(),
+) -> Hints:
     """Scribbles in the true median color of a random subset of the label map's regions."""
     min_area = _default_min_area(labels.shape) if min_area is None else min_area
     strokes = []
@@ -138,10 +148,16 @@ def median_color_strokes(color: np.ndarray, labels: np.ndarray, rng: np.random.G
     return Hints(strokes=tuple(strokes))
 
 
-def random_color_strokes(labels: np.ndarray, colors: list[str], rng: np.random.Generator, *,
-                         min_area: int | None = None, max_regions: int | None = None,
-                         allowed: np.ndarray | None = None,
-                         style: ScribbleStyle = ScribbleStyle()) -> list[tuple[np.ndarray, Stroke]]:
+def random_color_strokes(
+    labels: np.ndarray,
+    colors: list[str],
+    rng: np.random.Generator,
+    *,
+    min_area: int | None = None,
+    max_regions: int | None = None,
+    allowed: np.ndarray | None = None,
+    style: ScribbleStyle = ScribbleStyle(),
+) -> list[tuple[np.ndarray, Stroke]]:
     """One scribble of a random color from ``colors`` in each region, largest regions first.
 
     ``allowed`` (bool map) limits where strokes may go, e.g. to paper rather than line. Returns
@@ -161,9 +177,15 @@ def random_color_strokes(labels: np.ndarray, colors: list[str], rng: np.random.G
 OWN_PALETTE_SHARE = 0.75  # re-colored strokes in a color of the part's own tags; the rest any
 
 
-def recolored_region_strokes(color: np.ndarray, labels: np.ndarray, ink: np.ndarray,
-                             palettes: Mapping[int, list[str]], rng: np.random.Generator, *,
-                             probability: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+def recolored_region_strokes(
+    color: np.ndarray,
+    labels: np.ndarray,
+    ink: np.ndarray,
+    palettes: Mapping[int, list[str]],
+    rng: np.random.Generator,
+    *,
+    probability: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
     """(hint map, illustration): scribbles of random palette colors in a random subset of the
     label map's regions, flooded over the line art as the engine floods them, and ``color`` with
     each stroked region re-colored to its stroke.
@@ -204,8 +226,13 @@ def _default_min_area(shape: tuple[int, ...]) -> int:
     return max(16, shape[0] * shape[1] // 1000)
 
 
-def simulate_hint_map(option: str, color: np.ndarray, labels: np.ndarray | None,
-                      rng: np.random.Generator, ink: np.ndarray | None = None) -> np.ndarray:
+def simulate_hint_map(
+    option: str,
+    color: np.ndarray,
+    labels: np.ndarray | None,
+    rng: np.random.Generator,
+    ink: np.ndarray | None = None,
+) -> np.ndarray:
     """The hint map for one training image under a HINT_OPTIONS name.
 
     (H/4, W/4, 4) for "ci-points", (H, W, 4) otherwise. "strokes" needs a label map (the part

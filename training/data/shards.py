@@ -47,11 +47,18 @@ class ShardJob:
 
 
 def _sample_arrays(sample: Sample, key: str) -> dict[str, np.ndarray]:
-    arrays = {f"{key}_{name}": getattr(sample, name) for name in _ARRAYS
-              if getattr(sample, name) is not None}
-    meta = {"seed": sample.seed, "sketch_style": sample.sketch_style, "framing": sample.framing,
-            "part_colors": {k: list(v) for k, v in sample.part_colors.items()},
-            "source": sample.source}
+    arrays = {
+        f"{key}_{name}": getattr(sample, name)
+        for name in _ARRAYS
+        if getattr(sample, name) is not None
+    }
+    meta = {
+        "seed": sample.seed,
+        "sketch_style": sample.sketch_style,
+        "framing": sample.framing,
+        "part_colors": {k: list(v) for k, v in sample.part_colors.items()},
+        "source": sample.source,
+    }
     arrays[f"{key}_meta"] = np.array(json.dumps(meta))
     return arrays
 
@@ -70,9 +77,18 @@ def render_shard(job: ShardJob) -> int:
     return job.count
 
 
-def write_shards(out: str | os.PathLike, n: int, seed: int, size: int, config: str, *,
-                 workers: int = 1, per_shard: int = SAMPLES_PER_SHARD, with_reference: bool = False,
-                 progress: Callable[[int], None] | None = None) -> Path:
+def write_shards(
+    out: str | os.PathLike,
+    n: int,
+    seed: int,
+    size: int,
+    config: str,
+    *,
+    workers: int = 1,
+    per_shard: int = SAMPLES_PER_SHARD,
+    with_reference: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
     """Render samples of seeds [seed, seed + n) into shards under ``out``; returns the index path.
 
     ``progress`` is called with the number of samples each finished shard added.
@@ -81,17 +97,29 @@ def write_shards(out: str | os.PathLike, n: int, seed: int, size: int, config: s
 
     if n < 1 or per_shard < 1:
         raise ColorizerError(f"need at least one sample and one sample per shard (got n={n})")
-    if not (0 <= seed and seed + n <= TRAIN_SEED_LIMIT):
-        raise ColorizerError(f"shards are training data and take seeds in [0, {TRAIN_SEED_LIMIT}); "
-                             f"[{seed}, {seed + n}) leaves that range")
+    if not (seed >= 0 and seed + n <= TRAIN_SEED_LIMIT):
+        raise ColorizerError(
+            f"shards are training data and take seeds in [0, {TRAIN_SEED_LIMIT}); "
+            f"[{seed}, {seed + n}) leaves that range"
+        )
     folder = Path(out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ColorizerError(f"{folder}: cannot create the shard folder: {error.strerror}") from None
-    jobs = [ShardJob(folder / f"shard-{k:05d}.npz", seed + start, min(per_shard, n - start),
-                     config, size, with_reference)
-            for k, start in enumerate(range(0, n, per_shard))]
+        raise ColorizerError(
+            f"{folder}: cannot create the shard folder: {error.strerror}"
+        ) from None
+    jobs = [
+        ShardJob(
+            folder / f"shard-{k:05d}.npz",
+            seed + start,
+            min(per_shard, n - start),
+            config,
+            size,
+            with_reference,
+        )
+        for k, start in enumerate(range(0, n, per_shard))
+    ]
     if workers <= 1:
         for job in jobs:
             done = render_shard(job)
@@ -105,11 +133,21 @@ def write_shards(out: str | os.PathLike, n: int, seed: int, size: int, config: s
     from colorizer_app.vocabulary import load_vocabulary
 
     vocab = load_vocabulary()
-    index = {"format": FORMAT, "version": VERSION, "config": config, "size": size, "seed": seed,
-             "count": n, "with_reference": with_reference,
-             "n_cvt": len(vocab.cvt), "n_cit": len(vocab.cit),
-             "shards": [{"file": job.path.name, "count": job.count, "first_seed": job.first_seed}
-                        for job in jobs]}
+    index = {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": config,
+        "size": size,
+        "seed": seed,
+        "count": n,
+        "with_reference": with_reference,
+        "n_cvt": len(vocab.cvt),
+        "n_cit": len(vocab.cit),
+        "shards": [
+            {"file": job.path.name, "count": job.count, "first_seed": job.first_seed}
+            for job in jobs
+        ],
+    }
     index_path = folder / INDEX_FILE
     atomic_write_bytes(index_path, json.dumps(index, indent=1).encode("utf-8"))
     log.info("wrote %d samples in %d shards to %s", n, len(jobs), folder)
@@ -125,8 +163,9 @@ class ShardDataset:
         try:
             self.index = json.loads(index_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ColorizerError(f"{self.folder}: no {INDEX_FILE}; not a shard folder, or "
-                                 "make-shards did not finish") from None
+            raise ColorizerError(
+                f"{self.folder}: no {INDEX_FILE}; not a shard folder, or make-shards did not finish"
+            ) from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ColorizerError(f"{index_path}: unreadable shard index: {error}") from None
         if self.index.get("format") != FORMAT or self.index.get("version") != VERSION:
@@ -163,8 +202,15 @@ class ShardDataset:
             raise IndexError(index)
         k = int(np.searchsorted(self._starts, index, side="right")) - 1
         shard, key = self._shard(k), f"{index - int(self._starts[k]):05d}"
-        arrays = {name: shard[f"{key}_{name}"] for name in _ARRAYS if f"{key}_{name}" in shard.files}
+        arrays = {
+            name: shard[f"{key}_{name}"] for name in _ARRAYS if f"{key}_{name}" in shard.files
+        }
         meta = json.loads(str(shard[f"{key}_meta"]))
-        return Sample(**arrays, seed=meta["seed"], sketch_style=meta["sketch_style"],
-                      framing=meta["framing"], source=meta["source"],
-                      part_colors={k: tuple(v) for k, v in meta["part_colors"].items()})
+        return Sample(
+            **arrays,
+            seed=meta["seed"],
+            sketch_style=meta["sketch_style"],
+            framing=meta["framing"],
+            source=meta["source"],
+            part_colors={k: tuple(v) for k, v in meta["part_colors"].items()},
+        )

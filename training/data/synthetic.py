@@ -23,10 +23,22 @@ import numpy as np
 from colorizer_app.errors import ColorizerError
 from colorizer_app.vocabulary import Vocabulary, load_vocabulary, target_color
 from training.data.sample import Sample
-from training.data.synthetic_character import (PARTS, Character, Drawing, draw,
-                                               sample_character, sample_pose)
-from training.data.synthetic_lineart import (STYLES, LineArtAugment, augment, clean_ink,
-                                             rough_ink, xdog_ink)
+from training.data.synthetic_character import (
+    PARTS,
+    Character,
+    Drawing,
+    draw,
+    sample_character,
+    sample_pose,
+)
+from training.data.synthetic_lineart import (
+    STYLES,
+    LineArtAugment,
+    augment,
+    clean_ink,
+    rough_ink,
+    xdog_ink,
+)
 from training.data.synthetic_paint import flat, paint, sample_lighting
 from training.data.warp import crop_flip, tps_warp
 
@@ -35,10 +47,19 @@ MIN_SIZE, MAX_SIZE = 128, 512
 # Parts that no tag colors: they keep one natural color.
 FIXED_COLORS = {"eye_whites": (250, 250, 255), "mouth": (178, 62, 76)}
 # Part color groups a character draws its color tags from (the bottom depends on its shape).
-_COLOR_GROUPS = {"skin": "skin_color", "hair": "hair_color", "eyes": "eye_color",
-                 "top": "top_color", "legwear": "legwear_color", "footwear": "footwear_color",
-                 "hat": "hat_color", "bow": "bow_color", "neckwear": "neckwear_color",
-                 "gloves": "gloves_color", "background": "background_color"}
+_COLOR_GROUPS = {
+    "skin": "skin_color",
+    "hair": "hair_color",
+    "eyes": "eye_color",
+    "top": "top_color",
+    "legwear": "legwear_color",
+    "footwear": "footwear_color",
+    "hat": "hat_color",
+    "bow": "bow_color",
+    "neckwear": "neckwear_color",
+    "gloves": "gloves_color",
+    "background": "background_color",
+}
 _SKIN_WEIGHTS = {"fair_skin": 0.45, "pale_skin": 0.25, "tan": 0.12, "dark_skin": 0.1}
 
 
@@ -62,12 +83,15 @@ class SyntheticConfig:
     domain augmentations of the line art."""
 
     size: int = 256
-    full_body: float = 0.4                     # share of full-body framing (rest: bust)
+    full_body: float = 0.4  # share of full-body framing (rest: bust)
     styles: tuple[tuple[str, float], ...] = (("clean", 0.35), ("xdog", 0.35), ("rough", 0.3))
-    backgrounds: tuple[tuple[str, float], ...] = (("white", 0.35), ("plain", 0.4),
-                                                  ("gradient", 0.25))
+    backgrounds: tuple[tuple[str, float], ...] = (
+        ("white", 0.35),
+        ("plain", 0.4),
+        ("gradient", 0.25),
+    )
     augment: LineArtAugment = field(default_factory=LineArtAugment)
-    reference_warp: float = 0.05               # TPS control-point displacement, share of size
+    reference_warp: float = 0.05  # TPS control-point displacement, share of size
 
     def __post_init__(self) -> None:
         if not MIN_SIZE <= self.size <= MAX_SIZE:
@@ -81,8 +105,9 @@ class SyntheticConfig:
         try:
             return _PRESETS[name]
         except KeyError:
-            raise ValueError(f"unknown synthetic config '{name}' (known: {sorted(_PRESETS)})") \
-                from None
+            raise ValueError(
+                f"unknown synthetic config '{name}' (known: {sorted(_PRESETS)})"
+            ) from None
 
     @staticmethod
     def sized(name: str, size: int) -> SyntheticConfig:
@@ -98,13 +123,24 @@ _PRESETS = {
     # FROZEN — the scoreboard's distribution. Every field is spelled out so that changing a
     # default above cannot change it. Never edit: add "eval-v2".
     "eval-v1": SyntheticConfig(
-        size=256, full_body=0.4,
+        size=256,
+        full_body=0.4,
         styles=(("clean", 1 / 3), ("xdog", 1 / 3), ("rough", 1 / 3)),
         backgrounds=(("white", 0.35), ("plain", 0.4), ("gradient", 0.25)),
-        augment=LineArtAugment(width_px=(0.9, 2.2), gaps=0.6, thicken=0.1, dropped=0.1,
-                               colored_lines=0.1, faint=0.1, intensity=0.2, paper=0.2, blur=0.1,
-                               jpeg=0.1),
-        reference_warp=0.05),
+        augment=LineArtAugment(
+            width_px=(0.9, 2.2),
+            gaps=0.6,
+            thicken=0.1,
+            dropped=0.1,
+            colored_lines=0.1,
+            faint=0.1,
+            intensity=0.2,
+            paper=0.2,
+            blur=0.1,
+            jpeg=0.1,
+        ),
+        reference_warp=0.05,
+    ),
 }
 
 
@@ -116,15 +152,36 @@ def _pick(rng: np.random.Generator, weighted: tuple[tuple[str, float], ...]) -> 
 
 def _parts_of(ch: Character) -> list[str]:
     """The colored parts this character has (visible or not in a given pose)."""
-    optional = {"legwear": ch.legwear, "hat": ch.hat, "bow": ch.bow, "neckwear": ch.neckwear,
-                "gloves": ch.gloves}
-    return [p for p in ("background", "skin", "hair", "eyes", "top", "bottom", "legwear",
-                        "footwear", "hat", "bow", "neckwear", "gloves")
-            if optional.get(p, True)]
+    optional = {
+        "legwear": ch.legwear,
+        "hat": ch.hat,
+        "bow": ch.bow,
+        "neckwear": ch.neckwear,
+        "gloves": ch.gloves,
+    }
+    return [
+        p
+        for p in (
+            "background",
+            "skin",
+            "hair",
+            "eyes",
+            "top",
+            "bottom",
+            "legwear",
+            "footwear",
+            "hat",
+            "bow",
+            "neckwear",
+            "gloves",
+        )
+        if optional.get(p, True)
+    ]
 
 
-def _color_tags(rng: np.random.Generator, ch: Character, vocab: Vocabulary,
-                background: str) -> dict[str, str]:
+def _color_tags(
+    rng: np.random.Generator, ch: Character, vocab: Vocabulary, background: str
+) -> dict[str, str]:
     """One color tag per colored part."""
     tags = {}
     for part in _parts_of(ch):
@@ -135,14 +192,16 @@ def _color_tags(rng: np.random.Generator, ch: Character, vocab: Vocabulary,
             continue
         if part == "background":
             names.remove("white_background")
-        weights = np.array([_SKIN_WEIGHTS.get(n, 0.06 / 3) if part == "skin" else 1.0
-                            for n in names])
+        weights = np.array(
+            [_SKIN_WEIGHTS.get(n, 0.06 / 3) if part == "skin" else 1.0 for n in names]
+        )
         tags[part] = names[int(rng.choice(len(names), p=weights / weights.sum()))]
     return tags
 
 
-def _part_values(tags: dict[str, str], vocab: Vocabulary,
-                 tag_values: Mapping[str, float] | None) -> dict[str, dict[str, float]]:
+def _part_values(
+    tags: dict[str, str], vocab: Vocabulary, tag_values: Mapping[str, float] | None
+) -> dict[str, dict[str, float]]:
     """Each part's tag values: its own tag at 1, or the requested values. A request summing to
     S < 1 keeps weight 1 − S of the character's own color (the "other" of target_color), so the
     values always describe the rendered color exactly."""
@@ -178,8 +237,13 @@ def min_tag_pixels(size: int) -> int:
 
 
 def _cit_names(ch: Character, visible: set[str], framing: str, background: str) -> list[str]:
-    names = {"short": ["short_hair"], "medium": ["medium_hair"], "long": ["long_hair"],
-             "twintails": ["long_hair", "twintails"], "ponytail": ["long_hair", "ponytail"]}
+    names = {
+        "short": ["short_hair"],
+        "medium": ["medium_hair"],
+        "long": ["long_hair"],
+        "twintails": ["long_hair", "twintails"],
+        "ponytail": ["long_hair", "ponytail"],
+    }
     out = list(names[ch.hair_style]) + [f"{ch.bangs}_bangs"]
     out += ["ahoge"] if ch.ahoge else []
     out += ["open_mouth"] if "mouth" in visible else []
@@ -209,8 +273,8 @@ class Rendering:
     values: dict[str, dict[str, float]]  # tag values per part
     character: Character
     framing: str
-    background: str         # "white" | "plain" | "gradient"
-    drawing: Drawing        # the 2× canvas the line art is drawn from
+    background: str  # "white" | "plain" | "gradient"
+    drawing: Drawing  # the 2× canvas the line art is drawn from
 
     def flat(self) -> np.ndarray:
         """Every part in its flat color, before shading: what the tags promise."""
@@ -225,8 +289,14 @@ def _streams(seed: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
 
 
-def render(seed: int, config: SyntheticConfig, *, tag_values: Mapping[str, float] | None = None,
-           reposed: bool = False, vocab: Vocabulary | None = None) -> Rendering:
+def render(
+    seed: int,
+    config: SyntheticConfig,
+    *,
+    tag_values: Mapping[str, float] | None = None,
+    reposed: bool = False,
+    vocab: Vocabulary | None = None,
+) -> Rendering:
     """Draw and paint the character of ``seed`` (in another pose when ``reposed``)."""
     vocab = vocab or load_vocabulary()
     streams = _streams(seed)
@@ -248,15 +318,27 @@ def render(seed: int, config: SyntheticConfig, *, tag_values: Mapping[str, float
     color = cv2.resize(big, (size, size), interpolation=cv2.INTER_AREA)
     regions = np.ascontiguousarray(drawing.labels[::2, ::2])
     present = {PARTS[i] for i in np.unique(regions)}
-    return Rendering(color=color, regions=regions,
-                     part_colors={p: c for p, c in part_colors.items() if p in present},
-                     values=values, character=ch, framing=framing, background=bg_style,
-                     drawing=drawing)
+    return Rendering(
+        color=color,
+        regions=regions,
+        part_colors={p: c for p, c in part_colors.items() if p in present},
+        values=values,
+        character=ch,
+        framing=framing,
+        background=bg_style,
+        drawing=drawing,
+    )
 
 
-def generate(seed: int, config: SyntheticConfig | None = None, *,
-             tag_values: Mapping[str, float] | None = None, with_reference: bool = False,
-             reference_seed: int | None = None, style: str | None = None) -> Sample:
+def generate(
+    seed: int,
+    config: SyntheticConfig | None = None,
+    *,
+    tag_values: Mapping[str, float] | None = None,
+    with_reference: bool = False,
+    reference_seed: int | None = None,
+    style: str | None = None,
+) -> Sample:
     """One synthetic sample.
 
     ``tag_values`` re-renders the same character (same shapes, pose and line-art randomness) with
@@ -288,8 +370,9 @@ def generate(seed: int, config: SyntheticConfig | None = None, *,
 
     counts = np.bincount(r.regions.ravel(), minlength=len(PARTS))
     visible = {PARTS[i] for i in np.flatnonzero(counts >= min_tag_pixels(config.size))}
-    cvt = vocab.encode_cvt({name: v for part, tv in r.values.items() if part in visible
-                            for name, v in tv.items()})
+    cvt = vocab.encode_cvt(
+        {name: v for part, tv in r.values.items() if part in visible for name, v in tv.items()}
+    )
     cit = np.zeros(len(vocab.cit), np.float32)
     for name in _cit_names(r.character, visible, r.framing, r.background):
         cit[vocab.cit_index(name)] = 1.0
@@ -298,10 +381,21 @@ def generate(seed: int, config: SyntheticConfig | None = None, *,
     if reference_seed is not None:
         reference = render(reference_seed, config, vocab=vocab).color
     elif with_reference:
-        other = render(seed, replace(config, full_body=0.5), tag_values=tag_values, reposed=True,
-                       vocab=vocab).color
+        other = render(
+            seed, replace(config, full_body=0.5), tag_values=tag_values, reposed=True, vocab=vocab
+        ).color
         reference = crop_flip(tps_warp(other, warp_rng, config.reference_warp), warp_rng)
-    return Sample(color=r.color, sketch=sketch, cvt=cvt, cit=cit, seed=seed, sketch_style=style,
-                  regions=r.regions, skeleton=_skeleton(r.regions), part_colors=r.part_colors,
-                  framing=r.framing, reference=reference, source="synthetic")
-
+    return Sample(
+        color=r.color,
+        sketch=sketch,
+        cvt=cvt,
+        cit=cit,
+        seed=seed,
+        sketch_style=style,
+        regions=r.regions,
+        skeleton=_skeleton(r.regions),
+        part_colors=r.part_colors,
+        framing=r.framing,
+        reference=reference,
+        source="synthetic",
+    )

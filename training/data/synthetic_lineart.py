@@ -19,8 +19,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from colorizer_app.imaging.xdog import (sketch_brightness_tag2pix, sketch_intensity_ci, xdog_ci,
-                                        xdog_tag2pix)
+from colorizer_app.imaging.xdog import (
+    sketch_brightness_tag2pix,
+    sketch_intensity_ci,
+    xdog_ci,
+    xdog_tag2pix,
+)
 from training.data.synthetic_character import PID, Drawing
 
 STYLES = ("clean", "xdog", "rough")
@@ -34,13 +38,13 @@ class LineArtAugment:
     """Probabilities (per sample) of each domain augmentation, and the line-width range."""
 
     width_px: tuple[float, float] = (0.9, 2.2)  # mean stroke width at 256 px (scaled with size)
-    gaps: float = 0.6            # clean style: small gaps in outlines
-    thicken: float = 0.1         # every line one pixel heavier (grayscale erosion of the sketch)
-    dropped: float = 0.15        # larger pieces of line missing
-    colored_lines: float = 0.1   # brown / blue / pink lines, seen in gray
-    faint: float = 0.1           # Tag2Pix brightness: ink divided by U(1, 7)
-    intensity: float = 0.2       # Ci et al.: ink times U(0.7, 1)
-    paper: float = 0.2           # paper tone and texture
+    gaps: float = 0.6  # clean style: small gaps in outlines
+    thicken: float = 0.1  # every line one pixel heavier (grayscale erosion of the sketch)
+    dropped: float = 0.15  # larger pieces of line missing
+    colored_lines: float = 0.1  # brown / blue / pink lines, seen in gray
+    faint: float = 0.1  # Tag2Pix brightness: ink divided by U(1, 7)
+    intensity: float = 0.2  # Ci et al.: ink times U(0.7, 1)
+    paper: float = 0.2  # paper tone and texture
     blur: float = 0.12
     jpeg: float = 0.12
 
@@ -87,8 +91,9 @@ def _out(ink2: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(ink2, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def clean_ink(d: Drawing, rng: np.random.Generator, width_px: float, size: int,
-              gaps: bool) -> np.ndarray:
+def clean_ink(
+    d: Drawing, rng: np.random.Generator, width_px: float, size: int, gaps: bool
+) -> np.ndarray:
     """Clean inked outlines at the output ``size`` (float32 ink)."""
     s = d.labels.shape[0]
     k = s / size  # canvas pixels per output pixel
@@ -97,8 +102,13 @@ def clean_ink(d: Drawing, rng: np.random.Generator, width_px: float, size: int,
         ys, xs = np.nonzero(center)
         if ys.size:
             for i in rng.choice(ys.size, size=int(rng.integers(2, 10)), replace=True):
-                cv2.circle(center.view(np.uint8), (int(xs[i]), int(ys[i])),
-                           int(rng.integers(1, 3) * k), 0, -1)
+                cv2.circle(
+                    center.view(np.uint8),
+                    (int(xs[i]), int(ys[i])),
+                    int(rng.integers(1, 3) * k),
+                    0,
+                    -1,
+                )
     width = width_px * k * (0.55 + 0.9 * _smooth_noise(rng, s, 6))
     width[_outline(d)] *= 1.4
     ink = _stroke_ink(center, width)
@@ -161,8 +171,11 @@ def augment(ink: np.ndarray, rng: np.random.Generator, aug: LineArtAugment) -> n
         sketch = sketch_intensity_ci(sketch, rng)
     if rng.random() < aug.paper:
         tone = rng.uniform(0.86, 1.0)
-        texture = 1 - 0.06 * _smooth_noise(rng, size, 16) - np.abs(
-            rng.normal(0, 0.02, (size, size))).astype(np.float32)
+        texture = (
+            1
+            - 0.06 * _smooth_noise(rng, size, 16)
+            - np.abs(rng.normal(0, 0.02, (size, size))).astype(np.float32)
+        )
         sketch = np.clip(sketch.astype(np.float32) * tone * texture, 0, 255).astype(np.uint8)
     if rng.random() < aug.blur:
         sketch = cv2.GaussianBlur(sketch, (0, 0), rng.uniform(0.4, 1.0))

@@ -17,8 +17,15 @@ import cv2
 import numpy as np
 
 from colorizer_app.imaging.color import lab_to_srgb, srgb_to_lab64
-from training.data.synthetic_character import (PARTS, PID, TONE_GLOW, TONE_PUPIL, TONE_SHADOW,
-                                               TONE_SHINE, Drawing)
+from training.data.synthetic_character import (
+    PARTS,
+    PID,
+    TONE_GLOW,
+    TONE_PUPIL,
+    TONE_SHADOW,
+    TONE_SHINE,
+    Drawing,
+)
 
 # Small parts get no rim shadow: it would cover most of them.
 _NO_FORM_SHADOW = [PID[p] for p in ("background", "eyes", "eye_whites", "mouth", "bow", "neckwear")]
@@ -28,20 +35,24 @@ _STATES = 3 + 4  # flat, shadow, highlight, then the four iris tones
 
 @dataclass(frozen=True)
 class Lighting:
-    angle: float            # direction towards the light (radians, image coordinates)
-    depth: float            # width of the shadow rim, head units
-    darkness: float         # how much darker shadows are (1 = normal)
-    background: str         # "white" | "plain" | "gradient"
+    angle: float  # direction towards the light (radians, image coordinates)
+    depth: float  # width of the shadow rim, head units
+    darkness: float  # how much darker shadows are (1 = normal)
+    background: str  # "white" | "plain" | "gradient"
     gradient_angle: float
-    gradient_lift: float    # lightness added at the gradient's far end
+    gradient_lift: float  # lightness added at the gradient's far end
 
 
 def sample_lighting(rng: np.random.Generator, background: str) -> Lighting:
     up = -math.pi / 2
-    return Lighting(angle=float(up + rng.uniform(-1.6, 1.6)), depth=float(rng.uniform(0.04, 0.08)),
-                    darkness=float(rng.uniform(0.8, 1.3)), background=background,
-                    gradient_angle=float(rng.uniform(0, 2 * math.pi)),
-                    gradient_lift=float(rng.uniform(12, 30)))
+    return Lighting(
+        angle=float(up + rng.uniform(-1.6, 1.6)),
+        depth=float(rng.uniform(0.04, 0.08)),
+        darkness=float(rng.uniform(0.8, 1.3)),
+        background=background,
+        gradient_angle=float(rng.uniform(0, 2 * math.pi)),
+        gradient_lift=float(rng.uniform(12, 30)),
+    )
 
 
 def _neighbor(labels: np.ndarray, dx: int, dy: int) -> np.ndarray:
@@ -105,9 +116,14 @@ def background(size: int, rgb: tuple[int, int, int], light: Lighting) -> np.ndar
         return np.broadcast_to(np.array(rgb, np.uint8), (size, size, 3))
     ramp = np.linspace(-0.5, 1.0, 32)
     lab = srgb_to_lab64(np.array(rgb, np.float64))
-    steps = np.stack([np.clip(lab[0] + light.gradient_lift * np.clip(ramp, 0, 1), 0, 100),
-                      np.full_like(ramp, lab[1]) * (1 - 0.4 * np.clip(ramp, 0, 1)),
-                      np.full_like(ramp, lab[2]) * (1 - 0.4 * np.clip(ramp, 0, 1))], 1)
+    steps = np.stack(
+        [
+            np.clip(lab[0] + light.gradient_lift * np.clip(ramp, 0, 1), 0, 100),
+            np.full_like(ramp, lab[1]) * (1 - 0.4 * np.clip(ramp, 0, 1)),
+            np.full_like(ramp, lab[2]) * (1 - 0.4 * np.clip(ramp, 0, 1)),
+        ],
+        1,
+    )
     palette = lab_to_srgb(steps)
     axis = np.linspace(-0.5, 0.5, 64, dtype=np.float32)  # smooth: computed small, then upsampled
     angle = light.gradient_angle
@@ -121,7 +137,7 @@ def paint(d: Drawing, part_colors: dict[str, tuple[int, int, int]], light: Light
     table = tone_table(part_colors, light.darkness)
     code = shade_states(d, light) * len(PARTS) + d.labels  # < 256: one uint8 lookup
     lut = np.zeros((256, 1, 3), np.uint8)
-    lut[:len(table), 0] = table
+    lut[: len(table), 0] = table
     image = cv2.LUT(cv2.merge([code, code, code]), lut)
     if light.background == "gradient":
         bg = d.labels == PID["background"]

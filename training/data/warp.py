@@ -15,8 +15,9 @@ def _tps_kernel(r2: np.ndarray) -> np.ndarray:
     return np.where(r2 > 0, 0.5 * r2 * np.log(np.maximum(r2, 1e-12)), 0.0)  # r² log r
 
 
-def tps_warp(image: np.ndarray, rng: np.random.Generator, strength: float = 0.05,
-             grid: int = 4) -> np.ndarray:
+def tps_warp(
+    image: np.ndarray, rng: np.random.Generator, strength: float = 0.05, grid: int = 4
+) -> np.ndarray:
     """Warp ``image`` with a thin-plate spline through a ``grid``² control lattice whose points move
     by N(0, strength·size). Evaluated on a coarse grid and upsampled, so it costs one remap."""
     h, w = image.shape[:2]
@@ -47,5 +48,5 @@ def crop_flip(image: np.ndarray, rng: np.random.Generator, min_scale: float = 0.
     scale = rng.uniform(min_scale, 1.0)
     ch, cw = int(h * scale), int(w * scale)
     y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
-    out = cv2.resize(image[y:y + ch, x:x + cw], (w, h), interpolation=cv2.INTER_LINEAR)
+    out = cv2.resize(image[y : y + ch, x : x + cw], (w, h), interpolation=cv2.INTER_LINEAR)
     return out[:, ::-1].copy() if rng.random() < 0.5 else out

@@ -18,7 +18,11 @@ def available() -> dict[str, type[Recipe]]:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, Recipe) and not inspect.isabstract(cls) and cls.__module__ == module.__name__:
+            if (
+                issubclass(cls, Recipe)
+                and not inspect.isabstract(cls)
+                and cls.__module__ == module.__name__
+            ):
                 recipes[cls.name] = cls
     return dict(sorted(recipes.items()))
 
@@ -29,8 +33,9 @@ def build_recipe(name: str, setup: RecipeSetup) -> Recipe:
         raise ColorizerError(f"unknown recipe {name!r}; choose one of: {', '.join(recipes)}")
     cls = recipes[name]
     if setup.config not in cls.configs:
-        raise ColorizerError(f"recipe {name} has no config {setup.config!r}; "
-                             f"choose one of: {', '.join(cls.configs)}")
+        raise ColorizerError(
+            f"recipe {name} has no config {setup.config!r}; choose one of: {', '.join(cls.configs)}"
+        )
     try:
         return cls(setup)
     except ValueError as error:

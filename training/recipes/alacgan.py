@@ -73,17 +73,18 @@ class AlacGANRecipe(Recipe):
         self.local_features: nn.Module
         self._content_features: Callable[[Tensor], list[Tensor]]
         if self.shared:
-            shared, self.tagger_note = load_shared(setup, "local-features network",
-                                                   LOCAL_FEATURE_STAGE)
+            shared, self.tagger_note = load_shared(
+                setup, "local-features network", LOCAL_FEATURE_STAGE
+            )
             self._content_features = lambda image: shared.features(image, [0])
             self.local_features = shared.to(self.device)
         else:
             # Sized to our tags at every config, as the tagger recipe trains it.
-            tagger_config = dataclasses.replace(presets["tagger"][setup.config],
-                                                n_tags=n_cvt + n_cit)
+            tagger_config = dataclasses.replace(
+                presets["tagger"][setup.config], n_tags=n_cvt + n_cit
+            )
             local = alacgan.LocalFeatures(tagger_config)
-            self.tagger_note = load_frozen(local, setup, "alacgan.tagger",
-                                           "local-features network")
+            self.tagger_note = load_frozen(local, setup, "alacgan.tagger", "local-features network")
             layers = [content_layer(local)]
             self._content_features = lambda image: local.tagger.features(image, layers)
             self.local_features = local.to(self.device)
@@ -125,8 +126,9 @@ class AlacGANRecipe(Recipe):
 
         if adversarial:
             self.opt_d.zero_grad(set_to_none=True)
-            critic_loss = losses.wgan_critic(self.critic(real, features),
-                                             self.critic(fake.detach(), features), drift=DRIFT)
+            critic_loss = losses.wgan_critic(
+                self.critic(real, features), self.critic(fake.detach(), features), drift=DRIFT
+            )
             penalty = losses.gradient_penalty(self.critic, real, fake, features, weight=LAMBDA_GP)
             (critic_loss + penalty).backward()
             self.opt_d.step()
@@ -147,19 +149,30 @@ class AlacGANRecipe(Recipe):
 
     def exports(self) -> list[Export]:
         local = "the tagger" if self.shared else "alacgan-local-features"
-        extra = {"tagger": self.tagger_note,
-                 "local_features": local if self.switch("local_features") == "on" else "none"}
-        generator = Export("alacgan", "alacgan.generator", self.generator, accepts=("strokes",),
-                           extra=extra)
+        extra = {
+            "tagger": self.tagger_note,
+            "local_features": local if self.switch("local_features") == "on" else "none",
+        }
+        generator = Export(
+            "alacgan", "alacgan.generator", self.generator, accepts=("strokes",), extra=extra
+        )
         if self.shared:  # its companion is the --tagger file itself
             return [generator]
-        return [generator,
-                Export("alacgan-local-features", "alacgan.tagger", self.local_features,
-                       accepts=("strokes",), extra={"tagger": self.tagger_note})]
+        return [
+            generator,
+            Export(
+                "alacgan-local-features",
+                "alacgan.tagger",
+                self.local_features,
+                accepts=("strokes",),
+                extra={"tagger": self.tagger_note},
+            ),
+        ]
 
     @torch.no_grad()
     def colorize(self, batch: Mapping[str, Tensor]) -> Tensor:
         sketch = batch["sketch"]
         hint = batch["hint"] * batch["has_hint"].view(-1, 1, 1, 1).to(batch["hint"].dtype)
-        return self.generator(sketch, quarter_hints(hint, sketch.shape[-2:]),
-                              self._features(sketch))
+        return self.generator(
+            sketch, quarter_hints(hint, sketch.shape[-2:]), self._features(sketch)
+        )

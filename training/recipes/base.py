@@ -25,34 +25,34 @@ from colorizer_app.vocabulary import Vocabulary
 class DataNeeds:
     """What the data pipeline must simulate for a recipe's batches."""
 
-    hints: str = "none"            # a training.data.hints.HINT_OPTIONS name
-    reference: bool = False        # a deformed re-pose of the same character
+    hints: str = "none"  # a training.data.hints.HINT_OPTIONS name
+    reference: bool = False  # a deformed re-pose of the same character
     styles: Mapping[str, float] | None = None  # line-art style probabilities; None = the default
-    tag_mixing: float = 0.0        # share of samples with fractional / mixed tag values
+    tag_mixing: float = 0.0  # share of samples with fractional / mixed tag values
     mixing_parts: tuple[str, ...] | None = None  # parts whose tags are mixed; None = the default
-    recolor: float = 0.0           # share of samples with random-color strokes (region-strokes)
+    recolor: float = 0.0  # share of samples with random-color strokes (region-strokes)
 
 
 @dataclass(frozen=True)
 class RecipeSetup:
-    config: str                     # "paper" | "small" | "tiny"
+    config: str  # "paper" | "small" | "tiny"
     vocabulary: Vocabulary
     size: int
     device: torch.device
     ablation: Mapping[str, str] = field(default_factory=dict)
-    amp: bool = False               # mixed precision (GPUs)
-    tagger: Path | None = None      # pre-trained tagger model file for the frozen extractors
-    init: Path | None = None        # --init model file (also loaded by the loop; a recipe may read it)
+    amp: bool = False  # mixed precision (GPUs)
+    tagger: Path | None = None  # pre-trained tagger model file for the frozen extractors
+    init: Path | None = None  # --init model file (also loaded by the loop; a recipe may read it)
 
 
 @dataclass(frozen=True)
 class Export:
     """One model file a finished run writes (see colorizer_app.nets.modelfile)."""
 
-    name: str                       # file name in the run folder (NAME.safetensors + NAME.json)
-    architecture: str               # colorizer_app.nets.registry name, e.g. "tag2pix.generator"
+    name: str  # file name in the run folder (NAME.safetensors + NAME.json)
+    architecture: str  # colorizer_app.nets.registry name, e.g. "tag2pix.generator"
     module: nn.Module
-    accepts: tuple[str, ...]        # subset of ("strokes", "tags", "reference")
+    accepts: tuple[str, ...]  # subset of ("strokes", "tags", "reference")
     extra: Mapping[str, Any] = field(default_factory=dict)  # recorded in the manifest's recipe
 
 
@@ -60,15 +60,19 @@ class Recipe(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     configs: ClassVar[tuple[str, ...]] = ("paper", "small", "tiny")
-    ablations: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # switch -> allowed values (first = default)
+    ablations: ClassVar[
+        Mapping[str, tuple[str, ...]]
+    ] = {}  # switch -> allowed values (first = default)
     networks: ClassVar[tuple[str, ...]]  # attributes of every network with state (None: not built)
     colorizes: ClassVar[bool] = True  # False: a pre-training recipe (taggers), never scored
 
     def __init__(self, setup: RecipeSetup) -> None:
         unknown = set(setup.ablation) - set(self.ablations)
         if unknown:
-            raise ValueError(f"recipe {self.name} has no ablation switch {sorted(unknown)}; "
-                             f"it has {sorted(self.ablations) or 'none'}")
+            raise ValueError(
+                f"recipe {self.name} has no ablation switch {sorted(unknown)}; "
+                f"it has {sorted(self.ablations) or 'none'}"
+            )
         for key, value in setup.ablation.items():
             if value not in self.ablations[key]:
                 raise ValueError(f"ablation {key}={value}: choose one of {self.ablations[key]}")
@@ -81,8 +85,9 @@ class Recipe(ABC):
 
     def modules(self) -> dict[str, nn.Module]:
         """Every network with state, trainable or frozen (checkpointed by name)."""
-        return {name: getattr(self, name) for name in self.networks
-                if getattr(self, name) is not None}
+        return {
+            name: getattr(self, name) for name in self.networks if getattr(self, name) is not None
+        }
 
     @abstractmethod
     def optimizers(self) -> dict[str, torch.optim.Optimizer]: ...

@@ -94,8 +94,9 @@ class CaoRecipe(Tag2PixRecipe):
             return Generated(image, guide, skeleton)
         return Generated(*self.generator(sketch, cvt, features))
 
-    def _extra_generator_loss(self, generated: Generated, batch: Mapping[str, Tensor],
-                              logs: dict[str, float]) -> Tensor | None:
+    def _extra_generator_loss(
+        self, generated: Generated, batch: Mapping[str, Tensor], logs: dict[str, float]
+    ) -> Tensor | None:
         if self.direct:
             return None
         seg = skeleton_loss(generated.skeleton, batch)
@@ -126,9 +127,28 @@ class CaoRecipe(Tag2PixRecipe):
     def exports(self) -> list[Export]:
         notes = self._export_notes()
         if not self.direct:
-            return [Export("cao_dual", "segfusion.dual_branch", self.generator, accepts=("tags",),
-                           extra=notes)]
-        return [Export("cao_direct", "segfusion.direct_concat", self.generator, accepts=("tags",),
-                       extra={**notes, "skeleton_unet": "skeleton_unet"}),
-                Export("skeleton_unet", "segfusion.skeleton_unet", self.skeleton_net, accepts=(),
-                       extra={"skeleton_share": SKELETON_SHARE})]
+            return [
+                Export(
+                    "cao_dual",
+                    "segfusion.dual_branch",
+                    self.generator,
+                    accepts=("tags",),
+                    extra=notes,
+                )
+            ]
+        return [
+            Export(
+                "cao_direct",
+                "segfusion.direct_concat",
+                self.generator,
+                accepts=("tags",),
+                extra={**notes, "skeleton_unet": "skeleton_unet"},
+            ),
+            Export(
+                "skeleton_unet",
+                "segfusion.skeleton_unet",
+                self.skeleton_net,
+                accepts=(),
+                extra={"skeleton_share": SKELETON_SHARE},
+            ),
+        ]

@@ -63,19 +63,23 @@ class CSARecipe(Recipe):
             # Sized to our tags at every config, as the tagger recipe trains it.
             vgg_config = presets["hint_features"][setup.config]
             vgg_config = dataclasses.replace(
-                vgg_config, vgg=dataclasses.replace(vgg_config.vgg, n_tags=n_cvt + n_cit))
+                vgg_config, vgg=dataclasses.replace(vgg_config.vgg, n_tags=n_cvt + n_cit)
+            )
             vgg = csa.HintFeatures(vgg_config)
             self.tagger_note = load_frozen(vgg, setup, "csa.hint_features", "VGG feature net")
             layers = perceptual_layers(vgg)
             self.perceptual_features = lambda image: vgg.net.features(image, layers)
             self.hint_features = vgg.to(self.device)
-        g_config = dataclasses.replace(presets["generator"][setup.config],
-                                       hint_feature_channels=self.hint_features.out_channels)
+        g_config = dataclasses.replace(
+            presets["generator"][setup.config],
+            hint_feature_channels=self.hint_features.out_channels,
+        )
         if self.switch("csa") == "off":
             g_config = dataclasses.replace(g_config, attention=False)
         self.generator = csa.CSAGenerator(g_config).to(self.device)
-        self.discriminator = csa.MultiScalePatchGAN(
-            presets["discriminator"][setup.config]).to(self.device)
+        self.discriminator = csa.MultiScalePatchGAN(presets["discriminator"][setup.config]).to(
+            self.device
+        )
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=LR, betas=BETAS)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=LR, betas=BETAS)
 
@@ -112,17 +116,41 @@ class CSARecipe(Recipe):
         g_loss = adv + LAMBDA * (fm + len(fake_out) * perc)
         g_loss.backward()
         self.opt_g.step()
-        return {"d_loss": d_loss.item(), "g_adv": adv.item(), "fm": fm.item(),
-                "perc": perc.item(), "g_loss": g_loss.item()}
+        return {
+            "d_loss": d_loss.item(),
+            "g_adv": adv.item(),
+            "fm": fm.item(),
+            "perc": perc.item(),
+            "g_loss": g_loss.item(),
+        }
 
     def exports(self) -> list[Export]:
         if self.shared:  # its companion is the --tagger file itself
-            return [Export("csa", "csa.generator", self.generator, accepts=("strokes",),
-                           extra={"tagger": self.tagger_note, "hint_features": "the tagger"})]
-        return [Export("csa", "csa.generator", self.generator, accepts=("strokes",),
-                       extra={"tagger": self.tagger_note, "hint_features": "csa-hint-features"}),
-                Export("csa-hint-features", "csa.hint_features", self.hint_features,
-                       accepts=("strokes",), extra={"tagger": self.tagger_note})]
+            return [
+                Export(
+                    "csa",
+                    "csa.generator",
+                    self.generator,
+                    accepts=("strokes",),
+                    extra={"tagger": self.tagger_note, "hint_features": "the tagger"},
+                )
+            ]
+        return [
+            Export(
+                "csa",
+                "csa.generator",
+                self.generator,
+                accepts=("strokes",),
+                extra={"tagger": self.tagger_note, "hint_features": "csa-hint-features"},
+            ),
+            Export(
+                "csa-hint-features",
+                "csa.hint_features",
+                self.hint_features,
+                accepts=("strokes",),
+                extra={"tagger": self.tagger_note},
+            ),
+        ]
 
     @torch.no_grad()
     def colorize(self, batch: Mapping[str, Tensor]) -> Tensor:

@@ -35,11 +35,15 @@ def load_frozen(target: nn.Module, setup: RecipeSetup, architecture: str, role: 
         return RANDOM_FEATURES
     loaded = load_model(setup.tagger, vocabulary=setup.vocabulary)
     if loaded.manifest.architecture != architecture:
-        raise ColorizerError(f"{setup.tagger}: a {loaded.manifest.architecture} model, but the "
-                             f"{role} needs a {architecture} one")
+        raise ColorizerError(
+            f"{setup.tagger}: a {loaded.manifest.architecture} model, but the "
+            f"{role} needs a {architecture} one"
+        )
     if loaded.manifest.config != target.config:
-        raise ColorizerError(f"{setup.tagger}: its config differs from the {role} at config "
-                             f"{setup.config!r} (train the tagger at the same config)")
+        raise ColorizerError(
+            f"{setup.tagger}: its config differs from the {role} at config "
+            f"{setup.config!r} (train the tagger at the same config)"
+        )
     target.load_state_dict(loaded.module.state_dict())
     log.info("%s loaded from %s", role, setup.tagger)
     return f"{setup.tagger.name} (sha256 {loaded.manifest.sha256})"
@@ -50,8 +54,9 @@ def uses_shared_tagger(setup: RecipeSetup) -> bool:
     return setup.tagger is not None and read_manifest(setup.tagger).architecture == SHARED_TAGGER
 
 
-def load_shared(setup: RecipeSetup, role: str,
-                stage: int = FEATURE_STAGE) -> tuple[TaggerFeatures, str]:
+def load_shared(
+    setup: RecipeSetup, role: str, stage: int = FEATURE_STAGE
+) -> tuple[TaggerFeatures, str]:
     """The shared tagger of ``setup.tagger``, frozen and read at ``stage``, as ``role``, and what
     the exports record about it (``load_frozen``)."""
     vocabulary = setup.vocabulary

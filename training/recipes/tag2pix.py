@@ -66,7 +66,7 @@ def phase_starts(epochs: Sequence[int]) -> list[float]:
 class Schedule:
     """The changing loss and the brightness fine-tune as shares (progress) of the budget."""
 
-    classification_start: float         # step 2; 0 = classification loss from the start
+    classification_start: float  # step 2; 0 = classification loss from the start
     brightness_start: float | None = None
 
     def classifies(self, progress: float) -> bool:
@@ -82,8 +82,10 @@ def tag2pix_schedule(two_step: bool, brightness: bool) -> Schedule:
     if brightness:
         epochs.append(BRIGHTNESS_EPOCHS)
     starts = phase_starts(epochs)
-    return Schedule(classification_start=starts[1] if two_step else 0.0,
-                    brightness_start=starts[2] if brightness else None)
+    return Schedule(
+        classification_start=starts[1] if two_step else 0.0,
+        brightness_start=starts[2] if brightness else None,
+    )
 
 
 def weaken_ink(sketch: Tensor, factor_range: tuple[float, float] = BRIGHTNESS_RANGE) -> Tensor:
@@ -112,8 +114,9 @@ def generator_config(setup: RecipeSetup, **changes: object) -> Tag2PixConfig:
     """The config's Tag2Pix generator, sized for our vocabulary (``paper`` included)."""
     vocabulary = setup.vocabulary
     base = Tag2PixConfig.named(setup.config, len(vocabulary.cvt), len(vocabulary.cit))
-    return dataclasses.replace(base, n_cvt=len(vocabulary.cvt), n_cit=len(vocabulary.cit),
-                               **changes)
+    return dataclasses.replace(
+        base, n_cvt=len(vocabulary.cvt), n_cit=len(vocabulary.cit), **changes
+    )
 
 
 def discriminator_config(setup: RecipeSetup) -> Tag2PixDiscriminatorConfig:
@@ -123,9 +126,9 @@ def discriminator_config(setup: RecipeSetup) -> Tag2PixDiscriminatorConfig:
 
 
 class Generated(NamedTuple):
-    image: Tensor                    # (B, 3, H, W)
-    guide: Tensor | None             # (B, 3, H, W) from the guide decoder
-    skeleton: Tensor | None = None   # (B, 1, H, W) from Cao et al.'s segmentation branch
+    image: Tensor  # (B, 3, H, W)
+    guide: Tensor | None  # (B, 3, H, W) from the guide decoder
+    skeleton: Tensor | None = None  # (B, 1, H, W) from Cao et al.'s segmentation branch
 
 
 # --------------------------------------------------------------------------- the recipe
@@ -134,9 +137,13 @@ class Generated(NamedTuple):
 class Tag2PixRecipe(Recipe):
     name = "tag2pix"
     description = "Tag2Pix: tags → color, two-step changing loss, brightness fine-tune (ICCV'19)"
-    ablations = {"cit": ("on", "off"), "guide": ("on", "off"),
-                 "decoder": ("secat", *(k for k in DECODER_KINDS if k != "secat")),  # SECat first
-                 "two_step": ("on", "off"), "brightness": ("on", "off")}
+    ablations = {
+        "cit": ("on", "off"),
+        "guide": ("on", "off"),
+        "decoder": ("secat", *(k for k in DECODER_KINDS if k != "secat")),  # SECat first
+        "two_step": ("on", "off"),
+        "brightness": ("on", "off"),
+    }
     networks = ("generator", "discriminator", "cit_extractor")
 
     def __init__(self, setup: RecipeSetup) -> None:
@@ -162,9 +169,13 @@ class Tag2PixRecipe(Recipe):
         return tag2pix_schedule(self.switch("two_step") == "on", self.switch("brightness") == "on")
 
     def _build_generator(self) -> nn.Module:
-        return Tag2PixGenerator(self._generator_config(
-            use_cit=self.use_cit, use_guide=self.switch("guide") == "on",
-            decoder_kind=self.switch("decoder")))
+        return Tag2PixGenerator(
+            self._generator_config(
+                use_cit=self.use_cit,
+                use_guide=self.switch("guide") == "on",
+                decoder_kind=self.switch("decoder"),
+            )
+        )
 
     def _generator_config(self, **changes: object) -> Tag2PixConfig:
         """``generator_config`` reading as many CIT channels as the extractor gives."""
@@ -176,8 +187,9 @@ class Tag2PixRecipe(Recipe):
         image, guide = self.generator(sketch, cvt, self._cit_features(sketch))
         return Generated(image, guide)
 
-    def _extra_generator_loss(self, generated: Generated, batch: Mapping[str, Tensor],
-                              logs: dict[str, float]) -> Tensor | None:
+    def _extra_generator_loss(
+        self, generated: Generated, batch: Mapping[str, Tensor], logs: dict[str, float]
+    ) -> Tensor | None:
         """Terms a subclass adds to L_G (Cao et al.'s L_seg); none for Tag2Pix."""
         return None
 
@@ -242,14 +254,26 @@ class Tag2PixRecipe(Recipe):
         return logs
 
     def exports(self) -> list[Export]:
-        return [Export("tag2pix", "tag2pix.generator", self.generator, accepts=("tags",),
-                       extra=self._export_notes())]
+        return [
+            Export(
+                "tag2pix",
+                "tag2pix.generator",
+                self.generator,
+                accepts=("tags",),
+                extra=self._export_notes(),
+            )
+        ]
 
     def _export_notes(self) -> dict[str, object]:
-        return {"tagger": self.tagger_note,
-                "classification_start": round(self.schedule.classification_start, 4),
-                "brightness_start": (None if self.schedule.brightness_start is None
-                                     else round(self.schedule.brightness_start, 4))}
+        return {
+            "tagger": self.tagger_note,
+            "classification_start": round(self.schedule.classification_start, 4),
+            "brightness_start": (
+                None
+                if self.schedule.brightness_start is None
+                else round(self.schedule.brightness_start, 4)
+            ),
+        }
 
     @torch.no_grad()
     def colorize(self, batch: Mapping[str, Tensor]) -> Tensor:

@@ -53,9 +53,9 @@ MAP_SEED_OFFSET = 2_000_000  # held-out evaluation seeds, apart from the scorebo
 
 @dataclass(frozen=True)
 class TaggerKind:
-    architecture: str   # registry name of the exported model file
-    input: str          # "sketch" (line art) or "color"
-    tags: str           # "cit" or "all" (CVT then CIT, the order of n_cvt + n_cit heads)
+    architecture: str  # registry name of the exported model file
+    input: str  # "sketch" (line art) or "color"
+    tags: str  # "cit" or "all" (CVT then CIT, the order of n_cvt + n_cit heads)
 
 
 KINDS = {
@@ -83,16 +83,19 @@ def build_tagger(arch: str, config: str, n_cvt: int, n_cit: int) -> tuple[nn.Mod
         return net, net
     if arch == "resnet34":
         net = reference.ResNetTagger(
-            dataclasses.replace(reference.configs(n_cvt, n_cit)["tagger"][config], n_tags=n_all))
+            dataclasses.replace(reference.configs(n_cvt, n_cit)["tagger"][config], n_tags=n_all)
+        )
         return net, net
     if arch == "alac":
         local = alacgan.LocalFeatures(
-            dataclasses.replace(alacgan.configs(n_cvt, n_cit)["tagger"][config], n_tags=n_all))
+            dataclasses.replace(alacgan.configs(n_cvt, n_cit)["tagger"][config], n_tags=n_all)
+        )
         return local.tagger.requires_grad_(True), local
     if arch == "vgg":
         hint_config = csa.configs(n_cvt, n_cit)["hint_features"][config]
         hint_config = dataclasses.replace(
-            hint_config, vgg=dataclasses.replace(hint_config.vgg, n_tags=n_all))
+            hint_config, vgg=dataclasses.replace(hint_config.vgg, n_tags=n_all)
+        )
         features = csa.HintFeatures(hint_config)
         return features.net.requires_grad_(True), features
     raise ValueError(f"unknown tagger arch {arch!r}; choose one of {sorted(KINDS)}")
@@ -110,8 +113,9 @@ class TaggerRecipe(Recipe):
         self.kind = KINDS[self.switch("arch")]
         vocabulary = setup.vocabulary
         self.n_cvt = len(vocabulary.cvt)
-        tagger, exported = build_tagger(self.switch("arch"), setup.config, self.n_cvt,
-                                        len(vocabulary.cit))
+        tagger, exported = build_tagger(
+            self.switch("arch"), setup.config, self.n_cvt, len(vocabulary.cit)
+        )
         self.tagger = tagger.to(self.device)
         self.exported = exported.to(self.device)
         self.optimizer = torch.optim.Adam(self.tagger.parameters(), lr=LR)
@@ -142,8 +146,9 @@ class TaggerRecipe(Recipe):
         for group in self.optimizer.param_groups:
             group["lr"] = LR * (LR_DROP if progress >= LR_DROP_AT else 1.0)
         self.optimizer.zero_grad(set_to_none=True)
-        loss = losses.multilabel_classification(self.tagger(self._inputs(batch)),
-                                                self._targets(batch))
+        loss = losses.multilabel_classification(
+            self.tagger(self._inputs(batch)), self._targets(batch)
+        )
         loss.backward()
         self.optimizer.step()
         return {"bce": loss.item(), "map": self._map}
@@ -151,15 +156,21 @@ class TaggerRecipe(Recipe):
     def _held_out_batch(self) -> dict[str, Tensor]:
         """A fixed batch of evaluation seeds (never trained on), rendered once."""
         if self._held_out is None:
-            from training.data.synthetic import (MAX_SIZE, MIN_SIZE, SyntheticConfig, eval_seed,
-                                                 generate)
+            from training.data.synthetic import (
+                MAX_SIZE,
+                MIN_SIZE,
+                SyntheticConfig,
+                eval_seed,
+                generate,
+            )
 
             size = min(max(self.setup.size, MIN_SIZE), MAX_SIZE)
             config = dataclasses.replace(SyntheticConfig.named("train"), size=size)
             samples = [generate(eval_seed(MAP_SEED_OFFSET + i), config) for i in range(MAP_SAMPLES)]
             batch = Collate("none")(samples)
-            self._held_out = {k: batch[k].to(self.device)
-                              for k in ("sketch", "color", "cvt", "cit")}
+            self._held_out = {
+                k: batch[k].to(self.device) for k in ("sketch", "color", "cvt", "cit")
+            }
         return self._held_out
 
     @torch.no_grad()
@@ -172,14 +183,30 @@ class TaggerRecipe(Recipe):
             scores = self.tagger(self._inputs(batch))
         finally:
             self.tagger.train(was_training)
-        return mean_average_precision(scores.float().cpu().numpy(),
-                                      self._targets(batch).cpu().numpy())
+        return mean_average_precision(
+            scores.float().cpu().numpy(), self._targets(batch).cpu().numpy()
+        )
 
     def exports(self) -> list[Export]:
         final_map = self.held_out_map()
-        log.info("tagger %s: held-out mAP %.4f over %s tags", self.switch("arch"), final_map,
-                 self.kind.tags)
-        return [Export("tagger", self.kind.architecture, self.exported, accepts=(),
-                       extra={"arch": self.switch("arch"), "input": self.kind.input,
-                              "tags": self.kind.tags, "map": round(final_map, 4),
-                              "map_samples": MAP_SAMPLES})]
+        log.info(
+            "tagger %s: held-out mAP %.4f over %s tags",
+            self.switch("arch"),
+            final_map,
+            self.kind.tags,
+        )
+        return [
+            Export(
+                "tagger",
+                self.kind.architecture,
+                self.exported,
+                accepts=(),
+                extra={
+                    "arch": self.switch("arch"),
+                    "input": self.kind.input,
+                    "tags": self.kind.tags,
+                    "map": round(final_map, 4),
+                    "map_samples": MAP_SAMPLES,
+                },
+            )
+        ]

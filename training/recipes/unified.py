@@ -53,8 +53,7 @@ from training import losses
 from training.recipes.base import DataNeeds, Export, Recipe, RecipeSetup
 from training.recipes.pretrained import load_frozen
 
-
-SEGMENTATION_SHARE = 0.1    # Tag2Pix's step 1 share, shortened: our colors need the budget
+SEGMENTATION_SHARE = 0.1  # Tag2Pix's step 1 share, shortened: our colors need the budget
 P_TAGS, P_TAG_KEPT, P_HINTS, P_REFERENCE = 0.7, 0.8, 0.5, 0.4
 RECOLOR_SHARE = 0.25  # of all samples; theirs always keep their strokes (the truth needs them)
 BASE_LR = 2e-4
@@ -64,8 +63,9 @@ PALETTE_LR = 1e-2
 LAMBDA_REC, LAMBDA_PART, LAMBDA_SEG, LAMBDA_NAMING, LAMBDA_ADV = 1.0, 2.0, 0.9, 0.5, 0.01
 
 
-def part_color_loss(output: Tensor, target: Tensor, regions: Tensor, has_regions: Tensor,
-                    n_parts: int) -> Tensor:
+def part_color_loss(
+    output: Tensor, target: Tensor, regions: Tensor, has_regions: Tensor, n_parts: int
+) -> Tensor:
     """Mean |mean color of the output − of the truth| over every (sample, part) present.
 
     Each part counts once whatever its size, so a 30-pixel iris matters as much as the hair.
@@ -94,14 +94,21 @@ class UnifiedRecipe(Recipe):
     name = "unified"
     description = "the app's model: strokes + tag sliders + reference, any subset (ours)"
     configs = ("small", "base", "tiny")
-    ablations = {"adversarial": ("off", "on"), "part_loss": ("on", "off"),
-                 "region_weights": ("on", "off"), "part_naming": ("on", "off"),
-                 "part_prior": ("on", "off"), "region_hints": ("on", "off"),
-                 "stroke_weight": ("coverage", "pixels"), "palette": ("own-tags", "dense"),
-                 "stroke_colors": ("recolor", "true"), "slider_parts": ("all", "hair-eyes-top"),
-                 "tag_mixing": ("0.3", "0.6"),
-                 "full_resolution_stem": ("off", "on"),
-                 "learning_rate": ("2e-4", "5e-4", "5e-5")}
+    ablations = {
+        "adversarial": ("off", "on"),
+        "part_loss": ("on", "off"),
+        "region_weights": ("on", "off"),
+        "part_naming": ("on", "off"),
+        "part_prior": ("on", "off"),
+        "region_hints": ("on", "off"),
+        "stroke_weight": ("coverage", "pixels"),
+        "palette": ("own-tags", "dense"),
+        "stroke_colors": ("recolor", "true"),
+        "slider_parts": ("all", "hair-eyes-top"),
+        "tag_mixing": ("0.3", "0.6"),
+        "full_resolution_stem": ("off", "on"),
+        "learning_rate": ("2e-4", "5e-4", "5e-5"),
+    }
     networks = ("generator", "discriminator")
 
     def __init__(self, setup: RecipeSetup) -> None:
@@ -116,20 +123,31 @@ class UnifiedRecipe(Recipe):
             regions = prior and self.switch("region_hints") == "on"
             own_tags = prior and self.switch("palette") == "own-tags"
             config = dataclasses.replace(
-                config, part_classes=self.n_parts, part_prior=prior, region_hints=regions,
+                config,
+                part_classes=self.n_parts,
+                part_prior=prior,
+                region_hints=regions,
                 stroke_coverage=regions and self.switch("stroke_weight") == "coverage",
                 palette_parts=tuple(vocabulary.parts.index(t.part) for t in vocabulary.cvt)
-                if own_tags else ())
+                if own_tags
+                else (),
+            )
         self.generator = UnifiedGenerator(config).to(self.device)
         self.region_hints = config.region_hints  # the generator may be wrapped (DDP) later
         self.tagger_note = self._load_tagger(setup)
         width = {"tiny": 8, "small": 32, "base": 64}[setup.config]
         self.discriminator = PatchDiscriminator(
-            PatchDiscriminatorConfig(in_channels=4, ndf=width, n_layers=3)).to(self.device)
+            PatchDiscriminatorConfig(in_channels=4, ndf=width, n_layers=3)
+        ).to(self.device)
         betas, lr = (0.5, 0.999), float(self.switch("learning_rate"))
-        palette = [] if self.generator.palette is None else list(self.generator.palette.parameters())
-        rest = [p for p in self.generator.parameters()
-                if p.requires_grad and all(p is not q for q in palette)]
+        palette = (
+            [] if self.generator.palette is None else list(self.generator.palette.parameters())
+        )
+        rest = [
+            p
+            for p in self.generator.parameters()
+            if p.requires_grad and all(p is not q for q in palette)
+        ]
         palette_lr = PALETTE_LR * lr / BASE_LR
         groups = [{"params": rest}] + ([{"params": palette, "lr": palette_lr}] if palette else [])
         self.opt_g = torch.optim.Adam(groups, lr=lr, betas=betas)
@@ -139,19 +157,30 @@ class UnifiedRecipe(Recipe):
     def _load_tagger(self, setup: RecipeSetup) -> str:
         """The reference encoder is Yan et al.'s frozen tagger: pre-trained when given (the
         ``tagger`` recipe with ``arch=resnet34`` at the same config)."""
-        return load_frozen(self.generator.reference_encoder.tagger, setup, "reference.tagger",
-                           "unified model's reference encoder")
+        return load_frozen(
+            self.generator.reference_encoder.tagger,
+            setup,
+            "reference.tagger",
+            "unified model's reference encoder",
+        )
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"opt_g": self.opt_g, "opt_d": self.opt_d}
 
     def data_needs(self) -> DataNeeds:
         recolor = self.region_hints and self.switch("stroke_colors") == "recolor"
-        parts = (tuple(p for p in self.vocabulary.parts if self.vocabulary.cvt_for_part(p))
-                 if self.switch("slider_parts") == "all" else None)
-        return DataNeeds(hints="region-strokes" if self.region_hints else "strokes", reference=True,
-                         tag_mixing=float(self.switch("tag_mixing")), mixing_parts=parts,
-                         recolor=RECOLOR_SHARE if recolor else 0.0)
+        parts = (
+            tuple(p for p in self.vocabulary.parts if self.vocabulary.cvt_for_part(p))
+            if self.switch("slider_parts") == "all"
+            else None
+        )
+        return DataNeeds(
+            hints="region-strokes" if self.region_hints else "strokes",
+            reference=True,
+            tag_mixing=float(self.switch("tag_mixing")),
+            mixing_parts=parts,
+            recolor=RECOLOR_SHARE if recolor else 0.0,
+        )
 
     def _choose_inputs(self, batch: Mapping[str, Tensor]) -> dict[str, Tensor]:
         """A random subset of the inputs per sample, and a random subset of its tags."""
@@ -159,19 +188,31 @@ class UnifiedRecipe(Recipe):
         draw = lambda p: torch.rand(n, generator=self.generator_rng) < p  # noqa: E731
         device = self.device
         tags_on = draw(P_TAGS).to(device)
-        keep = (torch.rand(batch["cvt"].shape, generator=self.generator_rng) < P_TAG_KEPT).to(device)
+        keep = (torch.rand(batch["cvt"].shape, generator=self.generator_rng) < P_TAG_KEPT).to(
+            device
+        )
         hints_on = (draw(P_HINTS).to(device) & batch["has_hint"]) | batch["recolored"]
         reference_on = draw(P_REFERENCE).to(device) & batch["has_reference"]
         hints = batch["hint"] * hints_on.view(-1, 1, 1, 1).to(batch["hint"].dtype)
-        return {"cvt": batch["cvt"] * keep, "cvt_present": tags_on, "hints": hints,
-                "ref_present": reference_on}
+        return {
+            "cvt": batch["cvt"] * keep,
+            "cvt_present": tags_on,
+            "hints": hints,
+            "ref_present": reference_on,
+        }
 
     def _generate(self, batch: Mapping[str, Tensor], inputs: Mapping[str, Tensor]):
         """(fake, aux); aux adds ``"parts"``, the part logits, when the part head is on."""
         reference = batch["reference"] if bool(inputs["ref_present"].any()) else None
-        return self.generator(batch["sketch"], inputs["hints"], inputs["cvt"], inputs["cvt_present"],
-                              reference, inputs["ref_present"] if reference is not None else None,
-                              with_parts=self.switch("part_naming") == "on")
+        return self.generator(
+            batch["sketch"],
+            inputs["hints"],
+            inputs["cvt"],
+            inputs["cvt_present"],
+            reference,
+            inputs["ref_present"] if reference is not None else None,
+            with_parts=self.switch("part_naming") == "on",
+        )
 
     def train_step(self, batch: Mapping[str, Tensor], progress: float) -> dict[str, float]:
         colorization_step = progress >= SEGMENTATION_SHARE
@@ -183,8 +224,10 @@ class UnifiedRecipe(Recipe):
 
         if adversarial:
             self.opt_d.zero_grad(set_to_none=True)
-            d_loss = losses.bce_discriminator(self.discriminator(torch.cat([sketch, real], 1)),
-                                              self.discriminator(torch.cat([sketch, fake.detach()], 1)))
+            d_loss = losses.bce_discriminator(
+                self.discriminator(torch.cat([sketch, real], 1)),
+                self.discriminator(torch.cat([sketch, fake.detach()], 1)),
+            )
             d_loss.backward()
             self.opt_d.step()
             logs["d_loss"] = d_loss.item()
@@ -219,10 +262,15 @@ class UnifiedRecipe(Recipe):
         return logs
 
     def exports(self) -> list[Export]:
-        return [Export("unified", "unified.generator", self.generator,
-                       accepts=("strokes", "tags", "reference"),
-                       extra={"tagger": self.tagger_note,
-                              "adversarial": self.switch("adversarial")})]
+        return [
+            Export(
+                "unified",
+                "unified.generator",
+                self.generator,
+                accepts=("strokes", "tags", "reference"),
+                extra={"tagger": self.tagger_note, "adversarial": self.switch("adversarial")},
+            )
+        ]
 
     @torch.no_grad()
     def colorize(self, batch: Mapping[str, Tensor]) -> Tensor:
@@ -230,6 +278,12 @@ class UnifiedRecipe(Recipe):
         has_tags = cvt.abs().sum(1) > 0
         hints = batch["hint"] * batch["has_hint"].view(-1, 1, 1, 1).to(batch["hint"].dtype)
         reference = batch["reference"] if bool(batch["has_reference"].any()) else None
-        image, _ = self.generator(batch["sketch"], hints, cvt, has_tags, reference,
-                                  batch["has_reference"] if reference is not None else None)
+        image, _ = self.generator(
+            batch["sketch"],
+            hints,
+            cvt,
+            has_tags,
+            reference,
+            batch["has_reference"] if reference is not None else None,
+        )
         return image

@@ -58,8 +58,12 @@ def _bare(module: nn.Module) -> nn.Module:
 class YanRecipe(Recipe):
     name = "yan"
     description = "Yan et al. 2023: reference images, then tag sliders (two separate trainings)"
-    ablations = {"stage": ("first", "second"), "receiving": ("attention", "add"),
-                 "rbca": ("on", "off"), "mapping": ("m_attention", "m_add")}
+    ablations = {
+        "stage": ("first", "second"),
+        "receiving": ("attention", "add"),
+        "rbca": ("on", "off"),
+        "mapping": ("m_attention", "m_add"),
+    }
     networks = ("generator", "reference_encoder", "discriminator", "mapping")
 
     def __init__(self, setup: RecipeSetup) -> None:
@@ -73,20 +77,27 @@ class YanRecipe(Recipe):
         self.discriminator: nn.Module | None = None  # first training only
         self.mapping: nn.Module | None = None  # second training only
         if self.first:
-            self.tagger_note = load_frozen(self.reference_encoder.tagger, setup,
-                                           "reference.tagger", "reference encoder")
-            g_config = dataclasses.replace(presets["generator"][setup.config],
-                                           receiving=self.switch("receiving"),
-                                           rbca=self.switch("rbca") == "on")
+            self.tagger_note = load_frozen(
+                self.reference_encoder.tagger, setup, "reference.tagger", "reference encoder"
+            )
+            g_config = dataclasses.replace(
+                presets["generator"][setup.config],
+                receiving=self.switch("receiving"),
+                rbca=self.switch("rbca") == "on",
+            )
             self.generator = reference.YanGenerator(g_config).to(self.device)
             self.discriminator = reference.PatchDiscriminator(
-                presets["discriminator"][setup.config]).to(self.device)
+                presets["discriminator"][setup.config]
+            ).to(self.device)
             self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=LR, betas=BETAS)
             self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=LR, betas=BETAS)
         else:
             self._load_first_training(setup)
-            m_config = dataclasses.replace(presets["mapping"][setup.config], n_tags=self.n_tags,
-                                           position_weight=self.switch("mapping") == "m_attention")
+            m_config = dataclasses.replace(
+                presets["mapping"][setup.config],
+                n_tags=self.n_tags,
+                position_weight=self.switch("mapping") == "m_attention",
+            )
             self.mapping = reference.TagMapping(m_config).to(self.device)
             self.opt_m = torch.optim.Adam(self.mapping.parameters(), lr=LR, betas=BETAS)
             self.part_of_cvt = reference.cvt_parts(vocabulary)
@@ -95,31 +106,46 @@ class YanRecipe(Recipe):
     def _load_first_training(self, setup: RecipeSetup) -> None:
         """The frozen generator of ``--init`` and the reference encoder it was trained with."""
         if setup.init is None:
-            raise ColorizerError("the second training needs --init: the first training's "
-                                 f"generator model file ({GENERATOR}.safetensors)")
+            raise ColorizerError(
+                "the second training needs --init: the first training's "
+                f"generator model file ({GENERATOR}.safetensors)"
+            )
         loaded = load_model(setup.init, vocabulary=setup.vocabulary)
         if loaded.manifest.architecture != "reference.generator":
-            raise ColorizerError(f"{setup.init}: a {loaded.manifest.architecture} model; the second "
-                                 "training needs the first training's reference.generator")
-        for key, value in (("receiving", loaded.manifest.config.receiving),
-                           ("rbca", "on" if loaded.manifest.config.rbca else "off")):
+            raise ColorizerError(
+                f"{setup.init}: a {loaded.manifest.architecture} model; the second "
+                "training needs the first training's reference.generator"
+            )
+        for key, value in (
+            ("receiving", loaded.manifest.config.receiving),
+            ("rbca", "on" if loaded.manifest.config.rbca else "off"),
+        ):
             if key in setup.ablation and setup.ablation[key] != value:
-                raise ColorizerError(f"{setup.init} was trained with {key}={value}, not "
-                                     f"{setup.ablation[key]}")
+                raise ColorizerError(
+                    f"{setup.init} was trained with {key}={value}, not {setup.ablation[key]}"
+                )
         self.generator = loaded.module.to(self.device).requires_grad_(False)
         encoder_path = paths(setup.init)[0].with_name(
-            loaded.manifest.recipe.get("reference_encoder", ENCODER))
+            loaded.manifest.recipe.get("reference_encoder", ENCODER)
+        )
         encoder = load_model(encoder_path, vocabulary=setup.vocabulary)
         if encoder.manifest.config != self.reference_encoder.tagger.config:
-            raise ColorizerError(f"{encoder_path}: not the reference encoder of config "
-                                 f"{setup.config!r}")
+            raise ColorizerError(
+                f"{encoder_path}: not the reference encoder of config {setup.config!r}"
+            )
         self.reference_encoder.tagger.load_state_dict(encoder.module.state_dict())
         self.tagger_note = str(loaded.manifest.recipe.get("tagger", "unknown"))
-        self.generator_note = {"generator": GENERATOR, "generator_source": str(setup.init),
-                               "generator_sha256": loaded.manifest.sha256}
+        self.generator_note = {
+            "generator": GENERATOR,
+            "generator_source": str(setup.init),
+            "generator_sha256": loaded.manifest.sha256,
+        }
         if setup.tagger is not None:
-            log.warning("--tagger is ignored in the second training: the reference encoder is "
-                        "the first training's, %s", encoder_path)
+            log.warning(
+                "--tagger is ignored in the second training: the reference encoder is "
+                "the first training's, %s",
+                encoder_path,
+            )
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         if self.first:
@@ -141,8 +167,10 @@ class YanRecipe(Recipe):
         fake = self.generator(sketch, latent)
 
         self.opt_d.zero_grad(set_to_none=True)
-        d_loss = losses.bce_discriminator(self.discriminator(torch.cat([sketch, real], 1)),
-                                          self.discriminator(torch.cat([sketch, fake.detach()], 1)))
+        d_loss = losses.bce_discriminator(
+            self.discriminator(torch.cat([sketch, real], 1)),
+            self.discriminator(torch.cat([sketch, fake.detach()], 1)),
+        )
         d_loss.backward()
         self.opt_d.step()
 
@@ -176,8 +204,9 @@ class YanRecipe(Recipe):
                 references.append(batch["reference"][j].cpu())
                 tags.append(torch.cat([batch["cvt"][j], batch["cit"][j]]).cpu())
                 continue
-            sample = generate(seed, config, tag_values=random_tag_values(vocabulary, rng),
-                              with_reference=True)
+            sample = generate(
+                seed, config, tag_values=random_tag_values(vocabulary, rng), with_reference=True
+            )
             references.append(image_tensor(sample.reference))
             tags.append(torch.from_numpy(np.concatenate([sample.cvt, sample.cit])).float())
         return (torch.stack(references).to(self.device), torch.stack(tags).to(self.device))
@@ -202,8 +231,9 @@ class YanRecipe(Recipe):
         logs = {"hybrid": hybrid.item()}
         if self.switch("mapping") == "m_attention":
             mlp = _bare(self.mapping).mlp
-            inversion = losses.inversion_loss(latent_t.mean(dim=(2, 3)), latent_a.mean(dim=(2, 3)),
-                                              mlp(cls_t), mlp(cls_a))  # eq. 13
+            inversion = losses.inversion_loss(
+                latent_t.mean(dim=(2, 3)), latent_a.mean(dim=(2, 3)), mlp(cls_t), mlp(cls_a)
+            )  # eq. 13
             loss = loss + inversion
             logs["inversion"] = inversion.item()
         loss.backward()
@@ -214,19 +244,41 @@ class YanRecipe(Recipe):
     # ------------------------------------------------------------------ outputs
 
     def exports(self) -> list[Export]:
-        encoder = Export(ENCODER, "reference.tagger", self.reference_encoder.tagger,
-                         accepts=("reference",), extra={"tagger": self.tagger_note})
-        generator_extra = {"tagger": self.tagger_note, "reference_encoder": ENCODER,
-                           "stage": self.switch("stage")}
-        generator = Export(GENERATOR, "reference.generator", _bare(self.generator),
-                           accepts=("reference",), extra=generator_extra)
+        encoder = Export(
+            ENCODER,
+            "reference.tagger",
+            self.reference_encoder.tagger,
+            accepts=("reference",),
+            extra={"tagger": self.tagger_note},
+        )
+        generator_extra = {
+            "tagger": self.tagger_note,
+            "reference_encoder": ENCODER,
+            "stage": self.switch("stage"),
+        }
+        generator = Export(
+            GENERATOR,
+            "reference.generator",
+            _bare(self.generator),
+            accepts=("reference",),
+            extra=generator_extra,
+        )
         if self.first:
             return [generator, encoder]
-        mapping = Export(MAPPING, "reference.mapping", self.mapping, accepts=("reference", "tags"),
-                         extra={**self.generator_note, "tagger": self.tagger_note,
-                                "reference_encoder": ENCODER, "mapping": self.switch("mapping"),
-                                "tags": "CVT values then CIT flags, vocabulary order; anchor "
-                                        "tags = the reference encoder's tag probabilities"})
+        mapping = Export(
+            MAPPING,
+            "reference.mapping",
+            self.mapping,
+            accepts=("reference", "tags"),
+            extra={
+                **self.generator_note,
+                "tagger": self.tagger_note,
+                "reference_encoder": ENCODER,
+                "mapping": self.switch("mapping"),
+                "tags": "CVT values then CIT flags, vocabulary order; anchor "
+                "tags = the reference encoder's tag probabilities",
+            },
+        )
         # The frozen generator and encoder are written again beside the mapping, so that this
         # run folder holds the whole model the app needs (their weights are the --init ones).
         return [mapping, generator, encoder]

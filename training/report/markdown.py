@@ -26,15 +26,22 @@ from training.report.runner import RowResult, Runner, load_pictures
 AGREES, DISAGREES, NOISE, NOT_RUN = "agrees", "does not agree", "within noise", "not run yet"
 
 METRIC_LABELS = {
-    "tag_accuracy": "tag acc.", "swapped_accuracy": "swapped-tag acc.",
-    "tag_accuracy/eyes": "eyes tag acc.", "hint_accuracy": "hint acc.",
-    "reference_accuracy": "reference acc.", "bleeding": "bleeding ↓",
-    "slider_within15": "slider within ΔE 15", "slider_mean_de": "slider ΔE ↓",
+    "tag_accuracy": "tag acc.",
+    "swapped_accuracy": "swapped-tag acc.",
+    "tag_accuracy/eyes": "eyes tag acc.",
+    "hint_accuracy": "hint acc.",
+    "reference_accuracy": "reference acc.",
+    "bleeding": "bleeding ↓",
+    "slider_within15": "slider within ΔE 15",
+    "slider_mean_de": "slider ΔE ↓",
     "psnr": "PSNR (dB)",
 }
 MONTAGE_INPUT = {"tag_output": "sketch", "hint_output": "hints", "reference_output": "reference"}
-MONTAGE_WHAT = {"tag_output": "line art", "hint_output": "line art with the strokes",
-                "reference_output": "the reference"}
+MONTAGE_WHAT = {
+    "tag_output": "line art",
+    "hint_output": "line art with the strokes",
+    "reference_output": "the reference",
+}
 
 
 @dataclass(frozen=True)
@@ -42,8 +49,8 @@ class Stat:
     """One row's metric over its seeds."""
 
     mean: float
-    spread: float | None     # sample standard deviation of the seed means (two seeds or more)
-    error: float             # standard error of ``mean`` over the evaluation cases
+    spread: float | None  # sample standard deviation of the seed means (two seeds or more)
+    error: float  # standard error of ``mean`` over the evaluation cases
     seeds: int
 
 
@@ -61,9 +68,12 @@ def row_stat(results: Sequence[RowResult], metric: str) -> Stat | None:
         return None
     means = [e["value"] for e in entries]
     variances = [(e["std"] or 0.0) ** 2 / max(1, e["cases"]) for e in entries]
-    return Stat(mean=float(np.mean(means)),
-                spread=float(np.std(means, ddof=1)) if len(means) > 1 else None,
-                error=math.sqrt(sum(variances)) / len(entries), seeds=len(entries))
+    return Stat(
+        mean=float(np.mean(means)),
+        spread=float(np.std(means, ddof=1)) if len(means) > 1 else None,
+        error=math.sqrt(sum(variances)) / len(entries),
+        seeds=len(entries),
+    )
 
 
 def judge(claim: Claim, results: Mapping[str, Sequence[RowResult]]) -> Verdict:
@@ -73,8 +83,9 @@ def judge(claim: Claim, results: Mapping[str, Sequence[RowResult]]) -> Verdict:
         return Verdict(claim, NOT_RUN, None, None)
     sign = -1.0 if claim.metric in LOWER_IS_BETTER else 1.0
     difference = sign * (better.mean - worse.mean)
-    noise = max(2 * math.hypot(better.error, worse.error), better.spread or 0.0,
-                worse.spread or 0.0)
+    noise = max(
+        2 * math.hypot(better.error, worse.error), better.spread or 0.0, worse.spread or 0.0
+    )
     if abs(difference) <= noise:
         return Verdict(claim, NOISE, difference, noise)
     return Verdict(claim, AGREES if difference > 0 else DISAGREES, difference, noise)
@@ -91,34 +102,49 @@ def _cell(stat: Stat | None, metric: str) -> str:
     return text if stat.spread is None else f"{text} ± {_number(metric, stat.spread)}"
 
 
-def _row_table(comparison: Comparison, plan: Plan,
-               results: Mapping[str, Sequence[RowResult]]) -> list[str]:
-    head = ["row", "switches", "seeds", *(METRIC_LABELS.get(m, m) for m in comparison.metrics),
-            "time / seed (s)"]
+def _row_table(
+    comparison: Comparison, plan: Plan, results: Mapping[str, Sequence[RowResult]]
+) -> list[str]:
+    head = [
+        "row",
+        "switches",
+        "seeds",
+        *(METRIC_LABELS.get(m, m) for m in comparison.metrics),
+        "time / seed (s)",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row_id in comparison.rows:
         row, runs = plan.rows[row_id], results.get(row_id, ())
         switches = " ".join(f"{k}={v}" for k, v in row.ablation.items()) or "defaults"
         cells = [_cell(row_stat(runs, m), m) for m in comparison.metrics]
-        seconds = (f"{np.mean([r.train_seconds + r.eval_seconds for r in runs]):.0f}"
-                   if runs else "not run yet")
-        lines.append(f"| {row.label} | `{row.recipe}` {switches} | {len(runs)} | "
-                     + " | ".join(cells) + f" | {seconds} |")
+        seconds = (
+            f"{np.mean([r.train_seconds + r.eval_seconds for r in runs]):.0f}"
+            if runs
+            else "not run yet"
+        )
+        lines.append(
+            f"| {row.label} | `{row.recipe}` {switches} | {len(runs)} | "
+            + " | ".join(cells)
+            + f" | {seconds} |"
+        )
     return lines
 
 
 def _claim_table(verdicts: Sequence[Verdict], plan: Plan) -> list[str]:
-    lines = ["| the paper | better → worse | on | difference (noise) | verdict |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| the paper | better → worse | on | difference (noise) | verdict |",
+        "|---|---|---|---|---|",
+    ]
     for v in verdicts:
         c = v.claim
         ours = "—"
         if v.difference is not None:
             sign = "+" if v.difference > 0 else ""
-            ours = (f"{sign}{_number(c.metric, v.difference)} "
-                    f"(noise {_number(c.metric, v.noise)})")
-        lines.append(f"| {c.paper} | {plan.rows[c.better].label} → {plan.rows[c.worse].label} | "
-                     f"{METRIC_LABELS.get(c.metric, c.metric)} | {ours} | **{v.verdict}** |")
+            ours = f"{sign}{_number(c.metric, v.difference)} (noise {_number(c.metric, v.noise)})"
+        lines.append(
+            f"| {c.paper} | {plan.rows[c.better].label} → {plan.rows[c.worse].label} | "
+            f"{METRIC_LABELS.get(c.metric, c.metric)} | {ours} | **{v.verdict}** |"
+        )
     return lines
 
 
@@ -132,21 +158,30 @@ def decoder_parameter_counts(config: str) -> list[tuple[str, int, int, float]]:
     from training.recipes.base import RecipeSetup
     from training.recipes.tag2pix import generator_config
 
-    setup = RecipeSetup(config=config, vocabulary=load_vocabulary(), size=128,
-                        device=torch.device("meta"))
+    setup = RecipeSetup(
+        config=config, vocabulary=load_vocabulary(), size=128, device=torch.device("meta")
+    )
     counts = []
     with torch.device("meta"):
         for kind in DECODER_KINDS:
             ours = Tag2PixGenerator(generator_config(setup, decoder_kind=kind))
             paper = Tag2PixGenerator(replace(Tag2PixConfig.named("paper"), decoder_kind=kind))
-            counts.append((kind, sum(p.numel() for p in ours.parameters()),
-                           sum(p.numel() for p in paper.parameters()), TABLE3_TARGETS[kind]))
+            counts.append(
+                (
+                    kind,
+                    sum(p.numel() for p in ours.parameters()),
+                    sum(p.numel() for p in paper.parameters()),
+                    TABLE3_TARGETS[kind],
+                )
+            )
     return counts
 
 
 def _parameter_table(config: str) -> list[str]:
-    lines = [f"| decoder block | ours at `{config}` | ours at paper size (M) | paper Table 3 (M) |",
-             "|---|---|---|---|"]
+    lines = [
+        f"| decoder block | ours at `{config}` | ours at paper size (M) | paper Table 3 (M) |",
+        "|---|---|---|---|",
+    ]
     for kind, ours, paper, target in decoder_parameter_counts(config):
         lines.append(f"| {kind} | {ours:,} | {paper / 1e6:.2f} | {target:.2f} |")
     return lines
@@ -169,8 +204,12 @@ def comparison_montage(comparison: Comparison, plan: Plan, runner: Runner) -> np
     return montage([list(tiles) for tiles in lines])
 
 
-def render(plan: Plan, runner: Runner, results: Mapping[str, Sequence[RowResult]],
-           montages: Mapping[str, str]) -> str:
+def render(
+    plan: Plan,
+    runner: Runner,
+    results: Mapping[str, Sequence[RowResult]],
+    montages: Mapping[str, str],
+) -> str:
     """The whole page; ``montages`` maps comparison ids to the image paths the page links."""
     s = runner.settings
     verdicts = {c.id: [judge(claim, results) for claim in c.claims] for c in plan.comparisons}
@@ -197,24 +236,39 @@ def render(plan: Plan, runner: Runner, results: Mapping[str, Sequence[RowResult]
         "|---|---|---|---|---|",
     ]
     for c in plan.comparisons:
-        counts = [sum(v.verdict == kind for v in verdicts[c.id])
-                  for kind in (AGREES, DISAGREES, NOISE, NOT_RUN)]
+        counts = [
+            sum(v.verdict == kind for v in verdicts[c.id])
+            for kind in (AGREES, DISAGREES, NOISE, NOT_RUN)
+        ]
         out.append(f"| [{c.title}](#{c.id}) | " + " | ".join(map(str, counts)) + " |")
     for c in plan.comparisons:
         out += ["", f'<a id="{c.id}"></a>', "", f"## {c.title}", "", c.source, ""]
         out += _row_table(c, plan, results)
         out += ["", *_claim_table(verdicts[c.id], plan)]
         if c.parameter_counts:
-            out += ["", "Parameter counts of the whole generator with each decoder block:", "",
-                    *_parameter_table(s.config)]
+            out += [
+                "",
+                "Parameter counts of the whole generator with each decoder block:",
+                "",
+                *_parameter_table(s.config),
+            ]
         if c.id in montages:
             labels = ", ".join(plan.rows[r].label for r in c.rows)
-            out += ["", f"![{c.title}]({montages[c.id]})", "",
-                    f"*Top to bottom: {MONTAGE_WHAT[c.shows]}; {labels}; the ground truth. "
-                    "The first evaluation drawings, each row's first seed.*"]
-        out += ["", "Reproduce (the report runs these, then scores each run):", "", "```sh",
-                f"python -m training report --only {c.paper} --steps {s.steps} --seeds {s.seeds} "
-                f"--eval-samples {s.eval_samples} --work {s.work}"]
+            out += [
+                "",
+                f"![{c.title}]({montages[c.id]})",
+                "",
+                f"*Top to bottom: {MONTAGE_WHAT[c.shows]}; {labels}; the ground truth. "
+                "The first evaluation drawings, each row's first seed.*",
+            ]
+        out += [
+            "",
+            "Reproduce (the report runs these, then scores each run):",
+            "",
+            "```sh",
+            f"python -m training report --only {c.paper} --steps {s.steps} --seeds {s.seeds} "
+            f"--eval-samples {s.eval_samples} --work {s.work}",
+        ]
         for row in Plan(plan.rows, (c,)).order():
             out += [runner.command(row, seed) for seed in range(plan.seeds(row.id, s.seeds))]
         out.append("```")

@@ -30,8 +30,15 @@ log = logging.getLogger(__name__)
 RESULT_FILE = "report.json"
 MONTAGE_FILE = "montage.npz"
 MONTAGE_SAMPLES = 4
-PICTURES = ("sketch", "hints", "tag_output", "hint_output", "reference", "reference_output",
-            "truth")
+PICTURES = (
+    "sketch",
+    "hints",
+    "tag_output",
+    "hint_output",
+    "reference",
+    "reference_output",
+    "truth",
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,10 @@ def pooled_metrics(values: Sequence[dict[str, list[float]]]) -> dict[str, dict[s
     for sample in values:
         for name, cases in sample.items():
             pooled.setdefault(name, []).extend(cases)
-    return {name: {"value": float(np.mean(v)), "cases": len(v), "std": float(np.std(v))}
-            for name, v in sorted(pooled.items())}
+    return {
+        name: {"value": float(np.mean(v)), "cases": len(v), "std": float(np.std(v))}
+        for name, v in sorted(pooled.items())
+    }
 
 
 class _ReferenceRecorder:
@@ -107,9 +116,24 @@ class Runner:
     def train_args(self, row: Row, seed: int) -> list[str]:
         """The ``python -m training`` arguments that train this row-seed."""
         s = self.settings
-        args = ["train", row.recipe, "--config", s.config, "--size", str(s.size),
-                "--steps", str(s.steps), "--batch-size", str(s.batch_size), "--seed", str(seed),
-                "--eval-samples", "0", "--out", str(self.run_dir(row.id, seed))]
+        args = [
+            "train",
+            row.recipe,
+            "--config",
+            s.config,
+            "--size",
+            str(s.size),
+            "--steps",
+            str(s.steps),
+            "--batch-size",
+            str(s.batch_size),
+            "--seed",
+            str(seed),
+            "--eval-samples",
+            "0",
+            "--out",
+            str(self.run_dir(row.id, seed)),
+        ]
         for key, value in row.ablation.items():
             args += ["--ablation", f"{key}={value}"]
         for flag, path in (("--tagger", self._tagger(row)), ("--init", self._init(row, seed))):
@@ -132,11 +156,14 @@ class Runner:
         try:
             result = RowResult(**json.loads(file.read_text()))
         except (OSError, ValueError, TypeError) as error:
-            raise ColorizerError(f"{file}: not a report result ({error}); delete it to re-run "
-                                 "the row") from None
+            raise ColorizerError(
+                f"{file}: not a report result ({error}); delete it to re-run the row"
+            ) from None
         if result.steps != self.settings.steps:
-            raise ColorizerError(f"{file}: trained for {result.steps} steps, not "
-                                 f"{self.settings.steps}; choose another --work for other steps")
+            raise ColorizerError(
+                f"{file}: trained for {result.steps} steps, not "
+                f"{self.settings.steps}; choose another --work for other steps"
+            )
         return result
 
     def ensure(self, row_id: str, seed: int) -> RowResult:
@@ -148,14 +175,26 @@ class Runner:
         for dependency, dependency_seed in ((row.tagger, 0), (row.init, seed)):
             if dependency is not None:
                 self.ensure(dependency, dependency_seed)
-        train_seconds = self._train(row, seed) if not self._model(row_id, seed).is_file() \
+        train_seconds = (
+            self._train(row, seed)
+            if not self._model(row_id, seed).is_file()
             else (result.train_seconds if result else 0.0)
+        )
         started = time.monotonic()
         metrics = self._score(row, seed)
-        result = RowResult(row_id, seed, self.settings.steps, self.settings.eval_samples, metrics,
-                           round(train_seconds, 1), round(time.monotonic() - started, 1))
-        atomic_write_bytes(self.run_dir(row_id, seed) / RESULT_FILE,
-                           json.dumps(asdict(result), indent=1).encode("utf-8"))
+        result = RowResult(
+            row_id,
+            seed,
+            self.settings.steps,
+            self.settings.eval_samples,
+            metrics,
+            round(train_seconds, 1),
+            round(time.monotonic() - started, 1),
+        )
+        atomic_write_bytes(
+            self.run_dir(row_id, seed) / RESULT_FILE,
+            json.dumps(asdict(result), indent=1).encode("utf-8"),
+        )
         return result
 
     # ---------------------------------------------------------------- training and scoring
@@ -166,15 +205,19 @@ class Runner:
         if (folder / "checkpoint").exists():  # interrupted earlier: go on from its checkpoint
             steps = json.loads((folder / "options.json").read_text()).get("steps")
             if steps != self.settings.steps:
-                raise ColorizerError(f"{folder}: an unfinished run of {steps} steps, not "
-                                     f"{self.settings.steps}; choose another --work")
+                raise ColorizerError(
+                    f"{folder}: an unfinished run of {steps} steps, not "
+                    f"{self.settings.steps}; choose another --work"
+                )
             args.append("--resume")
         log.info("training %s seed %d: %s", row.id, seed, self.command(row, seed))
         started = time.monotonic()
         code = cli_main(args)
         if code != 0 or not self._model(row.id, seed).is_file():
-            raise ColorizerError(f"row {row.id} seed {seed} did not train (exit {code}); "
-                                 f"run it alone to see why: {self.command(row, seed)}")
+            raise ColorizerError(
+                f"row {row.id} seed {seed} did not train (exit {code}); "
+                f"run it alone to see why: {self.command(row, seed)}"
+            )
         return time.monotonic() - started
 
     def _score(self, row: Row, seed: int) -> dict[str, dict[str, float | None]]:
@@ -190,15 +233,27 @@ class Runner:
 
         if not available()[row.recipe].colorizes:
             notes = read_manifest(self._model(row.id, seed)).recipe
-            return {"map": {"value": float(notes["map"]), "cases": int(notes["map_samples"]),
-                            "std": None}}
+            return {
+                "map": {
+                    "value": float(notes["map"]),
+                    "cases": int(notes["map_samples"]),
+                    "std": None,
+                }
+            }
         s = self.settings
-        setup = RecipeSetup(config=s.config, vocabulary=load_vocabulary(), size=s.size,
-                            device=pick_device(s.device), ablation=dict(row.ablation),
-                            tagger=self._tagger(row), init=self._init(row, seed))
+        setup = RecipeSetup(
+            config=s.config,
+            vocabulary=load_vocabulary(),
+            size=s.size,
+            device=pick_device(s.device),
+            ablation=dict(row.ablation),
+            tagger=self._tagger(row),
+            init=self._init(row, seed),
+        )
         recipe = build_recipe(row.recipe, setup)
-        load_checkpoint(self.run_dir(row.id, seed) / "checkpoint", recipe.modules(),
-                        recipe.optimizers())
+        load_checkpoint(
+            self.run_dir(row.id, seed) / "checkpoint", recipe.modules(), recipe.optimizers()
+        )
         for module in recipe.modules().values():
             module.eval()
         recorder = _ReferenceRecorder(recipe_colorizer(recipe))
@@ -211,16 +266,20 @@ class Runner:
             if i < MONTAGE_SAMPLES:
                 p = sample.pictures
                 blank = np.full_like(p["truth"], 255)
-                for name, picture in (("sketch", p["sketch"]),
-                                      ("hints", hint_picture(p["sketch"], p["hints"])),
-                                      ("tag_output", p["tag_output"]),
-                                      ("hint_output", p["hint_output"]),
-                                      ("reference", recorder.reference),
-                                      ("reference_output", recorder.output),
-                                      ("truth", p["truth"])):
+                for name, picture in (
+                    ("sketch", p["sketch"]),
+                    ("hints", hint_picture(p["sketch"], p["hints"])),
+                    ("tag_output", p["tag_output"]),
+                    ("hint_output", p["hint_output"]),
+                    ("reference", recorder.reference),
+                    ("reference_output", recorder.output),
+                    ("truth", p["truth"]),
+                ):
                     pictures[name].append(blank if picture is None else picture)
-        np.savez_compressed(self.run_dir(row.id, seed) / MONTAGE_FILE,
-                            **{name: np.stack(tiles) for name, tiles in pictures.items() if tiles})
+        np.savez_compressed(
+            self.run_dir(row.id, seed) / MONTAGE_FILE,
+            **{name: np.stack(tiles) for name, tiles in pictures.items() if tiles},
+        )
         return pooled_metrics(values)
 
 

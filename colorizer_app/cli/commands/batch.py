@@ -25,11 +25,16 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".g
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("in_dir", metavar="IN_DIR", type=Path, help="folder of line drawings")
-    parser.add_argument("out_dir", metavar="OUT_DIR", type=Path,
-                        help="where NAME.png (and the layered files) go; created if missing")
+    parser.add_argument(
+        "out_dir",
+        metavar="OUT_DIR",
+        type=Path,
+        help="where NAME.png (and the layered files) go; created if missing",
+    )
     add_colorize_options(parser)
-    parser.add_argument("--layers", action="store_true",
-                        help="also write each drawing's layers into OUT_DIR/NAME/")
+    parser.add_argument(
+        "--layers", action="store_true", help="also write each drawing's layers into OUT_DIR/NAME/"
+    )
     parser.add_argument("--ora", action="store_true", help="also write OUT_DIR/NAME.ora")
     parser.add_argument("--psd", action="store_true", help="also write OUT_DIR/NAME.psd")
 
@@ -38,9 +43,13 @@ def drawings(folder: Path) -> list[Path]:
     """The image files of ``folder`` (not hidden), in name order."""
     if not folder.is_dir():
         raise ColorizerError(f'"{folder}" is not a folder')
-    files = sorted(path for path in folder.iterdir()
-                   if path.is_file() and not path.name.startswith(".")
-                   and path.suffix.lower() in IMAGE_SUFFIXES)
+    files = sorted(
+        path
+        for path in folder.iterdir()
+        if path.is_file()
+        and not path.name.startswith(".")
+        and path.suffix.lower() in IMAGE_SUFFIXES
+    )
     if not files:
         raise ColorizerError(f'"{folder}" holds no images ({", ".join(IMAGE_SUFFIXES)})')
     return files
@@ -50,8 +59,10 @@ def output_names(files: list[Path]) -> dict[Path, str]:
     """The output name (without suffix) of each drawing: its stem, or stem-suffix when two
     drawings share a stem (frame.png and frame.jpg must not overwrite each other)."""
     stems = Counter(path.stem for path in files)
-    return {path: path.stem if stems[path.stem] == 1 else f"{path.stem}-{path.suffix[1:].lower()}"
-            for path in files}
+    return {
+        path: path.stem if stems[path.stem] == 1 else f"{path.stem}-{path.suffix[1:].lower()}"
+        for path in files
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,14 +82,23 @@ def run(args: argparse.Namespace) -> int:
     engine = make_engine(args)
     failed = 0
     notes: set[str] = set()
-    for path in tqdm(files, desc="coloring", unit="drawing", file=sys.stderr,
-                     disable=None if sys.stderr.isatty() else True):
+    for path in tqdm(
+        files,
+        desc="coloring",
+        unit="drawing",
+        file=sys.stderr,
+        disable=None if sys.stderr.isatty() else True,
+    ):
         out = args.out_dir / names[path]
         try:
             result = engine.colorize(options.request(load_image(path).pixels))
-            write_outputs(result, png=out.with_suffix(".png"), layers=out if args.layers else None,
-                          ora=out.with_suffix(".ora") if args.ora else None,
-                          psd=out.with_suffix(".psd") if args.psd else None)
+            write_outputs(
+                result,
+                png=out.with_suffix(".png"),
+                layers=out if args.layers else None,
+                ora=out.with_suffix(".ora") if args.ora else None,
+                psd=out.with_suffix(".psd") if args.psd else None,
+            )
         except ColorizerError as error:
             failed += 1
             tqdm.write(f"{path}: {error}", file=sys.stderr)

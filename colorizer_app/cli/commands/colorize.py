@@ -18,15 +18,29 @@ from colorizer_app.commandline import EXIT_OK, Subcommand
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lineart", metavar="LINEART", help="the line drawing to color")
     add_colorize_options(parser)
-    parser.add_argument("-o", "--output", metavar="OUT.png", type=Path,
-                        help="the colored picture (default: LINEART-colored.png beside it, "
-                             "unless --layers, --ora or --psd is given)")
-    parser.add_argument("--layers", metavar="DIR", type=Path,
-                        help="also write one PNG per layer and the composite into DIR")
-    parser.add_argument("--ora", metavar="FILE.ora", type=Path,
-                        help="also write an OpenRaster file (Krita, GIMP, MyPaint)")
-    parser.add_argument("--psd", metavar="FILE.psd", type=Path,
-                        help="also write a Photoshop file with named layers")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.png",
+        type=Path,
+        help="the colored picture (default: LINEART-colored.png beside it, "
+        "unless --layers, --ora or --psd is given)",
+    )
+    parser.add_argument(
+        "--layers",
+        metavar="DIR",
+        type=Path,
+        help="also write one PNG per layer and the composite into DIR",
+    )
+    parser.add_argument(
+        "--ora",
+        metavar="FILE.ora",
+        type=Path,
+        help="also write an OpenRaster file (Krita, GIMP, MyPaint)",
+    )
+    parser.add_argument(
+        "--psd", metavar="FILE.psd", type=Path, help="also write a Photoshop file with named layers"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,8 +56,10 @@ def run(args: argparse.Namespace) -> int:
     written = write_outputs(result, png=output, layers=args.layers, ora=args.ora, psd=args.psd)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    print(f"{args.lineart}: colored by {result.model} in {result.seconds:.2f} s → "
-          + ", ".join(str(path) for path in written))
+    print(
+        f"{args.lineart}: colored by {result.model} in {result.seconds:.2f} s → "
+        + ", ".join(str(path) for path in written)
+    )
     return EXIT_OK
 
 

@@ -24,8 +24,10 @@ def run(args: argparse.Namespace) -> int:
     for info in engine.models():
         size = f"{info.resolution}px" if info.resolution else "any size"
         default = " (default)" if info.default else ""
-        print(f"{info.name}{default}: {info.source}, {info.architecture}, {size}, takes "
-              f"{', '.join(sorted(info.accepts))}")
+        print(
+            f"{info.name}{default}: {info.source}, {info.architecture}, {size}, takes "
+            f"{', '.join(sorted(info.accepts))}"
+        )
         if info.scoreboard:
             print(f"    scoreboard: {format_scoreboard(info.scoreboard)}")
     for refusal in registry.refusals:
