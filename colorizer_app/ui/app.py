@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from colorizer_app import __version__
 from colorizer_app.errors import ColorizerError
+from colorizer_app.ui.system_check import window_problem
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    problem = None if QApplication.instance() else window_problem()
+    if problem:
+        print(f"colorizer: {problem}", file=sys.stderr)
+        return 1
     from colorizer_app.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
