@@ -348,6 +348,11 @@ class Engine:
         ]
         if ignored:
             notes.append(f"flat fill follows strokes and fills only; {', '.join(ignored)} ignored")
+        if request.hints.is_empty:
+            notes.append(
+                "flat fill colors only what strokes and fills give a color, and there are none: "
+                "the line art is returned uncolored"
+            )
         flats = self._flat.flats(prepared.lineart.ink, request.hints)
         return self._layers(request, prepared, flats, flats, _under_lines(flats, prepared))
 

@@ -130,6 +130,9 @@ class Canvas(QWidget):
         self.view = View.OVERLAY
         self.zoom = 1.0
         self.offset = QPointF(0, 0)  # pane position of the image's top left corner
+        # Fitted and not zoomed or panned since: a resize (the window manager settling the
+        # window, a dock moved) fits again, so a drawing never opens cropped.
+        self._fitted = False
         self.shown_hints = Hints()  # what the hint layer currently depicts
         self.result_pixels: np.ndarray | None = None  # the color layer, for the eyedropper
         self._size = QSize(0, 0)
@@ -251,6 +254,7 @@ class Canvas(QWidget):
         zoom = 0.96 * min(pane.width() / self._size.width(), pane.height() / self._size.height())
         self._set_zoom(zoom)
         self._center()
+        self._fitted = True
 
     def actual_pixels(self) -> None:
         """100 %: one drawing pixel per screen pixel, around the pane's centre."""
@@ -263,6 +267,7 @@ class Canvas(QWidget):
         before = (anchor - self.offset) / self.zoom
         self._set_zoom(self.zoom * factor)
         self.offset = anchor - before * self.zoom
+        self._fitted = False
         self.update()
 
     def _set_zoom(self, zoom: float) -> None:
@@ -390,6 +395,7 @@ class Canvas(QWidget):
         if self._pan_from is not None:
             self.offset += pos - self._pan_from
             self._pan_from = pos
+            self._fitted = False
             self.update()
         elif self._pen_down:
             self.tools.move(self._to_image(pos), None)
@@ -442,6 +448,7 @@ class Canvas(QWidget):
             if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
                 dx, dy = dy, dx
             self.offset += QPointF(dx, dy) / 2
+            self._fitted = False
             self.update()
         event.accept()
 
@@ -470,7 +477,7 @@ class Canvas(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001 - QResizeEvent
         super().resizeEvent(event)
-        if self.has_drawing and event.oldSize().width() <= 0:
+        if self.has_drawing and (self._fitted or event.oldSize().width() <= 0):
             self.fit()
 
     def sizeHint(self) -> QSize:

@@ -57,6 +57,8 @@ def test_a_bad_file_is_reported_and_the_rest_continue(models_env, tmp_path, caps
     assert lines[0].startswith(f"{source / 'broken.png'}: cannot open")
     assert lines[-1] == "colorizer-cli: error: 1 of 3 drawings failed"
     assert sorted(p.name for p in out.iterdir()) == ["frame0.png", "frame1.png"]
+    notes = [line for line in lines if line.startswith("note: flat fill colors only")]
+    assert len(notes) == 1  # nothing to color: said once for the run, not per frame
 
 
 def test_empty_or_missing_folder_exits_2(models_env, tmp_path, capsys):

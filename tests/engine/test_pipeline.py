@@ -119,6 +119,11 @@ def test_flat_fill_runs_through_the_same_engine(engine):
     assert tuple(result.layers["flats"][42, 50]) == (255, 0, 0, 255)
     assert result.notes == ("flat fill follows strokes and fills only; tags ignored",)
     assert engine.calls["encode_sketch"] == 0
+    bare = engine.colorize(ColorizeRequest(drawing(), model="flat"))
+    assert bare.notes == (
+        "flat fill colors only what strokes and fills give a color, and there are none: the "
+        "line art is returned uncolored",
+    )
 
 
 def test_cancelled_between_stages_and_the_next_request_is_intact(engine, models):

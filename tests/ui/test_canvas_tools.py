@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QApplication
 
@@ -136,6 +136,28 @@ def test_zoom_keeps_the_point_under_the_cursor_and_side_view_maps_both_panes(win
         back = canvas._to_image(point)
         assert abs(back.x() - 30) < 1e-6 and abs(back.y() - 40) < 1e-6
     assert not canvas.grab().isNull()
+
+
+def test_an_opened_drawing_stays_fitted_while_the_window_settles_until_the_artist_zooms(
+    qtbot, window, drawing_file
+):
+    """A window manager that resizes the window after the drawing opened (a smaller screen
+    crops it, a maximized window leaves it small) fits it again; once the artist zooms, a resize
+    keeps their zoom."""
+    assert window.open_file(drawing_file)
+    canvas = window.canvas
+    before = canvas.size()
+    window.resize(window.width() + 400, window.height() + 300)
+    qtbot.waitUntil(lambda: canvas.height() > before.height())
+    pane, size = canvas._panes()[0], canvas.image_size
+    assert canvas.zoom == 0.96 * min(pane.width() / size.width(), pane.height() / size.height())
+    shown = canvas._to_widget_rect(QRectF(0, 0, size.width(), size.height()), pane)
+    assert QRectF(pane).contains(shown.translated(-pane.left(), -pane.top()))
+    canvas.zoom_by(2.0)
+    zoom = canvas.zoom
+    window.resize(window.width() + 100, window.height())
+    qtbot.wait(50)
+    assert canvas.zoom == zoom
 
 
 def test_a_4000_pixel_drawing_stays_smooth(window):
