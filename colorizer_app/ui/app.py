@@ -93,10 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings=settings, journal=journal, autosave_interval=args.autosave_interval
     )
     window.show()
-    if recoverable:
-        window.offer_restore(recoverable)
     if args.file:
         window.open_file(args.file)
+    if recoverable:
+        window.offer_restore(recoverable)
     replay = None
     if edits is not None:
         from colorizer_app.ui.replay import Replay

@@ -29,6 +29,7 @@ from PySide6.QtGui import (
     QPixmap,
 )
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QDockWidget,
     QDoubleSpinBox,
     QFileDialog,
@@ -854,26 +855,47 @@ class MainWindow(QMainWindow):
         except ColorizerError as error:
             self.statusBar().showMessage(f"Autosave failed: {error}", 15000)
 
-    def offer_restore(self, sessions: list[RecoverableSession]) -> None:
-        """After a crash: offers the newest unfinished session back, as an unsaved document."""
+    def offer_restore(self, sessions: list[RecoverableSession]) -> QMessageBox:
+        """After a crash: offers the newest unfinished session back, as an unsaved document, in
+        a box that blocks nothing, so a drawing opened from the command line is there at once.
+        "Not now" keeps the session for the next start; "Discard" deletes it."""
         session = sessions[0]
-        answer = QMessageBox.question(
-            self,
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             "Restore your work?",
             f"Colorizer did not close properly last time. Restore “{session.drawing_name}” as "
             f"it was after the last edit ({session.saved_at:%Y-%m-%d %H:%M:%S})?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
+            QMessageBox.StandardButton.NoButton,
+            self,
         )
-        if answer == QMessageBox.StandardButton.Yes:
-            try:
-                state = session.restore()
-            except ColorizerError as error:
-                self.show_error("Cannot restore", str(error))
-                return
-            self.load_state(state)
-            self.history.stack.resetClean()  # restored work is not saved anywhere yet
-            self._update_title()
+        restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restore)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: QAbstractButton) -> None:
+            if button is restore:
+                self._restore(session)
+            elif button is discard:
+                session.discard()
+
+        box.buttonClicked.connect(answered)
+        box.show()
+        return box
+
+    def _restore(self, session: RecoverableSession) -> None:
+        if not self._may_discard_changes():
+            return  # the artist keeps what they opened; the session waits for the next start
+        try:
+            state = session.restore()
+        except ColorizerError as error:
+            self.show_error("Cannot restore", str(error))
+            return
+        self.load_state(state)
+        self.history.stack.resetClean()  # restored work is not saved anywhere yet
+        self._update_title()
         session.discard()
 
     def _snapshot(self) -> None:

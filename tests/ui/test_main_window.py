@@ -216,15 +216,44 @@ class FakeSession:
         self.discarded = True
 
 
-def test_restoring_after_a_crash_reopens_the_work_unsaved(window, monkeypatch):
+def _answer(box, text):
+    assert box.isVisible() and not box.isModal()  # the window stays usable meanwhile
+    next(b for b in box.buttons() if b.text() == text).click()
+
+
+def test_restoring_after_a_crash_reopens_the_work_unsaved(window):
     from tests.ui.documents import full_document
 
     session = FakeSession(full_document())
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    window.offer_restore([session])
+    _answer(window.offer_restore([session]), "Restore")
     assert window.state.same_content(session.state)
     assert window.history.modified and session.discarded
     assert window.tag_panel.values() == session.state.tag_values
+
+
+def test_the_restore_offer_waits_beside_an_opened_drawing(window, drawing_file, monkeypatch):
+    from tests.ui.documents import full_document
+
+    assert window.open_file(drawing_file)
+    opened = window.state
+    later = FakeSession(full_document())
+    _answer(window.offer_restore([later]), "Not now")
+    assert window.state is opened and not later.discarded  # offered again next start
+    dropped = FakeSession(full_document())
+    _answer(window.offer_restore([dropped]), "Discard")
+    assert window.state is opened and dropped.discarded
+    stroke(window, 60)  # unsaved work on the opened drawing: restoring asks first
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel,
+    )
+    kept = FakeSession(full_document())
+    window.discard_on_close = False  # the fixture's window never asks; this one must
+    _answer(window.offer_restore([kept]), "Restore")
+    window.discard_on_close = True
+    assert asked and not kept.discarded and not window.state.same_content(kept.state)
 
 
 def test_every_completed_edit_reaches_the_journal(qtbot, tmp_path, dialogs, drawing_file):
