@@ -49,6 +49,7 @@ from colorizer_app.engine.registry import AUTO, FLAT, ModelEntry, ModelRegistry,
 from colorizer_app.engine.request import ColorizeRequest, ColorizeResult
 from colorizer_app.engine.upsample import RegionUpsampler
 from colorizer_app.errors import ColorizerError
+from colorizer_app.imaging.finished_picture import looks_finished
 from colorizer_app.imaging.hints import hints_from_png, rasterize_hints
 from colorizer_app.imaging.layers import Layer, composite, lineart_layer
 from colorizer_app.imaging.lineart import LineArt, normalize_lineart
@@ -75,6 +76,10 @@ class ModelInfo:
     scoreboard: Mapping[str, Any] = field(default_factory=dict)
 
 
+FINISHED_PICTURE_NOTE = (
+    "the drawing looks like a finished color picture, not line art: give it as the reference "
+    "of a line art instead, or extract its lines first"
+)
 FLAT_INFO = ModelInfo(FLAT, frozenset({"strokes"}), None, "built-in", "flat fill (no network)")
 
 
@@ -84,6 +89,7 @@ class _Prepared:
     lineart: LineArt
     regions: np.ndarray  # (H, W) int32 labels 1..N
     lines: Layer  # the line art layer (multiply), reused by every result
+    finished_picture: bool  # it looks like a colored illustration, not line art
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,8 @@ class Engine:
         self._validate(request)
         notes: list[str] = []
         prepared = self._prepare(request.drawing)
+        if prepared.finished_picture:
+            notes.append(FINISHED_PICTURE_NOTE)
         check()
         chosen = self._choose(request, notes)
         if chosen is None:
@@ -238,7 +246,11 @@ class Engine:
             lineart = normalize_lineart(drawing)
             self.calls["segment"] += 1
             return _Prepared(
-                key, lineart, self._flat.regions(lineart.ink), lineart_layer(lineart.ink)
+                key,
+                lineart,
+                self._flat.regions(lineart.ink),
+                lineart_layer(lineart.ink),
+                looks_finished(drawing),
             )
 
         return self._drawings.get_or_make(key, make)

@@ -8,6 +8,7 @@ a slider drags). Results come back by signal and fill the canvas's result layers
 
 from __future__ import annotations
 
+import enum
 import logging
 import platform
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from colorizer_app.engine.pipeline import Engine, ModelInfo
 from colorizer_app.engine.registry import AUTO, FLAT
 from colorizer_app.engine.request import ColorizeRequest, ColorizeResult
 from colorizer_app.errors import ColorizerError
+from colorizer_app.imaging.finished_picture import extract_lines, looks_finished
 from colorizer_app.imaging.hints import Hints
 from colorizer_app.imaging.layers import Layer
 from colorizer_app.imaging.loader import load_image
@@ -83,6 +85,15 @@ def default_engine_factory(device: str) -> Engine:
 
 def icon(name: str) -> QIcon:
     return qta.icon(f"mdi6.{name}", color="#404040", color_disabled="#a0a0a0")
+
+
+class PictureChoice(enum.Enum):
+    """What the artist does with a finished color picture opened as a drawing."""
+
+    EXTRACT_LINES = "extract"  # its XDoG lines become the drawing, the picture its reference
+    REFERENCE = "reference"  # the open drawing's reference
+    AS_LINE_ART = "as-is"
+    CANCEL = "cancel"
 
 
 class MainWindow(QMainWindow):
@@ -568,16 +579,34 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def open_file(self, path: str | Path) -> bool:
-        """Opens line art or a project; a bad file gets a dialog and changes nothing."""
+        """Opens line art or a project; a bad file gets a dialog and changes nothing. A finished
+        color picture is offered as the reference, or its lines are extracted, as the artist
+        chooses."""
         path = Path(path)
-        if not self._may_discard_changes():
-            return False
         try:
             if path.suffix.lower() == PROJECT_SUFFIX:
+                if not self._may_discard_changes():
+                    return False
                 state = open_project(path)
             else:
                 loaded = load_image(path)
+                choice = (
+                    self.ask_about_finished_picture(path.name)
+                    if looks_finished(loaded.pixels)
+                    else PictureChoice.AS_LINE_ART
+                )
+                if choice is PictureChoice.CANCEL:
+                    return False
+                if choice is PictureChoice.REFERENCE:
+                    self.set_reference(loaded.pixels, path.name)
+                    return True
+                if not self._may_discard_changes():
+                    return False
                 state = DocumentState(drawing=loaded.pixels, drawing_name=path.name)
+                if choice is PictureChoice.EXTRACT_LINES:
+                    state = replace(state, drawing=extract_lines(loaded.pixels)).with_reference(
+                        loaded.pixels, path.name
+                    )
         except ColorizerError as error:
             self.show_error("Cannot open", str(error))
             return False
@@ -586,6 +615,32 @@ class MainWindow(QMainWindow):
         height, width = state.drawing.shape[:2]
         self.statusBar().showMessage(f"Opened {path.name} ({width}×{height})", 5000)
         return True
+
+    def ask_about_finished_picture(self, name: str) -> PictureChoice:
+        """What to do with a color picture opened as a drawing (a dialog; tests replace it)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "This looks like a finished picture",
+            f"“{name}” looks like a finished color illustration, not line art. Colorizer colors "
+            "line art; a colored picture serves best as the reference for one.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText(
+            "Extract its lines: its line art becomes the drawing, the picture its reference."
+        )
+        offered = [
+            ("Extract its lines", QMessageBox.ButtonRole.AcceptRole, PictureChoice.EXTRACT_LINES),
+            ("Open as line art", QMessageBox.ButtonRole.NoRole, PictureChoice.AS_LINE_ART),
+        ]
+        if self.state is not None:  # a drawing is open: the picture can be its reference
+            offered.insert(
+                0, ("Use as the reference", QMessageBox.ButtonRole.YesRole, PictureChoice.REFERENCE)
+            )
+        buttons = {box.addButton(text, role): choice for text, role, choice in offered}
+        box.setDefaultButton(next(iter(buttons)))
+        box.exec()
+        return buttons.get(box.clickedButton(), PictureChoice.CANCEL)
 
     def load_state(self, state: DocumentState) -> None:
         """Shows ``state`` as a fresh document (opened, or restored after a crash)."""

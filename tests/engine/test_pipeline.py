@@ -262,3 +262,12 @@ def test_region_consistency_holds_a_stroked_area_to_its_stroke(engine):
         ).layers["color"]
         distances[consistency] = float(delta_e(np.median(srgb_to_lab(color[area][:, :3]), 0), red))
     assert distances[True] < 2 and distances[False] > 10
+
+
+def test_a_finished_color_picture_given_as_line_art_gets_a_note(engine):
+    from colorizer_app.engine.pipeline import FINISHED_PICTURE_NOTE
+
+    picture = np.full((48, 48, 4), 255, np.uint8)
+    picture[8:40, 8:40, :3] = (240, 150, 170)
+    assert FINISHED_PICTURE_NOTE in engine.colorize(ColorizeRequest(picture, model="flat")).notes
+    assert FINISHED_PICTURE_NOTE not in engine.colorize(ColorizeRequest(drawing())).notes

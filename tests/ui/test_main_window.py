@@ -293,3 +293,40 @@ def test_with_flat_fill_only_the_tag_panel_says_why_tags_are_off(qtbot, window):
     assert window.tag_panel.notice.text() == FLAT_NOTICE
     assert window.tag_panel.notice.isVisible()
     assert not window.tag_panel.is_supported("blue_hair")
+
+
+def test_a_finished_picture_opened_as_line_art_is_offered_as_reference_or_extracted(
+    window, drawing_file, tmp_path, monkeypatch
+):
+    from PIL import Image
+
+    from colorizer_app.ui.main_window import PictureChoice
+
+    picture = np.full((80, 60, 3), 255, np.uint8)
+    picture[10:70, 10:50] = (230, 200, 80)
+    path = tmp_path / "finished.png"
+    Image.fromarray(picture).save(path)
+    choices = []
+
+    def choose(choice):
+        monkeypatch.setattr(
+            window, "ask_about_finished_picture", lambda name: choices.append(name) or choice
+        )
+
+    choose(PictureChoice.CANCEL)
+    assert not window.open_file(path) and window.state is None
+    assert window.open_file(drawing_file)
+    opened = window.state.drawing
+    choose(PictureChoice.REFERENCE)
+    assert window.open_file(path)
+    assert window.state.drawing is opened and window.state.reference_name == "finished.png"
+    choose(PictureChoice.EXTRACT_LINES)
+    assert window.open_file(path)
+    assert window.state.drawing.shape == (80, 60, 4) and window.state.drawing[40, 30, 0] == 255
+    assert window.state.drawing[10, 30, 0] < 128  # the edge became a line
+    assert np.array_equal(window.state.reference[..., :3], picture)
+    choose(PictureChoice.AS_LINE_ART)
+    assert window.open_file(path)
+    assert np.array_equal(window.state.drawing[..., :3], picture) and window.state.reference is None
+    assert choices == ["finished.png"] * 4
+    assert window.open_file(drawing_file) and len(choices) == 4  # line art is not asked about
