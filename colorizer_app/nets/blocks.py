@@ -83,8 +83,13 @@ def init_weights(module: nn.Module) -> None:
     """The initialization of the Tag2Pix code (and torchvision's ResNets).
 
     Kaiming-normal (fan-out, ReLU gain) for convolutions, Kaiming-normal for linear layers,
-    BatchNorm scale 1, every bias 0. Use as ``net.apply(init_weights)``.
+    BatchNorm scale 1, every bias 0. Use as ``net.apply(init_weights)``. On the meta device
+    (shapes only) there is nothing to draw, and drawing there would import torch._dynamo, two
+    seconds of every model load.
     """
+    weight = getattr(module, "weight", None)
+    if isinstance(weight, torch.Tensor) and weight.is_meta:
+        return
     if isinstance(module, nn.Conv2d):
         nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
     elif isinstance(module, nn.Linear):

@@ -420,11 +420,16 @@ class UnifiedGenerator(nn.Module):
             nn.Linear(config.n_cvt, config.part_classes * 3) if config.part_prior else None
         )
         # (P·3, n_cvt): a tag's column is 1 on its own part's rows; (n_cvt,): each tag's part.
-        # Neither is stored in model files.
-        part_of_row = torch.arange(config.part_classes * 3) // 3
+        # Neither is stored in model files. Made from Python lists, so that building on the meta
+        # device runs no tensor arithmetic (its decompositions import torch._dynamo, seconds).
         self.register_buffer(
             "palette_mask",
-            (part_of_row[:, None] == torch.tensor(config.palette_parts)[None]).float()
+            torch.tensor(
+                [
+                    [float(row // 3 == part) for part in config.palette_parts]
+                    for row in range(config.part_classes * 3)
+                ]
+            )
             if config.palette_parts
             else None,
             persistent=False,
