@@ -81,7 +81,7 @@ def test_undo_and_redo_restore_the_exact_states(window, drawing_file):
 
 
 def test_history_limit_and_clean_state():
-    from colorizer_app.ui.document_state import DocumentState
+    from colorizer_app.document.state import DocumentState
 
     history = DocumentHistory(limit=3)
     state = DocumentState(drawing=np.zeros((4, 4, 4), np.uint8))
@@ -217,7 +217,7 @@ class FakeSession:
 
 
 def test_restoring_after_a_crash_reopens_the_work_unsaved(window, monkeypatch):
-    from tests.ui.documents import full_document
+    from tests.document.documents import full_document
 
     session = FakeSession(full_document())
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
@@ -230,7 +230,7 @@ def test_restoring_after_a_crash_reopens_the_work_unsaved(window, monkeypatch):
 def test_every_completed_edit_reaches_the_journal(qtbot, tmp_path, dialogs, drawing_file):
     from PySide6.QtCore import QSettings
 
-    from colorizer_app.ui.journal import Journal
+    from colorizer_app.document.journal import Journal
     from colorizer_app.ui.main_window import MainWindow
     from tests.ui.main_windows import flat_engine
 
