@@ -97,7 +97,7 @@ def disk_faults_scenario(folder: Path) -> Outcome:
     folder.mkdir(parents=True, exist_ok=True)
     Image.fromarray(outline_drawing(96, 128)).save(drawing)
     with recorded_dialogs() as dialogs, uncaught() as escaped:
-        from colorizer_app.ui.journal import Journal
+        from colorizer_app.document.journal import Journal
 
         journal = Journal(folder / "journal", autosave_interval=0.0)  # a snapshot per edit
         window = open_window(folder / "app", flat_factory, journal=journal)
@@ -165,8 +165,8 @@ def _save(
     words: str,
     inject: Callable[[Path], contextlib.AbstractContextManager],
 ) -> None:
+    from colorizer_app.document.project import open_project
     from colorizer_app.imaging.hints import Stroke
-    from colorizer_app.ui.project import open_project
 
     outcome.tried += 1
     where = f"{fault}, save"
@@ -203,8 +203,8 @@ def _autosave(
 ) -> None:
     """An edit during the fault (its journal line and snapshot fail), then one with the disk
     back: the journal restores the document with both."""
+    from colorizer_app.document.journal import RecoverableSession
     from colorizer_app.imaging.hints import Stroke
-    from colorizer_app.ui.journal import RecoverableSession
 
     outcome.tried += 1
     where = f"{fault}, autosave"

@@ -62,8 +62,8 @@ def crash_recovery_scenario(
     folder: Path, *, edits: int = 12, autosave_interval: float = 0.3, timeout: float = 120.0
 ) -> Outcome:
     """Replays ``edits`` edits in the real app, SIGKILLs it, and restores its journal."""
-    from colorizer_app.ui.journal import find_recoverable
-    from colorizer_app.ui.project import open_project
+    from colorizer_app.document.journal import find_recoverable
+    from colorizer_app.document.project import open_project
 
     outcome = Outcome("crash recovery (SIGKILL after the last edit)")
     outcome.tried = edits

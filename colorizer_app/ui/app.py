@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     journal, recoverable = None, []
     if not args.no_journal:
-        from colorizer_app.ui.journal import Journal, find_recoverable
+        from colorizer_app.document.journal import Journal, find_recoverable
 
         try:
             # A replay journals its edits like any session (the crash tests rely on it), but

@@ -245,10 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from colorizer_app.document.journal import Journal
     from colorizer_app.engine.bench import synthetic_drawing
     from colorizer_app.engine.pipeline import Engine
     from colorizer_app.errors import ColorizerError
-    from colorizer_app.ui.journal import Journal
     from colorizer_app.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0]])

@@ -45,6 +45,14 @@ from PySide6.QtWidgets import (
 )
 
 from colorizer_app import __version__
+from colorizer_app.document.journal import Journal, RecoverableSession
+from colorizer_app.document.project import (
+    PROJECT_SUFFIX,
+    is_project_file,
+    open_project,
+    save_project,
+)
+from colorizer_app.document.state import DocumentState
 from colorizer_app.engine.pipeline import Engine, ModelInfo
 from colorizer_app.engine.registry import AUTO, FLAT
 from colorizer_app.engine.request import ColorizeRequest, ColorizeResult
@@ -55,11 +63,8 @@ from colorizer_app.imaging.layers import Layer
 from colorizer_app.imaging.loader import load_image
 from colorizer_app.ui.canvas import Canvas, View
 from colorizer_app.ui.color_picker import ColorPicker
-from colorizer_app.ui.document_state import DocumentState
 from colorizer_app.ui.engine_controls import EngineControls, EngineOptions
 from colorizer_app.ui.export_dialog import ExportDialog
-from colorizer_app.ui.journal import Journal, RecoverableSession
-from colorizer_app.ui.project import PROJECT_SUFFIX, open_project, save_project
 from colorizer_app.ui.reference_panel import ReferencePanel
 from colorizer_app.ui.samples import WelcomePanel, sample_files, sample_title
 from colorizer_app.ui.tag_panel import TagPanel
@@ -584,7 +589,7 @@ class MainWindow(QMainWindow):
         chooses."""
         path = Path(path)
         try:
-            if path.suffix.lower() == PROJECT_SUFFIX:
+            if is_project_file(path):
                 if not self._may_discard_changes():
                     return False
                 state = open_project(path)
@@ -771,9 +776,7 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         path = Path(path)
-        return self.save_to(
-            path if path.suffix.lower() == PROJECT_SUFFIX else path.with_suffix(PROJECT_SUFFIX)
-        )
+        return self.save_to(path if is_project_file(path) else path.with_suffix(PROJECT_SUFFIX))
 
     def save_to(self, path: Path) -> bool:
         state = replace(self.state, project_path=path)

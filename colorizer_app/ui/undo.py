@@ -12,7 +12,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from colorizer_app.ui.document_state import DocumentState
+from colorizer_app.document.state import DocumentState
 
 HISTORY_LIMIT = 200
 

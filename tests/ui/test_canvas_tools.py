@@ -164,7 +164,7 @@ def test_a_4000_pixel_drawing_stays_smooth(window):
     """Live segments and repaints touch only what is visible; a 4000² drawing costs little."""
     big = np.full((4000, 4000, 4), 255, np.uint8)
     big[::64, :, :3] = 0
-    from colorizer_app.ui.document_state import DocumentState
+    from colorizer_app.document.state import DocumentState
 
     window.load_state(DocumentState(drawing=big, drawing_name="big.png"))
     canvas, tools = window.canvas, window.tools

@@ -81,7 +81,7 @@ def test_undo_and_redo_restore_the_exact_states(window, drawing_file):
 
 
 def test_history_limit_and_clean_state():
-    from colorizer_app.ui.document_state import DocumentState
+    from colorizer_app.document.state import DocumentState
 
     history = DocumentHistory(limit=3)
     state = DocumentState(drawing=np.zeros((4, 4, 4), np.uint8))
@@ -222,7 +222,7 @@ def _answer(box, text):
 
 
 def test_restoring_after_a_crash_reopens_the_work_unsaved(window):
-    from tests.ui.documents import full_document
+    from tests.document.documents import full_document
 
     session = FakeSession(full_document())
     _answer(window.offer_restore([session]), "Restore")
@@ -232,7 +232,7 @@ def test_restoring_after_a_crash_reopens_the_work_unsaved(window):
 
 
 def test_the_restore_offer_waits_beside_an_opened_drawing(window, drawing_file, monkeypatch):
-    from tests.ui.documents import full_document
+    from tests.document.documents import full_document
 
     assert window.open_file(drawing_file)
     opened = window.state
@@ -259,7 +259,7 @@ def test_the_restore_offer_waits_beside_an_opened_drawing(window, drawing_file, 
 def test_every_completed_edit_reaches_the_journal(qtbot, tmp_path, dialogs, drawing_file):
     from PySide6.QtCore import QSettings
 
-    from colorizer_app.ui.journal import Journal
+    from colorizer_app.document.journal import Journal
     from colorizer_app.ui.main_window import MainWindow
     from tests.ui.main_windows import flat_engine
 

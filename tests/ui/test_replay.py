@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorizer_app.ui.project import open_project
+from colorizer_app.document.project import open_project
 from colorizer_app.ui.replay import ReplayError, load_edits
 from tests.tiny_model import drawing
 

@@ -1,5 +1,5 @@
 """``colorizer-cli batch IN_DIR OUT_DIR``: color every drawing of a folder (e.g. animation
-frames) with the same tags, hints and reference."""
+frames) with the same tags, hints and reference; saved projects (.ora) with their own too."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from colorizer_app.cli.colorize_options import (
     read_options,
     write_outputs,
 )
+from colorizer_app.cli.project_input import PROJECT_INPUT_HELP, load_drawing
 from colorizer_app.commandline import EXIT_OK, Subcommand
 from colorizer_app.errors import ColorizerError
 
@@ -24,7 +25,12 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".g
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("in_dir", metavar="IN_DIR", type=Path, help="folder of line drawings")
+    parser.add_argument(
+        "in_dir",
+        metavar="IN_DIR",
+        type=Path,
+        help=f"folder of line drawings; {PROJECT_INPUT_HELP}",
+    )
     parser.add_argument(
         "out_dir",
         metavar="OUT_DIR",
@@ -40,18 +46,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def drawings(folder: Path) -> list[Path]:
-    """The image files of ``folder`` (not hidden), in name order."""
+    """The image and project files of ``folder`` (not hidden), in name order."""
+    from colorizer_app.document.project import PROJECT_SUFFIX
+
+    suffixes = (*IMAGE_SUFFIXES, PROJECT_SUFFIX)
     if not folder.is_dir():
         raise ColorizerError(f'"{folder}" is not a folder')
     files = sorted(
         path
         for path in folder.iterdir()
-        if path.is_file()
-        and not path.name.startswith(".")
-        and path.suffix.lower() in IMAGE_SUFFIXES
+        if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in suffixes
     )
     if not files:
-        raise ColorizerError(f'"{folder}" holds no images ({", ".join(IMAGE_SUFFIXES)})')
+        raise ColorizerError(f'"{folder}" holds no images ({", ".join(suffixes)})')
     return files
 
 
@@ -69,8 +76,6 @@ def run(args: argparse.Namespace) -> int:
     """A drawing that fails is reported on stderr and skipped; the rest are colored. Exit 2
     when any failed."""
     from tqdm import tqdm
-
-    from colorizer_app.imaging.loader import load_image
 
     options = read_options(args)
     files = drawings(args.in_dir)
@@ -91,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     ):
         out = args.out_dir / names[path]
         try:
-            result = engine.colorize(options.request(load_image(path).pixels))
+            drawing, file_options = load_drawing(path, options)
+            result = engine.colorize(file_options.request(drawing))
             write_outputs(
                 result,
                 png=out.with_suffix(".png"),

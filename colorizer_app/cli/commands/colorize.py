@@ -1,4 +1,5 @@
-"""``colorizer-cli colorize LINEART``: color one drawing from tags, hints and a reference."""
+"""``colorizer-cli colorize LINEART``: color one drawing (or a saved project) from tags, hints
+and a reference."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from colorizer_app.cli.colorize_options import (
     read_options,
     write_outputs,
 )
+from colorizer_app.cli.project_input import PROJECT_INPUT_HELP, load_drawing
 from colorizer_app.commandline import EXIT_OK, Subcommand
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("lineart", metavar="LINEART", help="the line drawing to color")
+    parser.add_argument(
+        "lineart", metavar="LINEART", help=f"the line drawing to color; {PROJECT_INPUT_HELP}"
+    )
     add_colorize_options(parser)
     parser.add_argument(
         "-o",
@@ -44,10 +48,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from colorizer_app.imaging.loader import load_image
-
     options = read_options(args)  # bad tags or hint files fail before anything heavy
-    drawing = load_image(args.lineart).pixels
+    drawing, options = load_drawing(args.lineart, options)
     result = make_engine(args).colorize(options.request(drawing))
     output = args.output
     if output is None and args.layers is None and args.ora is None and args.psd is None:
@@ -70,5 +72,7 @@ COMMAND = Subcommand(
     run,
     description="Color LINEART with the best installed model for the hints given (or the one "
     "named by --model, or flat fill) and write the picture, its layers, an OpenRaster or a "
-    "Photoshop file. Unknown tags are refused with their close matches.",
+    "Photoshop file. Unknown tags are refused with their close matches. LINEART may be a "
+    "project saved by the app (.ora): it is colored with its saved strokes, fills, tags and "
+    "reference, which the options extend or override as LINEART's help says.",
 )

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from colorizer_app.document import journal as journal_module
+from colorizer_app.document.journal import Journal, find_recoverable
+from colorizer_app.document.state import DocumentState
 from colorizer_app.errors import ColorizerError
-from colorizer_app.ui import journal as journal_module
-from colorizer_app.ui.document_state import DocumentState
-from colorizer_app.ui.journal import Journal, find_recoverable
-from tests.ui.documents import drawing, full_document, next_edit
+from tests.document.documents import drawing, full_document, next_edit
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -165,9 +165,9 @@ def test_a_failed_write_is_reported_and_rolled_back(tmp_path, monkeypatch):
 
 _CHILD = textwrap.dedent("""
     import sys
-    from colorizer_app.ui.document_state import DocumentState
-    from colorizer_app.ui.journal import Journal
-    from tests.ui.documents import drawing, next_edit
+    from colorizer_app.document.state import DocumentState
+    from colorizer_app.document.journal import Journal
+    from tests.document.documents import drawing, next_edit
 
     journal = Journal(sys.argv[1], autosave_interval=0.01)
     state = DocumentState(drawing=drawing(), drawing_name="lines.png")

@@ -4,12 +4,12 @@ import zipfile
 import numpy as np
 import pytest
 
+from colorizer_app.document.project import open_project, save_project
+from colorizer_app.document.state import DocumentState
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.export import read_ora, write_ora
 from colorizer_app.imaging.layers import Layer
-from colorizer_app.ui.document_state import DocumentState
-from colorizer_app.ui.project import open_project, save_project
-from tests.ui.documents import drawing, full_document
+from tests.document.documents import drawing, full_document
 
 
 def test_save_then_open_round_trips_everything(tmp_path):

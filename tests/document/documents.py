@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from colorizer_app.document.state import DocumentState
 from colorizer_app.imaging.hints import Fill, Hints, Stroke
-from colorizer_app.ui.document_state import DocumentState
 
 
 def drawing(height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:

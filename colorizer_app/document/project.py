@@ -9,7 +9,7 @@ entries under ``colorizer/``, which OpenRaster readers ignore:
 - ``colorizer/hints.json``: the strokes and fills in the DESIGN §3 format;
 - ``colorizer/drawing.png`` and ``colorizer/reference.png``: lossless RGBA, so pixels round-trip.
 
-No Qt here: the crash journal and the tests use it without a window.
+No Qt here: the crash journal, the command line and the tests use it without a window.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from colorizer_app.document.state import DocumentState
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.export import read_ora, write_ora
 from colorizer_app.imaging.hints import Hints, HintsError
 from colorizer_app.imaging.layers import Layer
 from colorizer_app.imaging.loader import decode_image_bytes
-from colorizer_app.ui.document_state import DocumentState
 
 PROJECT_SUFFIX = ".ora"
 FORMAT_NAME = "colorizer-project"
@@ -39,6 +39,11 @@ _META = "colorizer/project.json"
 _HINTS = "colorizer/hints.json"
 _DRAWING = "colorizer/drawing.png"
 _REFERENCE = "colorizer/reference.png"
+
+
+def is_project_file(path: str | Path) -> bool:
+    """Whether ``path`` names a project (by its suffix) rather than a line-art image."""
+    return Path(path).suffix.lower() == PROJECT_SUFFIX
 
 
 def encode_png(pixels: np.ndarray) -> bytes:
@@ -54,7 +59,7 @@ def tags_to_json(tags: Sequence[tuple[str, float]]) -> list[list[Any]]:
 
 
 def tags_from_json(obj: Any, where: str) -> tuple[tuple[str, float], ...]:
-    """Tag values as stored (a list of [name, value] pairs); raises ColorizerError naming ``where``."""
+    """Tag values as stored (a list of [name, value] pairs); a ColorizerError names ``where``."""
     if not isinstance(obj, list):
         raise ColorizerError(f"{where}: the tag values are not a list")
     tags = []

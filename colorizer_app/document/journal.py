@@ -45,12 +45,12 @@ from typing import IO, Any
 import numpy as np
 import platformdirs
 
+from colorizer_app.document.project import tags_from_json, tags_to_json
+from colorizer_app.document.state import DocumentState
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.atomic import atomic_write_bytes
 from colorizer_app.imaging.hints import Fill, Hints, Stroke
 from colorizer_app.imaging.oserrors import describe_os_error
-from colorizer_app.ui.document_state import DocumentState
-from colorizer_app.ui.project import tags_from_json, tags_to_json
 
 log = logging.getLogger(__name__)
 
