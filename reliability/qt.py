@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from colorizer_app.reliability.fixtures import RANDOM_MODEL
+from reliability.fixtures import RANDOM_MODEL
 
 
 def application():  # noqa: ANN201 - QApplication, imported lazily
@@ -128,7 +128,7 @@ def colors_for_current(window, timeout: float = 60.0) -> bool:  # noqa: ANN001
 
 def random_model_folder(folder: Path) -> Path:
     """``folder`` holding the random model (made once)."""
-    from colorizer_app.reliability.fixtures import random_model
+    from reliability.fixtures import random_model
 
     if not (folder / f"{RANDOM_MODEL}.safetensors").is_file():
         random_model(folder)
