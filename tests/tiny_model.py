@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from colorizer_app.engine.stand_in import save_untrained_unified
+from bench.stand_in import save_untrained_unified
 from colorizer_app.nets.modelfile import HINT_KINDS, ModelManifest
-from colorizer_app.reliability.fixtures import outline_drawing
+from reliability.fixtures import outline_drawing
 
 RESOLUTION = 32
 drawing = outline_drawing  # (H, W, 4) black outlines on white: a frame, an ellipse, a line

@@ -219,7 +219,7 @@ def test_models_lists_flat_fill_last(engine):
 
 
 def test_a_region_hint_model_gets_its_strokes_flooded_over_their_areas(tmp_path, monkeypatch):
-    from colorizer_app.engine.stand_in import save_untrained_unified
+    from bench.stand_in import save_untrained_unified
     from colorizer_app.nets.unified import UnifiedGenerator
 
     save_untrained_unified(tmp_path / "regional.safetensors", region_hints=True)

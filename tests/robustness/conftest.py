@@ -1,11 +1,11 @@
-"""The robustness suite runs the scenarios of ``colorizer_app.reliability`` with small sizes; the
+"""The robustness suite runs the scenarios of ``reliability`` with small sizes; the
 hostile files and the random model are made once per session."""
 
 import pytest
 import torch
 
-from colorizer_app.reliability.inputs import create_all
-from colorizer_app.reliability.qt import random_model_folder
+from reliability.inputs import create_all
+from reliability.qt import random_model_folder
 
 
 @pytest.fixture(autouse=True)

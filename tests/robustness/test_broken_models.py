@@ -2,8 +2,8 @@
 
 import pytest
 
-from colorizer_app.reliability import app_scenarios, broken_models
-from colorizer_app.reliability.broken_models import BROKEN_MODELS
+from reliability import app_scenarios, broken_models
+from reliability.broken_models import BROKEN_MODELS
 from tests.robustness.conftest import passed
 
 pytestmark = pytest.mark.robustness

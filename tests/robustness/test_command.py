@@ -1,8 +1,8 @@
-"""``python -m colorizer_app.reliability`` runs the same scenarios and prints the table."""
+"""``python -m reliability`` runs the same scenarios and prints the table."""
 
 import pytest
 
-from colorizer_app.reliability.__main__ import main
+from reliability.__main__ import main
 
 pytestmark = pytest.mark.robustness
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from colorizer_app.reliability import app_scenarios, disk
+from reliability import app_scenarios, disk
 from tests.robustness.conftest import passed
 
 pytestmark = pytest.mark.robustness

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from colorizer_app.reliability import flood
+from reliability import flood
 from tests.robustness.conftest import passed
 
 pytestmark = pytest.mark.robustness

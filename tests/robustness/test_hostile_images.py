@@ -2,8 +2,8 @@
 
 import pytest
 
-from colorizer_app.reliability import app_scenarios, inputs
-from colorizer_app.reliability.hostile_images import COLORED, HOSTILE_IMAGES, REFUSED
+from reliability import app_scenarios, inputs
+from reliability.hostile_images import COLORED, HOSTILE_IMAGES, REFUSED
 from tests.robustness.conftest import passed
 
 pytestmark = pytest.mark.robustness

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from colorizer_app.reliability import recovery
+from reliability import recovery
 from tests.robustness.conftest import passed
 
 pytestmark = pytest.mark.robustness

@@ -19,8 +19,8 @@ from typing import Any
 
 from PIL import Image
 
-from colorizer_app.reliability.fixtures import outline_drawing
-from colorizer_app.reliability.outcome import Outcome
+from reliability.fixtures import outline_drawing
+from reliability.outcome import Outcome
 
 _LAUNCH = "import sys; from colorizer_app.ui.app import main; sys.exit(main())"
 _MARKER = "before-the-crash.ora"
@@ -70,7 +70,7 @@ def crash_recovery_scenario(
     folder.mkdir(parents=True, exist_ok=True)
     Image.fromarray(outline_drawing(160, 200)).save(folder / "lines.png")
     (folder / "edits.json").write_text(json.dumps(crash_edits(edits)))
-    package_root = Path(__file__).resolve().parents[2]
+    package_root = Path(__file__).resolve().parents[1]
     environment = dict(
         os.environ,
         QT_QPA_PLATFORM="offscreen",

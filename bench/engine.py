@@ -1,4 +1,4 @@
-"""``python -m colorizer_app.engine.bench``: how fast the engine answers an artist.
+"""``python -m bench.engine``: how fast the engine answers an artist.
 
 For every installed model (an untrained ``unified`` ``small`` network stands in when none is
 installed: speed does not depend on the weights) and for flat fill, the median of ``--runs`` runs
@@ -209,7 +209,7 @@ def forward_rows(ours: torch.nn.Module, runs: int, side: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m colorizer_app.engine.bench", description=__doc__.splitlines()[0]
+        prog="python -m bench.engine", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--runs", type=int, default=5, help="timed runs per measure (≥ 5)")
     parser.add_argument("--threads", type=int, default=default_threads())
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _stand_in(folder: Path) -> Path:
     """An untrained unified ``small`` model file in ``folder`` (speed needs no training)."""
-    from colorizer_app.engine.stand_in import save_untrained_unified
+    from bench.stand_in import save_untrained_unified
 
     save_untrained_unified(folder / "stand-in.safetensors", preset="small", resolution=256)
     return folder

@@ -41,7 +41,7 @@ def outline_drawing(height: int = 96, width: int = 128) -> np.ndarray:
 def random_model(folder: Path, name: str = RANDOM_MODEL, *, seed: int = 0) -> Path:
     """A tiny randomly initialised unified generator saved as a real model file
     (``folder/NAME.safetensors`` and its manifest), accepting strokes, tags and a reference."""
-    from colorizer_app.engine.stand_in import save_untrained_unified
+    from bench.stand_in import save_untrained_unified
 
     path = folder / f"{name}.safetensors"
     save_untrained_unified(path, resolution=RANDOM_MODEL_RESOLUTION, seed=seed)

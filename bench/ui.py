@@ -1,4 +1,4 @@
-"""``python -m colorizer_app.ui.bench``: does the window stay responsive while a model colors?
+"""``python -m bench.ui``: does the window stay responsive while a model colors?
 
 Starts the real ``MainWindow`` (offscreen unless a display is set), opens a generated drawing and
 then, ``--runs`` times each, plays what an artist does while the default neural model colors:
@@ -68,8 +68,8 @@ class Chosen:
 
 def stand_in_model(folder: Path) -> Chosen:
     """An untrained ``unified`` ``tiny`` model file in ``folder``."""
+    from bench.stand_in import save_untrained_unified
     from colorizer_app.engine.registry import ModelRegistry
-    from colorizer_app.engine.stand_in import save_untrained_unified
 
     save_untrained_unified(folder / "stand-in.safetensors", resolution=256)
     return Chosen(
@@ -226,9 +226,7 @@ def machine_line(threads: int, device: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m colorizer_app.ui.bench", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.ui", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
     parser.add_argument("--size", type=int, default=1024, help="the drawing's side in pixels")
     parser.add_argument(
@@ -245,8 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from bench.engine import synthetic_drawing
     from colorizer_app.document.journal import Journal
-    from colorizer_app.engine.bench import synthetic_drawing
     from colorizer_app.engine.pipeline import Engine
     from colorizer_app.errors import ColorizerError
     from colorizer_app.ui.main_window import MainWindow

@@ -1,4 +1,4 @@
-"""``python -m colorizer_app.reliability``: every hardening scenario at full size, as a table.
+"""``python -m reliability``: every hardening scenario at full size, as a table.
 
 The figures go to docs/reliability.md. Scenarios run one after another in this process (the
 crash test starts the app as a subprocess); each gets its own folder under a temporary one.
@@ -18,11 +18,11 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from colorizer_app.reliability.outcome import Outcome, markdown_table
+from reliability.outcome import Outcome, markdown_table
 
 
 def scenarios(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], Outcome]]]:
-    from colorizer_app.reliability import (
+    from reliability import (
         app_scenarios,
         broken_models,
         disk,
@@ -30,7 +30,7 @@ def scenarios(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], Outc
         inputs,
         recovery,
     )
-    from colorizer_app.reliability.qt import random_model_folder
+    from reliability.qt import random_model_folder
 
     def models(folder: Path) -> Path:
         return random_model_folder(folder.parent / "random-model")
@@ -61,7 +61,7 @@ def scenarios(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], Outc
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m colorizer_app.reliability", description=__doc__.splitlines()[0]
+        prog="python -m reliability", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--events", type=int, default=2000, help="events in the flood")
     parser.add_argument("--seconds", type=float, default=10.0, help="the flood's duration")

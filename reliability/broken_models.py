@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
-from colorizer_app.reliability.fixtures import outline_drawing, random_model
-from colorizer_app.reliability.outcome import Outcome, environment, is_one_line, run_cli
+from reliability.fixtures import outline_drawing, random_model
+from reliability.outcome import Outcome, environment, is_one_line, run_cli
 
 SHIPPED = "shipped"
 USER = "user"

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from colorizer_app.reliability.fixtures import RANDOM_MODEL
+from reliability.fixtures import RANDOM_MODEL
 
 
 def application():  # noqa: ANN201 - QApplication, imported lazily
@@ -35,17 +35,21 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
 
 @contextlib.contextmanager
 def recorded_dialogs() -> Iterator[list[tuple[str, str]]]:
-    """(title, text) of every warning the window shows; questions are answered "No"."""
+    """(title, text) of every warning the window shows; questions are answered "No", and a
+    picture that looks finished opens as the line art it was given as."""
     from PySide6.QtWidgets import QMessageBox
 
+    from colorizer_app.ui.main_window import MainWindow, PictureChoice
+
     shown: list[tuple[str, str]] = []
-    saved = QMessageBox.warning, QMessageBox.question
+    saved = QMessageBox.warning, QMessageBox.question, MainWindow.ask_about_finished_picture
     QMessageBox.warning = lambda parent, title, text, *rest: shown.append((title, text))
     QMessageBox.question = lambda *args, **kwargs: QMessageBox.StandardButton.No
+    MainWindow.ask_about_finished_picture = lambda window, name: PictureChoice.AS_LINE_ART
     try:
         yield shown
     finally:
-        QMessageBox.warning, QMessageBox.question = saved
+        QMessageBox.warning, QMessageBox.question, MainWindow.ask_about_finished_picture = saved
 
 
 @contextlib.contextmanager
@@ -128,7 +132,7 @@ def colors_for_current(window, timeout: float = 60.0) -> bool:  # noqa: ANN001
 
 def random_model_folder(folder: Path) -> Path:
     """``folder`` holding the random model (made once)."""
-    from colorizer_app.reliability.fixtures import random_model
+    from reliability.fixtures import random_model
 
     if not (folder / f"{RANDOM_MODEL}.safetensors").is_file():
         random_model(folder)

@@ -3,14 +3,14 @@ they depend on the machine)."""
 
 from __future__ import annotations
 
-from colorizer_app.ui import bench
+import bench.ui
 
 
 def test_the_stall_benchmark_runs_on_a_tiny_case(qapp, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("COLORIZER_MODELS_DIR", str(tmp_path / "no-models"))
-    assert bench.main(["--runs", "1", "--size", "256"]) == 0
+    assert bench.ui.main(["--runs", "1", "--size", "256"]) == 0
     out = capsys.readouterr().out
-    assert bench.STAND_IN_LABEL in out and "256×256" in out and "CPUs" in out
+    assert bench.ui.STAND_IN_LABEL in out and "256×256" in out and "CPUs" in out
     rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
     assert len(rows) == 4  # the header and the stroke, slider and reference scenarios
     for row in rows[1:]:
@@ -19,5 +19,5 @@ def test_the_stall_benchmark_runs_on_a_tiny_case(qapp, tmp_path, monkeypatch, ca
 
 
 def test_a_missing_model_file_is_a_clear_error(qapp, tmp_path, capsys):
-    assert bench.main(["--model", str(tmp_path / "nope.safetensors")]) == 2
+    assert bench.ui.main(["--model", str(tmp_path / "nope.safetensors")]) == 2
     assert "nope.safetensors: model file not found" in capsys.readouterr().err

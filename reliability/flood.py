@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from colorizer_app.reliability.fixtures import RANDOM_MODEL, outline_drawing
-from colorizer_app.reliability.outcome import Outcome, rss_mb
-from colorizer_app.reliability.qt import (
+from reliability.fixtures import RANDOM_MODEL, outline_drawing
+from reliability.outcome import Outcome, rss_mb
+from reliability.qt import (
     close_window,
     model_factory,
     open_window,

@@ -15,8 +15,8 @@ from pathlib import Path
 from PIL import Image
 
 from colorizer_app.errors import ColorizerError
-from colorizer_app.reliability.hostile_images import COLORED, HOSTILE_IMAGES, HostileImage
-from colorizer_app.reliability.outcome import CliRun, Outcome, environment, is_one_line, run_cli
+from reliability.hostile_images import COLORED, HOSTILE_IMAGES, HostileImage
+from reliability.outcome import CliRun, Outcome, environment, is_one_line, run_cli
 
 BOMB_PEAK_LIMIT_MB = 16.0
 MODELS = ("flat",)  # plus the random model when a models folder is given
@@ -110,7 +110,7 @@ def _count(outcome: Outcome, run: CliRun, where: str) -> None:
 
 
 def _models(models_dir: Path | None) -> Sequence[str]:
-    from colorizer_app.reliability.fixtures import RANDOM_MODEL
+    from reliability.fixtures import RANDOM_MODEL
 
     return MODELS + ((RANDOM_MODEL,) if models_dir is not None else ())
 

@@ -15,11 +15,11 @@ from unittest import mock
 import numpy as np
 from PIL import Image
 
-from colorizer_app.reliability.fixtures import RANDOM_MODEL, outline_drawing
-from colorizer_app.reliability.hostile_images import COLORED, HOSTILE_IMAGES
-from colorizer_app.reliability.inputs import create_all
-from colorizer_app.reliability.outcome import Outcome, is_one_line
-from colorizer_app.reliability.qt import (
+from reliability.fixtures import RANDOM_MODEL, outline_drawing
+from reliability.hostile_images import COLORED, HOSTILE_IMAGES
+from reliability.inputs import create_all
+from reliability.outcome import Outcome, is_one_line
+from reliability.qt import (
     close_window,
     colors_for_current,
     flat_factory,
@@ -76,7 +76,7 @@ def app_open_scenario(folder: Path) -> Outcome:
 
 def app_model_fallback_scenario(folder: Path) -> Outcome:
     """Only broken models installed: the window colors with flat fill and says so."""
-    from colorizer_app.reliability.broken_models import BROKEN_MODELS, make_broken_models
+    from reliability.broken_models import BROKEN_MODELS, make_broken_models
 
     outcome = Outcome("broken models → app falls back to flat fill")
     shipped, user = make_broken_models(folder / "models")

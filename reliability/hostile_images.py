@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from colorizer_app.reliability.fixtures import outline_drawing
+from reliability.fixtures import outline_drawing
 
 COLORED = "colored"
 REFUSED = "refused"

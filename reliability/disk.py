@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from unittest import mock
 
-from colorizer_app.reliability.fixtures import outline_drawing
-from colorizer_app.reliability.outcome import Outcome, is_one_line
-from colorizer_app.reliability.qt import (
+from reliability.fixtures import outline_drawing
+from reliability.outcome import Outcome, is_one_line
+from reliability.qt import (
     close_window,
     colors_for_current,
     flat_factory,
