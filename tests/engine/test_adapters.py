@@ -16,6 +16,7 @@ from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.hints import Hints, Stroke
 from colorizer_app.nets import alacgan, csa, reference, tag2pix
 from colorizer_app.nets.blocks import SEResNeXt, init_weights
+from colorizer_app.nets.interface import ColorNet
 from colorizer_app.nets.modelfile import ModelFileError, ModelManifest, load_model, save_model
 from colorizer_app.vocabulary import load_vocabulary
 from tests.tiny_model import drawing
@@ -182,6 +183,13 @@ def test_the_catalogue_lists_every_family_with_what_it_accepts(engine):
     }
 
 
+def test_every_family_is_driven_as_a_color_net(engine):
+    for info in engine.models():
+        if info.name != "flat":
+            module = engine.registry.load(info.name).module
+            assert isinstance(module, ColorNet) and module.region_hints is False
+
+
 @pytest.mark.parametrize(
     "model, first, second",
     [
@@ -286,7 +294,7 @@ def test_yan_tags_move_the_reference_latent_as_the_recipe_does(tmp_path):
     cvt[0, 0], cvt[0, 3] = 2.0, 0.5
     with torch.no_grad():
         ours, _ = adapter.decode(
-            adapter.encode_sketch(sketch), None, cvt, None, adapter.encode_reference(image), None
+            adapter.encode_sketch(sketch), cvt=cvt, ref_features=adapter.encode_reference(image)
         )
         latent, anchor = adapter.encoder.latent_and_tags(image)
         delta = adapter.mapping(

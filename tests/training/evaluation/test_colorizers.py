@@ -11,7 +11,8 @@ from colorizer_app.nets.reference import PatchDiscriminator, PatchDiscriminatorC
 from colorizer_app.vocabulary import load_vocabulary
 from tests.engine.test_adapters import make_runs, ship
 from tests.tiny_model import make_tiny_model
-from training.metrics import EvalRequest, resolve_colorizer
+from training.evaluation.colorizers import resolve_colorizer
+from training.evaluation.request import EvalRequest
 
 torch.set_num_threads(1)
 
