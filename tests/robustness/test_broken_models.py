@@ -4,7 +4,7 @@ import pytest
 
 from colorizer_app.reliability import app_scenarios, broken_models
 from colorizer_app.reliability.broken_models import BROKEN_MODELS
-from tests.robustness.conftest import passed
+from tests.robustness.outcomes import passed
 
 pytestmark = pytest.mark.robustness
 
