@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-import torch
-
-from training.eval_batch import request_to_batch
-from training.metrics import EvalRequest, Evaluator, eval_seeds, summarize
+from training.evaluation.colorizers import recipe_colorizer
+from training.evaluation.evaluator import Evaluator, eval_seeds
+from training.evaluation.report import summarize
 from training.recipes.base import Recipe
 
 HEADLINE = (
@@ -24,18 +22,6 @@ HEADLINE = (
     "ssim",
 )
 TRAINING_EVAL_OFFSET = 1_000_000  # fixed eval seeds for runs, apart from `eval`'s default ones
-
-
-def recipe_colorizer(recipe: Recipe) -> Callable[[EvalRequest], np.ndarray]:
-    """Wraps a recipe's batch-level ``colorize`` as the scoreboard's one-image colorizer."""
-
-    def colorize(request: EvalRequest) -> np.ndarray:
-        batch = request_to_batch(request, recipe)
-        with torch.no_grad():
-            image = recipe.colorize(batch)[0]  # (3, H, W) in [-1, 1]
-        return ((image.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
-
-    return colorize
 
 
 def periodic_scoreboard(samples: int, size: int) -> Callable[[Recipe, int], dict[str, float]]:

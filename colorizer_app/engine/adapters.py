@@ -1,8 +1,8 @@
 """The paper models, driven through the engine's one model interface.
 
-The pipeline runs any model as ``size_multiple``, ``encode_sketch(sketch)``,
-``encode_reference(reference)`` and ``decode(encoding, hints, cvt, None, ref_features, None)``
-(``UnifiedGenerator``'s interface). Each paper generator needs frozen companion networks beside
+The pipeline runs any model through ``nets.interface.ColorNet`` (``UnifiedGenerator``'s
+interface: ``size_multiple``, ``region_hints``, ``encode_sketch``, ``encode_reference`` and
+``decode``). Each paper generator needs frozen companion networks beside
 it and takes its inputs in its own form, so one small adapter per family wraps the generator and
 its companions and replays its training recipe's ``colorize`` (inference path only; the recipes
 live in ``training``, which the app never imports):
@@ -124,6 +124,16 @@ def _no_flags(*flags: Tensor | None) -> None:
         raise ValueError("the paper models take no per-sample presence flags")
 
 
+class _PaperAdapter(nn.Module):
+    """What the paper adapters share as ``ColorNet``s: the hint map as rasterized (none of them
+    was trained on region hints), and no reference unless the family reads one."""
+
+    region_hints = False
+
+    def encode_reference(self, reference: Tensor) -> Any:
+        raise ValueError(f"{type(self).__name__} takes no reference")
+
+
 # --------------------------------------------------------------------------- Tag2Pix
 
 
@@ -133,7 +143,7 @@ class _Tag2PixEncoding:
     cit: Tensor | None  # (B, C, H/8, W/8) CIT features, None without them
 
 
-class Tag2PixAdapter(nn.Module):
+class Tag2PixAdapter(_PaperAdapter):
     """Tag2Pix's generator with its frozen CIT extractor; tags only."""
 
     size_multiple = 16
@@ -161,6 +171,7 @@ class Tag2PixAdapter(nn.Module):
     def decode(
         self,
         encoding: _Tag2PixEncoding,
+        *,
         hints: Tensor | None = None,
         cvt: Tensor | None = None,
         cvt_present: Tensor | None = None,
@@ -185,7 +196,7 @@ class _SketchAndFeatures:
     features: Tensor | None  # frozen features of the sketch alone
 
 
-class AlacGANAdapter(nn.Module):
+class AlacGANAdapter(_PaperAdapter):
     """AlacGAN's generator with its frozen local-features network; strokes only."""
 
     size_multiple = 16
@@ -215,6 +226,7 @@ class AlacGANAdapter(nn.Module):
     def decode(
         self,
         encoding: _SketchAndFeatures,
+        *,
         hints: Tensor | None = None,
         cvt: Tensor | None = None,
         cvt_present: Tensor | None = None,
@@ -235,7 +247,7 @@ class AlacGANAdapter(nn.Module):
 # --------------------------------------------------------------------------- CSA
 
 
-class CSAAdapter(nn.Module):
+class CSAAdapter(_PaperAdapter):
     """Yuan & Simo-Serra's generator with the frozen net that reads the hint map; strokes only."""
 
     size_multiple = 16
@@ -264,6 +276,7 @@ class CSAAdapter(nn.Module):
     def decode(
         self,
         encoding: Tensor,
+        *,
         hints: Tensor | None = None,
         cvt: Tensor | None = None,
         cvt_present: Tensor | None = None,
@@ -288,7 +301,7 @@ class _ReferenceLatent:
     tags: Tensor  # cls_a: the encoder's tag probabilities (B, n_cvt + n_cit)
 
 
-class YanAdapter(nn.Module):
+class YanAdapter(_PaperAdapter):
     """Yan et al.'s generator with its reference encoder and, after the second training, the
     tag mapping that makes the tags sliders on the reference."""
 
@@ -344,6 +357,7 @@ class YanAdapter(nn.Module):
     def decode(
         self,
         encoding: reference.SketchFeatures,
+        *,
         hints: Tensor | None = None,
         cvt: Tensor | None = None,
         cvt_present: Tensor | None = None,

@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -53,6 +53,7 @@ from colorizer_app.imaging.finished_picture import looks_finished
 from colorizer_app.imaging.hints import hints_from_png, rasterize_hints
 from colorizer_app.imaging.layers import Layer, composite, lineart_layer
 from colorizer_app.imaging.lineart import LineArt, normalize_lineart
+from colorizer_app.nets.interface import ColorNet
 from colorizer_app.nets.modelfile import LoadedModel, ModelFileError
 from colorizer_app.vocabulary import Vocabulary, load_vocabulary
 
@@ -127,7 +128,7 @@ class Engine:
         self._hint_inputs: LRUCache[Tensor] = LRUCache(cache_size)
         self._hint_layers: LRUCache[np.ndarray] = LRUCache(cache_size)
         self._upsamplers: LRUCache[RegionUpsampler] = LRUCache(cache_size)
-        self._modules: dict[str, torch.nn.Module] = {}
+        self._modules: dict[str, ColorNet] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -318,9 +319,7 @@ class Engine:
             )
             check()
             hints = (
-                self._hint_input(
-                    request, prepared, geometry, region_hints=getattr(module, "region_hints", False)
-                )
+                self._hint_input(request, prepared, geometry, region_hints=module.region_hints)
                 if "strokes" in accepts and _has_hints(request)
                 else None
             )
@@ -332,7 +331,8 @@ class Engine:
             )
             check()
             self.calls["decode"] += 1
-            rgb, _ = module.decode(encoding, hints, cvt, None, reference, None)  # (1, 3, H', W')
+            # (1, 3, H', W') in [-1, 1]
+            rgb, _ = module.decode(encoding, hints=hints, cvt=cvt, ref_features=reference)
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
         check()
         decided = self._flat.decided(ink, request.hints) if paints_strokes else None
@@ -386,9 +386,11 @@ class Engine:
 
     # ------------------------------------------------------------------ model inputs
 
-    def _module(self, name: str, loaded: LoadedModel) -> torch.nn.Module:
+    def _module(self, name: str, loaded: LoadedModel) -> ColorNet:
+        """The model's network on the engine's device: ``registry.load`` gives every model as a
+        ``ColorNet`` (``adapters.wrap``)."""
         if name not in self._modules:
-            self._modules[name] = loaded.module.to(self.device).eval()
+            self._modules[name] = cast(ColorNet, loaded.module.to(self.device).eval())
         return self._modules[name]
 
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
@@ -397,7 +399,7 @@ class Engine:
             return contextlib.nullcontext()
         return torch.autocast(device_type=self.device.type, dtype=dtype)
 
-    def _encode(self, module: torch.nn.Module, ink: np.ndarray, geometry: _Geometry) -> Any:
+    def _encode(self, module: ColorNet, ink: np.ndarray, geometry: _Geometry) -> Any:
         self.calls["encode_sketch"] += 1
         scaled = _resize(ink, geometry.scaled)
         canvas = np.zeros(geometry.padded, dtype=np.uint8)  # ink 0 = paper
@@ -483,7 +485,7 @@ class Engine:
         return vector.to(self.device)
 
     def _reference_features(
-        self, module: torch.nn.Module, reference: np.ndarray, model: str, size: int
+        self, module: ColorNet, reference: np.ndarray, model: str, size: int
     ) -> Any:
         key = (_digest(reference), model, size, str(self.device))
 

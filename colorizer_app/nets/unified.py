@@ -536,6 +536,7 @@ class UnifiedGenerator(nn.Module):
     def decode(
         self,
         encoding: SketchEncoding,
+        *,
         hints: Tensor | None = None,
         cvt: Tensor | None = None,
         cvt_present: Tensor | None = None,
@@ -736,7 +737,14 @@ class UnifiedGenerator(nn.Module):
         forward)."""
         ref_features = None if reference is None else self.encode_reference(reference)
         encoding = self.encode_sketch(sketch)
-        rgb, aux = self.decode(encoding, hints, cvt, cvt_present, ref_features, ref_present)
+        rgb, aux = self.decode(
+            encoding,
+            hints=hints,
+            cvt=cvt,
+            cvt_present=cvt_present,
+            ref_features=ref_features,
+            ref_present=ref_present,
+        )
         if with_parts:
             aux["parts"] = self.part_logits(encoding)
         return rgb, aux

@@ -14,17 +14,12 @@ from colorizer_app.engine.registry import ModelRegistry
 from colorizer_app.engine.request import ColorizeRequest
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.hints import Hints, Stroke
-from colorizer_app.nets import alacgan, csa, reference, tag2pix
-from colorizer_app.nets.blocks import SEResNeXt, init_weights
-from colorizer_app.nets.modelfile import ModelFileError, ModelManifest, load_model, save_model
-from colorizer_app.vocabulary import load_vocabulary
+from colorizer_app.nets import reference
+from colorizer_app.nets.interface import ColorNet
+from colorizer_app.nets.modelfile import ModelFileError, load_model
+from tests.paper_models import CVT, SIZE, VOCABULARY, make_runs, ship
 from tests.tiny_model import drawing
-from training.cli import main as training_cli
 
-VOCABULARY = load_vocabulary()
-CVT = tuple(t.name for t in VOCABULARY.cvt)
-CIT = tuple(t.name for t in VOCABULARY.cit)
-SIZE = 32
 RED = Hints((Stroke("#ff0000", 6.0, ((10.0, 10.0), (40.0, 30.0))),))
 BLUE = Hints((Stroke("#0000ff", 6.0, ((10.0, 10.0), (40.0, 30.0))),))
 TAGS = {CVT[0]: 4.0, CVT[-1]: 3.0}
@@ -33,113 +28,6 @@ TAGS = {CVT[0]: 4.0, CVT[-1]: 3.0}
 @pytest.fixture(autouse=True)
 def one_thread():
     torch.set_num_threads(1)
-
-
-def save(folder, name, architecture, module, hints):
-    """``module`` as a float32 model file FOLDER/NAME.safetensors; returns its path."""
-    manifest = ModelManifest(
-        architecture=architecture,
-        config=module.config,
-        cvt=CVT,
-        cit=CIT,
-        hints=hints,
-        resolution=SIZE,
-    )
-    path = folder / f"{name}.safetensors"
-    save_model(path, module, manifest)
-    return path
-
-
-def tiny(family, network):
-    return family.configs()[network]["tiny"]
-
-
-def make_runs(folder):
-    """Random tiny models of each family, as their training runs write them (file, companions).
-
-    PyTorch's default init leaves the unnormalized AlacGAN and Yan networks all but deaf to
-    their hints, references and tags (≈1e-5 of output); Kaiming's, like trained weights, lets
-    them through."""
-    torch.manual_seed(0)
-    t2p = tiny(tag2pix, "generator")
-    return {
-        "tag2pix": (
-            save(folder, "tag2pix", "tag2pix.generator", tag2pix.Tag2PixGenerator(t2p), ("tags",)),
-            {
-                "cit_extractor": save(
-                    folder, "tagger", "tag2pix.tagger", SEResNeXt(tiny(tag2pix, "tagger")), ()
-                )
-            },
-        ),
-        "alacgan": (
-            save(
-                folder,
-                "alacgan",
-                "alacgan.generator",
-                alacgan.AlacGenerator(tiny(alacgan, "generator")).apply(init_weights),
-                ("strokes",),
-            ),
-            {
-                "local_features": save(
-                    folder,
-                    "alac-local",
-                    "alacgan.tagger",
-                    alacgan.LocalFeatures(tiny(alacgan, "tagger")),
-                    ("strokes",),
-                )
-            },
-        ),
-        "csa": (
-            save(
-                folder,
-                "csa",
-                "csa.generator",
-                csa.CSAGenerator(tiny(csa, "generator")),
-                ("strokes",),
-            ),
-            {
-                "hint_features": save(
-                    folder,
-                    "csa-vgg",
-                    "csa.hint_features",
-                    csa.HintFeatures(tiny(csa, "hint_features")),
-                    ("strokes",),
-                )
-            },
-        ),
-        "yan": (
-            save(
-                folder,
-                "yan",
-                "reference.generator",
-                reference.YanGenerator(tiny(reference, "generator")).apply(init_weights),
-                ("reference",),
-            ),
-            {
-                "reference_encoder": save(
-                    folder,
-                    "yan-encoder",
-                    "reference.tagger",
-                    reference.ResNetTagger(tiny(reference, "tagger")),
-                    ("reference",),
-                ),
-                "mapping": save(
-                    folder,
-                    "yan-mapping",
-                    "reference.mapping",
-                    reference.TagMapping(tiny(reference, "mapping")).apply(init_weights),
-                    ("reference", "tags"),
-                ),
-            },
-        ),
-    }
-
-
-def ship(shelf, name, model, companions):
-    arguments = ["ship", str(model), "--name", name, "--models-dir", str(shelf)]
-    for role, path in companions.items():
-        arguments += ["--companion", f"{role}={path}"]
-    assert training_cli(arguments) == 0
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +68,13 @@ def test_the_catalogue_lists_every_family_with_what_it_accepts(engine):
         "yan": {"reference", "tags"},
         "flat": {"strokes"},
     }
+
+
+def test_every_family_is_driven_as_a_color_net(engine):
+    for info in engine.models():
+        if info.name != "flat":
+            module = engine.registry.load(info.name).module
+            assert isinstance(module, ColorNet) and module.region_hints is False
 
 
 @pytest.mark.parametrize(
@@ -286,7 +181,7 @@ def test_yan_tags_move_the_reference_latent_as_the_recipe_does(tmp_path):
     cvt[0, 0], cvt[0, 3] = 2.0, 0.5
     with torch.no_grad():
         ours, _ = adapter.decode(
-            adapter.encode_sketch(sketch), None, cvt, None, adapter.encode_reference(image), None
+            adapter.encode_sketch(sketch), cvt=cvt, ref_features=adapter.encode_reference(image)
         )
         latent, anchor = adapter.encoder.latent_and_tags(image)
         delta = adapter.mapping(

@@ -228,9 +228,9 @@ def test_a_region_hint_model_gets_its_strokes_flooded_over_their_areas(tmp_path,
     seen = {}
     decode = UnifiedGenerator.decode
 
-    def spy(self, encoding, hints=None, *args):
+    def spy(self, encoding, *, hints=None, **inputs):
         seen[self.region_hints] = hints
-        return decode(self, encoding, hints, *args)
+        return decode(self, encoding, hints=hints, **inputs)
 
     monkeypatch.setattr(UnifiedGenerator, "decode", spy)
     for name in ("regional", "plain"):

@@ -10,7 +10,7 @@ from colorizer_app.engine.flatfill import Decided
 from colorizer_app.engine.upsample import DECIDED_SHADING, RegionUpsampler, upsample_color
 from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from colorizer_app.imaging.regions import segment_regions
-from training.metrics import bleeding
+from training.evaluation.metrics import bleeding
 
 SIZE, WORKING, SCALE = 512, 128, 4
 

@@ -8,6 +8,7 @@ import torch
 
 from colorizer_app.nets import lab
 from colorizer_app.nets.blocks import count_parameters
+from colorizer_app.nets.interface import ColorNet
 from colorizer_app.nets.unified import (
     PRESETS,
     RefFeatures,
@@ -185,6 +186,10 @@ def test_absent_inputs_are_masked_per_sample(model):
     assert torch.equal(steered[1], base[1])
 
 
+def test_the_generator_is_the_engines_color_net(model):
+    assert isinstance(model, ColorNet) and model.region_hints is False
+
+
 def test_encode_decode_split_equals_forward(model):
     sketch = _sketch(2, 24, 40)
     inputs = _inputs(frozenset(INPUTS), 2, 24, 40)
@@ -192,8 +197,12 @@ def test_encode_decode_split_equals_forward(model):
         expected, expected_aux = model(sketch, **inputs)
         encoding = model.encode_sketch(sketch)
         ref = model.encode_reference(inputs["reference"])
-        rgb, aux = model.decode(encoding, inputs["hints"], inputs["cvt"], None, ref, None)
-        again, _ = model.decode(encoding, inputs["hints"], inputs["cvt"], None, ref, None)
+        rgb, aux = model.decode(
+            encoding, hints=inputs["hints"], cvt=inputs["cvt"], ref_features=ref
+        )
+        again, _ = model.decode(
+            encoding, hints=inputs["hints"], cvt=inputs["cvt"], ref_features=ref
+        )
     assert torch.equal(rgb, expected) and torch.equal(aux["skeleton"], expected_aux["skeleton"])
     assert torch.equal(again, rgb)  # the cached encoding is not consumed
 

@@ -23,10 +23,3 @@ def hostile_folder(tmp_path_factory):
 @pytest.fixture(scope="session")
 def models_folder(tmp_path_factory):
     return random_model_folder(tmp_path_factory.mktemp("random-model"))
-
-
-def passed(outcome) -> bool:
-    """For asserts: prints the problems when the scenario fell short."""
-    for problem in outcome.problems:
-        print(problem)
-    return outcome.ok

@@ -4,7 +4,7 @@ import pytest
 
 from reliability import app_scenarios, broken_models
 from reliability.broken_models import BROKEN_MODELS
-from tests.robustness.conftest import passed
+from tests.robustness.outcomes import passed
 
 pytestmark = pytest.mark.robustness
 

@@ -3,7 +3,7 @@
 import pytest
 
 from reliability import app_scenarios, disk
-from tests.robustness.conftest import passed
+from tests.robustness.outcomes import passed
 
 pytestmark = pytest.mark.robustness
 

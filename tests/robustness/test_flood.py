@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from reliability import flood
-from tests.robustness.conftest import passed
+from tests.robustness.outcomes import passed
 
 pytestmark = pytest.mark.robustness
 

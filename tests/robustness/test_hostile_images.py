@@ -4,7 +4,7 @@ import pytest
 
 from reliability import app_scenarios, inputs
 from reliability.hostile_images import COLORED, HOSTILE_IMAGES, REFUSED
-from tests.robustness.conftest import passed
+from tests.robustness.outcomes import passed
 
 pytestmark = pytest.mark.robustness
 

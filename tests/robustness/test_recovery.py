@@ -5,7 +5,7 @@ import os
 import pytest
 
 from reliability import recovery
-from tests.robustness.conftest import passed
+from tests.robustness.outcomes import passed
 
 pytestmark = pytest.mark.robustness
 

@@ -1,100 +1,31 @@
 """The Tag2Pix recipe: CLI run, model file, resume, changing loss, brightness fine-tune, tagger."""
 
 import json
-import shutil
 
 import numpy as np
 import pytest
 import torch
-from safetensors.torch import load_file, save_file
 
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.xdog import sketch_brightness_tag2pix
 from colorizer_app.nets.blocks import SEResNeXt, SEResNeXtConfig
 from colorizer_app.nets.modelfile import ModelManifest, load_model, save_model
-from colorizer_app.nets.registry import ARCHITECTURES
 from colorizer_app.nets.shared_tagger import TaggerFeatures
 from colorizer_app.vocabulary import load_vocabulary
-from tests.training.recipe_checks import save_shared_tagger
+from tests.training.recipe_checks import (
+    TINY,
+    adam_steps,
+    assert_model_file_matches_checkpoint,
+    batch,
+    generator_outputs_equal,
+    resume_from_marked_checkpoint,
+    save_shared_tagger,
+    tiny_recipe,
+)
 from training.cli import main
-from training.data.dataset import Collate, SyntheticDataset
-from training.recipes import build_recipe
-from training.recipes.base import RecipeSetup
 from training.recipes.tag2pix import tag2pix_schedule, weaken_ink
 
 torch.set_num_threads(1)
-TINY = ["--config", "tiny", "--size", "128", "--batch-size", "2", "--eval-samples", "1"]
-
-
-def tiny_recipe(name, tagger=None, **ablation):
-    setup = RecipeSetup(
-        config="tiny",
-        vocabulary=load_vocabulary(),
-        size=128,
-        device=torch.device("cpu"),
-        ablation=ablation,
-        tagger=tagger,
-    )
-    return build_recipe(name, setup)
-
-
-def batch(n=2, seed=7):
-    dataset = SyntheticDataset(seed, 10, size=128)
-    return Collate("none", seed=0)([dataset[i] for i in range(n)])
-
-
-def assert_model_file_matches_checkpoint(run, model_name, network, inner=None):
-    """The model file holds the checkpoint's weights of ``network`` (in its submodule ``inner``,
-    for extractors that wrap the trained net) and, rebuilt from its manifest with the
-    checkpoint's weights, is the same module: returns (loaded, rebuilt)."""
-    loaded = load_model(run / f"{model_name}.safetensors", vocabulary=load_vocabulary())
-    saved = load_file(str(run / "checkpoint" / "modules.safetensors"))
-    prefix = f"{network}."
-    own = {k.removeprefix(prefix): v for k, v in saved.items() if k.startswith(prefix)}
-    part = lambda module: module if inner is None else getattr(module, inner)  # noqa: E731
-    state = part(loaded.module).state_dict()
-    assert own.keys() == state.keys()
-    assert all(torch.equal(own[k], state[k]) for k in own)
-    rebuilt = ARCHITECTURES[loaded.manifest.architecture].build(loaded.manifest.config)
-    part(rebuilt).load_state_dict(own)
-    return loaded, rebuilt
-
-
-def generator_outputs_equal(a, b, config, in_channels=1):
-    data = batch()
-    sketch = data["sketch"].repeat(1, in_channels, 1, 1)
-    features = torch.randn(
-        2, config.cit_channels, 16, 16, generator=torch.Generator().manual_seed(0)
-    )  # (B, C, H/8, W/8)
-    a.eval(), b.eval()
-    with torch.no_grad():
-        return torch.equal(a(sketch, data["cvt"], features)[0], b(sketch, data["cvt"], features)[0])
-
-
-def adam_steps(run, optimizer):
-    tensors = load_file(str(run / "checkpoint" / "optimizers.safetensors"))
-    return max(
-        float(v)
-        for k, v in tensors.items()
-        if k.startswith(f"{optimizer}.") and k.endswith(".step")
-    )
-
-
-def resume_from_marked_checkpoint(recipe, run, out, steps, extra=()):
-    """Copies ``run``, adds 100 to every Adam step count of its checkpoint, resumes to ``steps``.
-
-    A resumed optimizer then counts 100 + all steps, and only the missing steps run; a fresh one
-    (or a restarted step counter) would give other counts.
-    """
-    shutil.copytree(run, out)
-    path = out / "checkpoint" / "optimizers.safetensors"
-    tensors = {k: v + 100 if k.endswith(".step") else v for k, v in load_file(str(path)).items()}
-    save_file(tensors, str(path))
-    assert (
-        main(["train", recipe, *TINY, *extra, "--steps", str(steps), "--out", str(out), "--resume"])
-        == 0
-    )
-    assert json.loads((out / "checkpoint" / "state.json").read_text())["step"] == steps
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +52,7 @@ def test_resume_continues_the_step_and_both_optimizers(run, tmp_path):
 
 def test_classification_loss_starts_with_step_two():
     recipe = tiny_recipe("tag2pix", brightness="off")
-    data = batch()
+    data = batch(seed=7)
     before, after = recipe.train_step(data, 0.2), recipe.train_step(data, 0.7)
     assert "d_cls" not in before and "g_cls" not in before
     assert after["d_cls"] > 0 and after["g_cls"] > 0
@@ -152,7 +83,7 @@ def test_brightness_fine_tune_weakens_the_ink_only_at_the_end():
     seen = []
     generate = recipe._generate
     recipe._generate = lambda sketch, cvt: seen.append(sketch) or generate(sketch, cvt)
-    data = batch()
+    data = batch(seed=7)
     recipe.train_step(data, 0.5)
     recipe.train_step(data, 0.95)
     assert torch.equal(seen[0], data["sketch"])
@@ -163,7 +94,7 @@ def test_n1_ablation_drops_cit_guide_and_secat():
     recipe = tiny_recipe("tag2pix", cit="off", guide="off", decoder="se", two_step="off")
     assert recipe.cit_extractor is None and "cit_extractor" not in recipe.modules()
     assert recipe.generator.guide is None and recipe.generator.config.decoder_kind == "se"
-    logs = recipe.train_step(batch(), 0.0)
+    logs = recipe.train_step(batch(seed=7), 0.0)
     assert logs["g_cls"] > 0 and np.isfinite(logs["g_loss"])
 
 
@@ -200,7 +131,7 @@ def test_cit_extractor_can_be_the_shared_tagger(tmp_path):
     assert isinstance(recipe.cit_extractor, TaggerFeatures)
     assert torch.equal(recipe.cit_extractor.tagger.stem[0].weight, shared.stem[0].weight)
     assert recipe.generator.config.cit_channels == shared.config.widths[1]
-    data = batch()
+    data = batch(seed=7)
     assert recipe.cit_extractor(data["sketch"]).shape[-1] == 128 // 8
     logs = recipe.train_step(data, 1.0)
     assert np.isfinite(logs["g_loss"]) and logs["g_cls"] > 0

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from colorizer_app.vocabulary import load_vocabulary
-from tests.training.test_recipe_tag2pix import (
+from tests.training.recipe_checks import (
     TINY,
     adam_steps,
     assert_model_file_matches_checkpoint,

@@ -26,8 +26,10 @@ from colorizer_app.imaging.hints import Hints, Stroke
 from colorizer_app.resources import MODELS_DIR
 from colorizer_app.vocabulary import load_vocabulary, target_color
 from training.data.synthetic import SyntheticConfig, eval_seed, generate
-from training.metrics import Evaluator, eval_seeds, median_lab, paper_mask, summarize
-from training.model_colorizer import direct_colorizer
+from training.evaluation.colorizers import direct_colorizer
+from training.evaluation.evaluator import Evaluator, eval_seeds
+from training.evaluation.metrics import median_lab, paper_mask
+from training.evaluation.report import summarize
 
 torch.set_num_threads(2)
 

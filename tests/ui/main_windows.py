@@ -1,21 +1,18 @@
-"""Fixtures for the window tests: a MainWindow on a flat-fill engine (or a tiny random model),
-isolated settings, and dialogs that record instead of blocking."""
+"""Helpers of the window tests: a MainWindow on a flat-fill engine (or a tiny random model) with
+isolated settings, and ways to point at and wait for it (the fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
-from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, QSettings
-from PySide6.QtWidgets import QMessageBox
 
 from colorizer_app.engine.pipeline import Engine
 from colorizer_app.engine.registry import ModelRegistry
 from colorizer_app.ui.main_window import MainWindow
-from tests.tiny_model import drawing, make_tiny_model
+from tests.tiny_model import make_tiny_model
 
 
 def flat_engine(device: str) -> Engine:
@@ -32,23 +29,6 @@ def tiny_engine_factory(folder: Path):
     return factory
 
 
-@pytest.fixture
-def dialogs(monkeypatch) -> list[tuple[str, str]]:
-    """(title, text) of every warning the app shows; the dialogs never block."""
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        QMessageBox, "warning", lambda parent, title, text, *rest: shown.append((title, text))
-    )
-    return shown
-
-
-@pytest.fixture
-def drawing_file(tmp_path) -> Path:
-    path = tmp_path / "lines.png"
-    Image.fromarray(drawing(160, 200)).save(path)
-    return path
-
-
 def make_window(qtbot, tmp_path: Path, factory=flat_engine) -> MainWindow:
     torch.set_num_threads(1)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
@@ -59,13 +39,6 @@ def make_window(qtbot, tmp_path: Path, factory=flat_engine) -> MainWindow:
     window.show()
     qtbot.waitExposed(window)
     return window
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, dialogs):
-    window = make_window(qtbot, tmp_path)
-    yield window
-    window.close()
 
 
 def widget_point(window: MainWindow, x: float, y: float):

@@ -14,7 +14,7 @@ from colorizer_app.ui.canvas import View
 from colorizer_app.ui.tools import ToolKind
 from tests.ui.main_windows import (
     hint_alpha,
-    widget_point,  # noqa: F401
+    widget_point,
 )
 
 

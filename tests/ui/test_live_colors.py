@@ -15,7 +15,7 @@ from colorizer_app.imaging.hints import Stroke
 from colorizer_app.ui.tools import ToolKind
 from tests.ui.main_windows import (
     color_at,
-    make_window,  # noqa: F401
+    make_window,
     tiny_engine_factory,
     wait_for_result,
 )

@@ -11,10 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from colorizer_app.imaging.hints import Fill
 from colorizer_app.ui.tools import ToolKind
 from colorizer_app.ui.undo import DocumentHistory
-from tests.ui.main_windows import (
-    thumbnail_point,  # noqa: F401
-    wait_for_result,
-)
+from tests.ui.main_windows import thumbnail_point, wait_for_result
 
 
 def stroke(window, y, color="#2050e0"):

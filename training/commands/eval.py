@@ -39,14 +39,9 @@ def run(args: argparse.Namespace) -> int:
 
     from colorizer_app.errors import ColorizerError
     from colorizer_app.imaging.atomic import atomic_save_png, atomic_write_bytes
-    from training.metrics import (
-        Evaluator,
-        eval_seeds,
-        format_table,
-        resolve_colorizer,
-        result_montage,
-        summarize,
-    )
+    from training.evaluation.colorizers import resolve_colorizer
+    from training.evaluation.evaluator import Evaluator, eval_seeds
+    from training.evaluation.report import format_table, result_montage, summarize
 
     if args.n < 1:
         raise ColorizerError("--n must be at least 1")

@@ -111,16 +111,15 @@ def run(args: argparse.Namespace) -> int:
     from colorizer_app.vocabulary import load_vocabulary
     from training.data.folder import IMAGE_SUFFIXES
     from training.data.hints import random_color_strokes
-    from training.metrics import (
-        EvalRequest,
-        hint_picture,
-        montage,
+    from training.evaluation.colorizers import resolve_colorizer
+    from training.evaluation.metrics import (
         paper_mask,
         region_bleeding,
         region_smudging,
-        resolve_colorizer,
         stroke_adherence,
     )
+    from training.evaluation.report import hint_picture, montage
+    from training.evaluation.request import EvalRequest
 
     folder = Path(args.folder)
     if not folder.is_dir():

@@ -190,7 +190,7 @@ def _parameter_table(config: str) -> list[str]:
 def comparison_montage(comparison: Comparison, plan: Plan, runner: Runner) -> np.ndarray | None:
     """Top to bottom: the input, each row's output (its first seed), the ground truth; one
     column per evaluation sample. None until a row has been scored."""
-    from training.metrics import montage
+    from training.evaluation.report import montage
 
     pictures = {r: load_pictures(runner.run_dir(r, 0)) for r in comparison.rows}
     scored = [p for p in pictures.values() if p is not None]

@@ -226,10 +226,11 @@ class Runner:
         from colorizer_app.nets.modelfile import read_manifest
         from colorizer_app.vocabulary import load_vocabulary
         from training.checkpoint import load_checkpoint
-        from training.metrics import Evaluator, eval_seeds, hint_picture
+        from training.evaluation.colorizers import recipe_colorizer
+        from training.evaluation.evaluator import Evaluator, eval_seeds
+        from training.evaluation.report import hint_picture
         from training.recipes import available, build_recipe
         from training.recipes.base import RecipeSetup
-        from training.scoreboard_hook import recipe_colorizer
 
         if not available()[row.recipe].colorizes:
             notes = read_manifest(self._model(row.id, seed)).recipe

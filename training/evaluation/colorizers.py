@@ -1,8 +1,12 @@
-"""Model files as scoreboard colorizers, measured two ways (issue: quality of the default model):
+"""The colorizers the scoreboard scores: oracles, model files and training recipes.
+
+Model files are measured two ways (issue: quality of the default model):
 
 - ``direct``: the generator alone at the evaluation size (the model's working resolution);
 - ``engine``: through the app's Engine — normalization, working-size resize and padding,
   region-guided upsampling to the drawing's own size — exactly what an artist gets.
+
+A recipe colorizes through the same ``colorize(batch)`` it is trained with.
 """
 
 from __future__ import annotations
@@ -17,10 +21,54 @@ from colorizer_app.errors import ColorizerError
 from colorizer_app.nets.modelfile import load_model
 from colorizer_app.vocabulary import load_vocabulary
 from training.data.dataset import image_tensor
-from training.eval_batch import request_hint_map
-from training.metrics import Colorizer, EvalRequest
+from training.evaluation.batch import request_hint_map, request_to_batch
+from training.evaluation.request import Colorizer, EvalRequest
+from training.recipes.base import Recipe
 
 DIRECT_ARCHITECTURES = ("unified.generator",)
+
+
+def truth_colorizer(request: EvalRequest) -> np.ndarray:
+    """Oracle: the ground truth for the request's conditions (the best any model can do)."""
+    if request.truth is None:
+        raise ColorizerError("the 'truth' oracle needs ground truth, and this drawing has none")
+    return request.truth
+
+
+def flat_gray_colorizer(request: EvalRequest) -> np.ndarray:
+    """Oracle: uniform gray — what "ignores every input" scores."""
+    return np.full((*request.sketch.shape, 3), 128, np.uint8)
+
+
+def flat_fill_colorizer(request: EvalRequest) -> np.ndarray:
+    """The flat-fill engine: hinted regions take their hint's color, the rest stays paper."""
+    from colorizer_app.engine.flatfill import FlatFill
+
+    return FlatFill()(255 - request.sketch, request.hints).composite[..., :3]
+
+
+ORACLES: dict[str, Colorizer] = {
+    "truth": truth_colorizer,
+    "flat-gray": flat_gray_colorizer,
+    "flat": flat_fill_colorizer,
+}
+
+
+def resolve_colorizer(spec: str, region_consistency: bool = False) -> Colorizer:
+    """``truth``, ``flat-gray``, ``flat``, a model file (the generator alone, at the evaluation
+    size), or ``engine:MODEL_FILE`` (through the app's engine, as an artist gets it, optionally
+    with the engine's region consistency)."""
+    if region_consistency and not spec.startswith("engine:"):
+        raise ColorizerError("region consistency is an engine option: use --model engine:MODEL")
+    if spec in ORACLES:
+        return ORACLES[spec]
+    through_engine = spec.startswith("engine:")
+    path = Path(spec.removeprefix("engine:"))
+    if not path.exists():
+        raise ColorizerError(f"--model {spec}: not {', '.join(ORACLES)} and no such file")
+    if through_engine:
+        return engine_colorizer(path, region_consistency=region_consistency)
+    return direct_colorizer(path)
 
 
 def direct_colorizer(path: Path) -> Colorizer:
@@ -105,5 +153,17 @@ def engine_colorizer(
             )
         )
         return np.ascontiguousarray(result.layers["color"][..., :3])
+
+    return colorize
+
+
+def recipe_colorizer(recipe: Recipe) -> Colorizer:
+    """Wraps a recipe's batch-level ``colorize`` as the scoreboard's one-image colorizer."""
+
+    def colorize(request: EvalRequest) -> np.ndarray:
+        batch = request_to_batch(request, recipe)
+        with torch.no_grad():
+            image = recipe.colorize(batch)[0]  # (3, H, W) in [-1, 1]
+        return ((image.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
 
     return colorize

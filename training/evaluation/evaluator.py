@@ -1,8 +1,8 @@
-"""The scoreboard (DESIGN §4): how well a colorizer follows tags, hints, references and sliders,
-measured on fresh synthetic samples whose true regions and colors are known.
+"""The scoreboard's evaluation of one colorizer on fresh synthetic samples whose true regions
+and colors are known.
 
-A *colorizer* is any callable ``(EvalRequest) -> (H, W, 3) uint8``. Each evaluation sample asks it
-for several pictures (requests), each isolating one control:
+Each evaluation sample asks the colorizer for several pictures (requests), each isolating one
+control:
 
 - **tags** (the sample's true tags): tag accuracy per part — the median CIELAB color of the part's
   paper pixels is nearer (ΔE) to the requested color than to every other palette color of the tag's
@@ -24,237 +24,41 @@ for several pictures (requests), each isolating one control:
   model's choice as the "other" color; reported as the share of cases within ΔE 15 and the mean
   ΔE (per value too).
 
-Bleeding: in each region (connected component of a part's labels, at least ``min_area`` pixels,
-eroded by a pixel, line pixels left out, and pixels where the ground truth itself departs from
-its region's hue or chroma — pupils, highlights — left out), the share of pixels whose chroma or
-hue differs from the region's median by more than ``BLEED_THRESHOLD`` (CIELAB ΔC, ΔH; lightness is
-ignored, so cel shading is not bleeding); averaged over regions.
-
 Evaluation seeds are ``TRAIN_SEED_LIMIT + offset + i``: never a training seed, by construction.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from colorizer_app.errors import ColorizerError
-from colorizer_app.imaging.color import delta_chroma_hue, delta_e, lab_to_srgb, srgb_to_lab
+from colorizer_app.imaging.color import delta_e, lab_to_srgb, srgb_to_lab
 from colorizer_app.imaging.hints import Hints, rasterize_hints
 from colorizer_app.vocabulary import Tag, Vocabulary, load_vocabulary, target_color
 from training.data.hints import label_components, scribble
 from training.data.sample import Sample
+from training.evaluation.metrics import (
+    INK_LEVEL,
+    bleeding,
+    median_lab,
+    nearer_than_all,
+    paper_mask,
+    psnr,
+    ssim,
+)
+from training.evaluation.request import Colorizer, EvalRequest
 
 EVAL_CONFIG = "eval-v1"
 UNLIKE_DE = 25.0  # a swapped / hint / slider color differs this much from the true one
-BLEED_THRESHOLD = 12.0  # ΔC or ΔH (CIELAB) beyond which a pixel has left its region's color
-SMUDGE_THRESHOLD = 12.0  # ΔL* (CIELAB) beyond which a pixel is lighter or darker than its region
 SLIDER_VALUES = (0.0, 0.5, 1.0, 2.0)
 SLIDER_WITHIN = 15.0
-INK_LEVEL = 160  # sketch values below this (0 = full ink) are line, not paper
 FLAT_DE = 5.0  # ground-truth pixels this near a part's flat color are its lit area
 STROKE_MARGIN = 3  # px (at 256²) the hint stroke is dilated by before scoring its region
-
-
-@dataclass(frozen=True, eq=False)
-class EvalRequest:
-    """What a colorizer is asked. ``truth`` is for the oracles only; models must not read it."""
-
-    sketch: np.ndarray  # (H, W) uint8, 255 = paper, 0 = ink
-    hints: Hints = Hints()
-    hint_map: np.ndarray | None = None  # (H, W, 4) float32 rasterized ``hints``
-    tags: Mapping[str, float] = field(default_factory=dict)  # color tag values by name
-    shape_tags: tuple[str, ...] = ()  # color-invariant tags (CIT) present
-    reference: np.ndarray | None = None  # (H, W, 3) uint8
-    truth: np.ndarray | None = None  # (H, W, 3) uint8 ground truth for these conditions
-
-
-Colorizer = Callable[[EvalRequest], np.ndarray]
-
-
-# ---------------------------------------------------------------------------------------------
-# Metric math on arrays
-# ---------------------------------------------------------------------------------------------
-
-
-def median_lab(lab: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Per-channel median CIELAB color of the masked pixels."""
-    return np.median(lab[mask], axis=0)
-
-
-def nearer_than_all(
-    color_lab: np.ndarray, target_lab: np.ndarray, competitor_labs: np.ndarray
-) -> bool:
-    """Whether ``color_lab`` is strictly nearer (ΔE) to the target than to every competitor."""
-    if len(competitor_labs) == 0:
-        return True
-    return bool(delta_e(color_lab, target_lab) < delta_e(color_lab[None], competitor_labs).min())
-
-
-def paper_mask(sketch: np.ndarray) -> np.ndarray:
-    """Pixels that are paper (not line) in a sketch, with a one-pixel margin around lines."""
-    ink = (sketch < INK_LEVEL).astype(np.uint8)
-    return cv2.dilate(ink, np.ones((3, 3), np.uint8)) == 0
-
-
-def departures(lab: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Which masked pixels (in mask order) leave the median's chroma or hue by > BLEED_THRESHOLD."""
-    pixels = lab[mask]
-    dc, dh = delta_chroma_hue(pixels, np.median(pixels, axis=0)[None])
-    return (np.abs(dc) > BLEED_THRESHOLD) | (dh > BLEED_THRESHOLD)
-
-
-def region_bleeding(lab: np.ndarray, mask: np.ndarray) -> float:
-    """Share of the masked pixels whose chroma or hue leaves the median's by > BLEED_THRESHOLD."""
-    return float(np.mean(departures(lab, mask)))
-
-
-def region_smudging(lab: np.ndarray, mask: np.ndarray) -> float:
-    """Share of the masked pixels whose lightness leaves the median's by > SMUDGE_THRESHOLD.
-
-    Bleeding's counterpart in L*, which bleeding leaves out: gray smudges over a white fill keep
-    its hue and chroma, so only this sees them. Shading counts too, so it is a report, not a goal.
-    """
-    lightness = lab[mask][:, 0]
-    return float(np.mean(np.abs(lightness - np.median(lightness)) > SMUDGE_THRESHOLD))
-
-
-def bleeding(
-    output: np.ndarray,
-    labels: np.ndarray,
-    sketch: np.ndarray,
-    min_area: int,
-    truth: np.ndarray | None = None,
-) -> list[float]:
-    """Bleeding of every region (component of ``labels`` of at least ``min_area`` px).
-
-    With ``truth``, pixels where the ground truth itself leaves its region's hue or chroma (iris
-    pupils and highlights, gradients: variation by design) are not counted.
-    """
-    lab = srgb_to_lab(output)
-    truth_lab = None if truth is None else srgb_to_lab(truth)
-    paper = paper_mask(sketch)
-    result = []
-    for _label, component in label_components(labels, min_area):
-        inner = (
-            cv2.erode(component.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & paper
-        )
-        if truth_lab is not None and inner.any():
-            inner[inner] = ~departures(truth_lab, inner)
-        if inner.sum() >= min_area // 2:
-            result.append(region_bleeding(lab, inner))
-    return result
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """Peak signal-to-noise ratio in dB of two uint8 images (capped at 100 for identical ones)."""
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return 100.0 if mse == 0 else min(100.0, 10 * math.log10(255.0**2 / mse))
-
-
-def ssim(a: np.ndarray, b: np.ndarray) -> float:
-    """SSIM (Wang et al. 2004: 11-px Gaussian window, σ = 1.5, K = 0.01, 0.03), channel mean."""
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    if a.ndim == 2:
-        a, b = a[..., None], b[..., None]
-
-    def blur(x: np.ndarray) -> np.ndarray:
-        return cv2.GaussianBlur(x, (11, 11), 1.5, borderType=cv2.BORDER_REFLECT)
-
-    scores = []
-    for ch in range(a.shape[2]):
-        x, y = a[..., ch], b[..., ch]
-        mx, my = blur(x), blur(y)
-        vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
-        s = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
-        scores.append(float(s[5:-5, 5:-5].mean()))  # only windows that lie inside the image
-    return float(np.mean(scores))
-
-
-def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
-    """Fréchet distance of Gaussians fitted to two (N, D) feature sets.
-
-    ‖μa − μb‖² + tr(Ca + Cb − 2 (Ca Cb)^½), with tr (Ca Cb)^½ = tr (Ca^½ Cb Ca^½)^½ computed by
-    symmetric eigendecompositions (stable where scipy's sqrtm of a non-symmetric product is not).
-    """
-    mu_a, mu_b = features_a.mean(axis=0), features_b.mean(axis=0)
-    cov_a = np.atleast_2d(np.cov(features_a, rowvar=False))
-    cov_b = np.atleast_2d(np.cov(features_b, rowvar=False))
-    values, vectors = np.linalg.eigh(cov_a)
-    root_a = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
-    middle = root_a @ cov_b @ root_a
-    trace_root = float(np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum())
-    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_root)
-
-
-def stroke_adherence(
-    output: np.ndarray, mask: np.ndarray, stroke_color: tuple[int, int, int], within: float = 20.0
-) -> float:
-    """Share of the masked pixels within ΔE ``within`` of the stroke color (real drawings)."""
-    lab = srgb_to_lab(output[mask])
-    return float(np.mean(delta_e(lab, srgb_to_lab(np.array(stroke_color))[None]) <= within))
-
-
-# ---------------------------------------------------------------------------------------------
-# Colorizers
-# ---------------------------------------------------------------------------------------------
-
-
-def truth_colorizer(request: EvalRequest) -> np.ndarray:
-    """Oracle: the ground truth for the request's conditions (the best any model can do)."""
-    if request.truth is None:
-        raise ColorizerError("the 'truth' oracle needs ground truth, and this drawing has none")
-    return request.truth
-
-
-def flat_gray_colorizer(request: EvalRequest) -> np.ndarray:
-    """Oracle: uniform gray — what "ignores every input" scores."""
-    return np.full((*request.sketch.shape, 3), 128, np.uint8)
-
-
-def flat_fill_colorizer(request: EvalRequest) -> np.ndarray:
-    """The flat-fill engine: hinted regions take their hint's color, the rest stays paper."""
-    from colorizer_app.engine.flatfill import FlatFill
-
-    return FlatFill()(255 - request.sketch, request.hints).composite[..., :3]
-
-
-ORACLES: dict[str, Colorizer] = {
-    "truth": truth_colorizer,
-    "flat-gray": flat_gray_colorizer,
-    "flat": flat_fill_colorizer,
-}
-
-
-def resolve_colorizer(spec: str, region_consistency: bool = False) -> Colorizer:
-    """``truth``, ``flat-gray``, ``flat``, a model file (the generator alone, at the evaluation
-    size), or ``engine:MODEL_FILE`` (through the app's engine, as an artist gets it, optionally
-    with the engine's region consistency)."""
-    if region_consistency and not spec.startswith("engine:"):
-        raise ColorizerError("region consistency is an engine option: use --model engine:MODEL")
-    if spec in ORACLES:
-        return ORACLES[spec]
-    from training.model_colorizer import direct_colorizer, engine_colorizer
-
-    through_engine = spec.startswith("engine:")
-    path = Path(spec.removeprefix("engine:"))
-    if not path.exists():
-        raise ColorizerError(f"--model {spec}: not {', '.join(ORACLES)} and no such file")
-    if through_engine:
-        return engine_colorizer(path, region_consistency=region_consistency)
-    return direct_colorizer(path)
-
-
-# ---------------------------------------------------------------------------------------------
-# Evaluation
-# ---------------------------------------------------------------------------------------------
 
 
 def eval_seeds(n: int, offset: int = 0) -> range:
@@ -566,115 +370,3 @@ class Evaluator:
             result.add("slider_mean_de", error)
             result.add(f"slider_de@{value:g}", error)
             result.add("slider_within15", error <= SLIDER_WITHIN)
-
-
-# ---------------------------------------------------------------------------------------------
-# Aggregation, table, montage
-# ---------------------------------------------------------------------------------------------
-
-METRIC_ORDER = (
-    "tag_accuracy",
-    "swapped_accuracy",
-    "hint_accuracy",
-    "tag_with_strokes_accuracy",
-    "reference_accuracy",
-    "bleeding",
-    "slider_within15",
-    "slider_mean_de",
-    "psnr",
-    "ssim",
-    "frechet",
-)
-
-
-def _metric_key(name: str) -> tuple[int, str]:
-    head = name.split("/")[0].split("@")[0]
-    if head.startswith("slider_de"):
-        head = "slider_mean_de"
-    return (METRIC_ORDER.index(head) if head in METRIC_ORDER else len(METRIC_ORDER), name)
-
-
-def summarize(
-    results: list[SampleResult], features: Callable[[np.ndarray], np.ndarray] | None = None
-) -> dict[str, dict]:
-    """{column: {metric: {"value": mean, "cases": n}}} for overall, each style and each framing."""
-    columns: dict[str, list[SampleResult]] = {"overall": results}
-    for r in results:
-        columns.setdefault(f"style:{r.sketch_style}", []).append(r)
-    for r in results:
-        columns.setdefault(f"framing:{r.framing}", []).append(r)
-    table: dict[str, dict] = {}
-    for column, members in columns.items():
-        pooled: dict[str, list[float]] = {}
-        for r in members:
-            for metric, values in r.values.items():
-                pooled.setdefault(metric, []).extend(values)
-        table[column] = {
-            m: {"value": float(np.mean(v)), "cases": len(v)}
-            for m, v in sorted(pooled.items(), key=lambda kv: _metric_key(kv[0]))
-        }
-        if features is not None and len(members) >= 2:
-            out = features(np.stack([r.features["output"] for r in members]))
-            truth = features(np.stack([r.features["truth"] for r in members]))
-            table[column]["frechet"] = {
-                "value": frechet_distance(out, truth),
-                "cases": len(members),
-            }
-    return table
-
-
-def format_table(table: Mapping[str, Mapping[str, Mapping[str, float]]]) -> str:
-    """Rows = metrics, columns = overall, per style, per framing."""
-    columns = list(table)
-    metrics = sorted({m for col in table.values() for m in col}, key=_metric_key)
-    width = max(len(m) for m in metrics) + 2
-    lines = ["metric".ljust(width) + "".join(c.rjust(15) for c in columns)]
-    for metric in metrics:
-        cells = []
-        for column in columns:
-            entry = table[column].get(metric)
-            cells.append(("—" if entry is None else f"{entry['value']:.3f}").rjust(15))
-        lines.append(metric.ljust(width) + "".join(cells))
-    cases = [str(table[c].get("psnr", {}).get("cases", 0)).rjust(15) for c in columns]
-    lines.append("samples".ljust(width) + "".join(cases))
-    return "\n".join(lines)
-
-
-def hint_picture(sketch: np.ndarray, hint_map: np.ndarray) -> np.ndarray:
-    """The hints painted over a faint copy of the line art, as uint8 RGB."""
-    paper = 255 - (255 - sketch.astype(np.float32)) * 0.35
-    background = np.repeat(paper[..., None], 3, axis=2) / 255
-    mask = hint_map[..., 3:]
-    return (
-        np.round((hint_map[..., :3] + background * (1 - mask)) * 255).clip(0, 255).astype(np.uint8)
-    )
-
-
-def montage(rows: list[list[np.ndarray]], gap: int = 4) -> np.ndarray:
-    """Grid of equally sized uint8 RGB (or gray) tiles on white, one list per row."""
-    tiles = [
-        [np.repeat(t[..., None], 3, axis=2) if t.ndim == 2 else t for t in row] for row in rows
-    ]
-    h, w = tiles[0][0].shape[:2]
-    n_cols = max(len(r) for r in tiles)
-    canvas = np.full((len(tiles) * (h + gap) + gap, n_cols * (w + gap) + gap, 3), 255, np.uint8)
-    for i, row in enumerate(tiles):
-        for j, tile in enumerate(row):
-            y, x = gap + i * (h + gap), gap + j * (w + gap)
-            canvas[y : y + h, x : x + w] = tile
-    return canvas
-
-
-def result_montage(results: list[SampleResult], max_rows: int = 16) -> np.ndarray:
-    """Per sample: line art | hints | output for the hints | output for the tags | ground truth."""
-    rows = [
-        [
-            r.pictures["sketch"],
-            hint_picture(r.pictures["sketch"], r.pictures["hints"]),
-            r.pictures["hint_output"],
-            r.pictures["tag_output"],
-            r.pictures["truth"],
-        ]
-        for r in results[:max_rows]
-    ]
-    return montage(rows)

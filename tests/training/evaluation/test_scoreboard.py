@@ -10,19 +10,10 @@ from PIL import Image
 from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from training import cli
 from training.data.synthetic import TRAIN_SEED_LIMIT, generate
-from training.metrics import (
-    Evaluator,
-    bleeding,
-    eval_seeds,
-    flat_gray_colorizer,
-    format_table,
-    frechet_distance,
-    psnr,
-    region_smudging,
-    ssim,
-    summarize,
-    truth_colorizer,
-)
+from training.evaluation.colorizers import flat_gray_colorizer, truth_colorizer
+from training.evaluation.evaluator import Evaluator, eval_seeds
+from training.evaluation.metrics import bleeding, frechet_distance, psnr, region_smudging, ssim
+from training.evaluation.report import format_table, summarize
 
 SIZE, N = 128, 8
 

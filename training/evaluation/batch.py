@@ -9,7 +9,7 @@ import torch
 from colorizer_app.engine.flatfill import FlatFill
 from colorizer_app.vocabulary import load_vocabulary
 from training.data.dataset import image_tensor
-from training.metrics import EvalRequest
+from training.evaluation.request import EvalRequest
 from training.recipes.base import Recipe
 
 

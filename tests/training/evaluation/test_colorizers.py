@@ -9,9 +9,10 @@ from colorizer_app.imaging.hints import Hints, Stroke
 from colorizer_app.nets.modelfile import ModelManifest, save_model
 from colorizer_app.nets.reference import PatchDiscriminator, PatchDiscriminatorConfig
 from colorizer_app.vocabulary import load_vocabulary
-from tests.engine.test_adapters import make_runs, ship
+from tests.paper_models import make_runs, ship
 from tests.tiny_model import make_tiny_model
-from training.metrics import EvalRequest, resolve_colorizer
+from training.evaluation.colorizers import resolve_colorizer
+from training.evaluation.request import EvalRequest
 
 torch.set_num_threads(1)
 
