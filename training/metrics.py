@@ -44,6 +44,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from colorizer_app.engine.request import REGION_CONSISTENCY
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import delta_chroma_hue, delta_e, lab_to_srgb, srgb_to_lab
 from colorizer_app.imaging.hints import Hints, rasterize_hints
@@ -233,12 +234,15 @@ ORACLES: dict[str, Colorizer] = {
 }
 
 
-def resolve_colorizer(spec: str, region_consistency: bool = False) -> Colorizer:
+def resolve_colorizer(spec: str, *, region_consistency: bool = False) -> Colorizer:
     """``truth``, ``flat-gray``, ``flat``, a model file (the generator alone, at the evaluation
-    size), or ``engine:MODEL_FILE`` (through the app's engine, as an artist gets it, optionally
-    with the engine's region consistency)."""
+    size), or ``engine:MODEL_FILE`` (through the app's engine, as an artist gets it). Region
+    consistency stays off unless asked, whatever the app's default (``REGION_CONSISTENCY``): the
+    scoreboard scores the model's own colors."""
     if region_consistency and not spec.startswith("engine:"):
-        raise ColorizerError("region consistency is an engine option: use --model engine:MODEL")
+        raise ColorizerError(
+            f"{REGION_CONSISTENCY.name} is an engine option: use --model engine:MODEL"
+        )
     if spec in ORACLES:
         return ORACLES[spec]
     from training.model_colorizer import direct_colorizer, engine_colorizer

@@ -69,11 +69,11 @@ def _registry_serving(path: Path) -> tuple[ModelRegistry, str]:
     return registry, served[0] if served else registry.entry(path.stem).name
 
 
-def engine_colorizer(
-    path: Path, size: int | None = None, region_consistency: bool = False
-) -> Colorizer:
-    """The model file served by the app's Engine; the result is its color layer (the line art is
-    not multiplied on top, as the ground truth has none)."""
+def engine_colorizer(path: Path, *, region_consistency: bool = False) -> Colorizer:
+    """The model file served by the app's Engine at its own working size; the result is its color
+    layer (the line art is not multiplied on top, as the ground truth has none). Region
+    consistency stays off unless asked, whatever the app's default (``REGION_CONSISTENCY``): the
+    scoreboard scores the model's own colors."""
     from colorizer_app.engine.pipeline import Engine
     from colorizer_app.engine.request import ColorizeRequest
 
@@ -100,7 +100,6 @@ def engine_colorizer(
                 tags=dict(request.tags),
                 reference=reference,
                 model=name,
-                size=size,
                 region_consistency=region_consistency,
             )
         )
