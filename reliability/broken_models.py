@@ -209,8 +209,8 @@ def registry_scenario(folder: Path) -> Outcome:
     """Every kind refused by the registry with one line naming its file; the engine's ``auto``
     falls back to flat fill (and says so) without a good model, and finds the good one with it."""
     from colorizer_app.engine.pipeline import Engine
-    from colorizer_app.engine.registry import AUTO, FLAT, ModelRegistry
-    from colorizer_app.engine.request import ColorizeRequest
+    from colorizer_app.engine.registry import ModelRegistry
+    from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest
     from colorizer_app.imaging.hints import Hints, Stroke
 
     outcome = Outcome("broken models → registry and engine")

@@ -8,7 +8,6 @@ drawing is touched, so a misspelled tag fails at once with its close matches (ex
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from colorizer_app.engine.request import ColorizeRequest, ColorizeResult
+from colorizer_app.engine.request import (
+    MODEL,
+    REGION_CONSISTENCY,
+    TAG_VALUE,
+    WORKING_SIZE,
+    ColorizeRequest,
+    ColorizeResult,
+)
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.hints import Hints
 
@@ -33,7 +39,8 @@ def add_colorize_options(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=[],
         metavar="TAG[=VALUE]",
-        help="color tags, e.g. blue_hair red_eyes=1.5 (value 0..5, default 1)",
+        help=f"color tags, e.g. blue_hair red_eyes=1.5 (value {TAG_VALUE.low:g}.."
+        f"{TAG_VALUE.high:g}, default {TAG_VALUE.default:g}: {TAG_VALUE.description})",
     )
     parser.add_argument(
         "--hints",
@@ -44,9 +51,8 @@ def add_colorize_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference", metavar="REF", help="a colored illustration to follow")
     parser.add_argument(
         "--model",
-        default="auto",
-        help="auto (best installed model for the hints given), a model name "
-        "(see `colorizer-cli models`), or flat (flat fill, no network)",
+        default=MODEL.default,
+        help=f"{MODEL.description}; `colorizer-cli models` lists the installed ones",
     )
     parser.add_argument(
         "--device",
@@ -57,16 +63,16 @@ def add_colorize_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--size",
         type=int,
+        default=WORKING_SIZE.default,
         metavar="N",
-        help="working resolution in pixels (default: the model's own)",
+        help=f"{WORKING_SIZE.description}; {WORKING_SIZE.low:g} to {WORKING_SIZE.high:g}",
     )
     parser.add_argument(
         "--region-consistency",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="one hue per closed area (keeps shading, removes stray colors; "
-        "a stroked area takes its stroke's color, its shading softened); "
-        "on by default, as in the app",
+        default=REGION_CONSISTENCY.default,
+        help=f"{REGION_CONSISTENCY.description} "
+        f"(default: {'on' if REGION_CONSISTENCY.default else 'off'}, as in the app)",
     )
     parser.add_argument(
         "--threads",
@@ -112,8 +118,10 @@ def read_options(args: argparse.Namespace) -> ColorizeOptions:
         else:
             hints = Hints.load(path)
     reference = load_image(args.reference).pixels if args.reference else None
-    if args.size is not None and args.size < 16:
-        raise ColorizerError(f"--size {args.size}: the working size must be at least 16 pixels")
+    if args.size is not None and args.size < WORKING_SIZE.low:
+        raise ColorizerError(
+            f"--size {args.size}: the working size must be at least {WORKING_SIZE.low:g} pixels"
+        )
     if args.threads is not None and args.threads < 1:
         raise ColorizerError(f"--threads {args.threads}: need at least one thread")
     return ColorizeOptions(
@@ -136,11 +144,14 @@ def parse_tags(items: list[str]) -> dict[str, float]:
     for item in items:
         name, _, text = item.partition("=")
         try:
-            value = float(text) if text else 1.0
+            value = float(text) if text else TAG_VALUE.default
         except ValueError:
             raise ColorizerError(f"--tags {item}: '{text}' is not a number") from None
-        if not math.isfinite(value) or not 0.0 <= value <= 5.0:
-            raise ColorizerError(f"--tags {item}: the value must lie between 0 and 5")
+        if not TAG_VALUE.admits(value):
+            raise ColorizerError(
+                f"--tags {item}: the value must lie between {TAG_VALUE.low:g} and "
+                f"{TAG_VALUE.high:g}"
+            )
         if vocabulary.tag(name).kind != "cvt":  # unknown: ColorizerError with close matches
             raise ColorizerError(f"--tags {name}: a shape tag; only color tags steer colors")
         tags[name] = value

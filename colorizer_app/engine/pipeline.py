@@ -45,9 +45,9 @@ from torch import Tensor
 from colorizer_app.engine.cache import LRUCache
 from colorizer_app.engine.devices import autocast_dtype, default_threads, pick_device
 from colorizer_app.engine.flatfill import FlatFill
-from colorizer_app.engine.registry import AUTO, FLAT, ModelEntry, ModelRegistry, Refusal
-from colorizer_app.engine.request import ColorizeRequest, ColorizeResult
-from colorizer_app.engine.upsample import RegionUpsampler
+from colorizer_app.engine.registry import ModelEntry, ModelRegistry, Refusal
+from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeResult
+from colorizer_app.engine.upsample import RegionConsistency, RegionUpsampler
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.finished_picture import looks_finished
 from colorizer_app.imaging.hints import hints_from_png, rasterize_hints
@@ -55,13 +55,10 @@ from colorizer_app.imaging.layers import Layer, composite, lineart_layer
 from colorizer_app.imaging.lineart import LineArt, normalize_lineart
 from colorizer_app.nets.interface import ColorNet
 from colorizer_app.nets.modelfile import LoadedModel, ModelFileError
-from colorizer_app.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PIXELS = 40_000_000
-MAX_TAG_VALUE = 5.0
-MAX_WORKING_SIZE = 2048
 
 
 @dataclass(frozen=True)
@@ -113,13 +110,11 @@ class Engine:
         threads: int | None = None,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         cache_size: int = 4,
-        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.registry = registry if registry is not None else ModelRegistry()
         self.device = pick_device(device)
         self.threads = threads if threads is not None else default_threads()
         self.max_pixels = max_pixels
-        self.vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
         self.calls: Counter[str] = Counter()  # stage → times computed (cache misses)
         self._flat = FlatFill(cache_size=cache_size)
         self._drawings: LRUCache[_Prepared] = LRUCache(cache_size)
@@ -153,7 +148,7 @@ class Engine:
         stages. Bad input raises ColorizerError with a one-line message."""
         start = time.perf_counter()
         check = check or (lambda: None)
-        self._validate(request)
+        self._check_pixels(request)
         notes: list[str] = []
         prepared = self._prepare(request.drawing)
         if prepared.finished_picture:
@@ -189,54 +184,13 @@ class Engine:
 
     # ------------------------------------------------------------------ stages
 
-    def _validate(self, request: ColorizeRequest) -> None:
-        drawing = request.drawing
-        if (
-            not isinstance(drawing, np.ndarray)
-            or drawing.dtype != np.uint8
-            or drawing.ndim not in (2, 3)
-            or (drawing.ndim == 3 and drawing.shape[2] not in (3, 4))
-            or 0 in drawing.shape[:2]
-        ):
-            raise ColorizerError(
-                "the drawing must be an (H, W), (H, W, 3) or (H, W, 4) uint8 image"
-            )
-        height, width = drawing.shape[:2]
+    def _check_pixels(self, request: ColorizeRequest) -> None:
+        """The engine's own limit; the request has checked its values when it was made."""
+        height, width = request.drawing.shape[:2]
         if height * width > self.max_pixels:
             raise ColorizerError(
                 f"the drawing is {width}×{height} ({height * width / 1e6:.1f} MP), more than the "
                 f"{self.max_pixels / 1e6:g} MP the engine colors at once; scale it down first"
-            )
-        for name, value in request.tags.items():
-            tag = self.vocabulary.tag(name)  # unknown names: ColorizerError with close matches
-            if tag.kind != "cvt":
-                raise ColorizerError(f"'{name}' is a shape tag; only color tags steer colors")
-            if not (
-                isinstance(value, (int, float))
-                and math.isfinite(value)
-                and 0.0 <= value <= MAX_TAG_VALUE
-            ):
-                raise ColorizerError(
-                    f"tag '{name}': value {value!r} is not between 0 and {MAX_TAG_VALUE:g}"
-                )
-        if request.hint_image is not None and request.hint_image.shape != (height, width, 4):
-            raise ColorizerError(
-                f"the hint image is {request.hint_image.shape[1::-1]} pixels with "
-                f"{request.hint_image.shape[2:] or 1} channels; it must be an RGBA "
-                f"image of the drawing's size {width}×{height}"
-            )
-        if request.reference is not None:
-            reference = request.reference
-            if (
-                reference.dtype != np.uint8
-                or reference.ndim != 3
-                or reference.shape[2] not in (3, 4)
-                or min(reference.shape[:2]) < 1
-            ):
-                raise ColorizerError("the reference must be an (h, w, 3) or (h, w, 4) uint8 image")
-        if request.size is not None and not 16 <= request.size <= MAX_WORKING_SIZE:
-            raise ColorizerError(
-                f"working size {request.size} is not between 16 and {MAX_WORKING_SIZE}"
             )
 
     def _prepare(self, drawing: np.ndarray) -> _Prepared:
@@ -335,10 +289,12 @@ class Engine:
             rgb, _ = module.decode(encoding, hints=hints, cvt=cvt, ref_features=reference)
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
         check()
-        decided = self._flat.decided(ink, request.hints) if paints_strokes else None
-        color = self._upsampler(prepared, geometry)(
-            small, consistency=request.region_consistency, decided=decided
+        consistency = (
+            RegionConsistency(self._flat.decided(ink, request.hints) if paints_strokes else None)
+            if request.region_consistency
+            else None
         )
+        color = self._upsampler(prepared, geometry)(small, consistency)
         check()
         flats = self._flat.flats(ink, request.hints, neural=color)
         color_layer = cv2.cvtColor(color, cv2.COLOR_RGB2RGBA)  # opaque

@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from colorizer_app.engine import adapters
+from colorizer_app.engine.request import AUTO, FLAT
 from colorizer_app.errors import ColorizerError
 from colorizer_app.nets import modelfile
 from colorizer_app.nets.modelfile import HINT_KINDS, LoadedModel, ModelFileError, ModelManifest
@@ -67,8 +68,6 @@ CATALOGUE_NAME = "manifest.json"
 CATALOGUE_FORMAT = 1
 USER_MODELS_ENV = "COLORIZER_MODELS_DIR"
 SHIPPED = object()  # "the app's catalogue": MODELS_DIR, looked up when a registry is built
-FLAT = "flat"
-AUTO = "auto"
 # The architectures the engine knows how to drive (encode_sketch / encode_reference / decode).
 RUNNABLE = tuple(adapters.FAMILIES)
 

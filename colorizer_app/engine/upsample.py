@@ -14,10 +14,11 @@ outline. The full-resolution line art knows where the areas end, so the colors a
 3. A pixel whose four cells all lie in other regions (an area thinner than a cell) takes its
    region's trust-weighted mean color; a region no cell centre falls in keeps plain bilinear.
 
-``consistency`` (the request's ``region_consistency``) goes further: each region's chroma and hue
-(CIELAB a*, b*) are replaced by its median at the working resolution, its lightness kept, so
-the shading stays and no stray color survives inside an area. A region the artist stroked
-(``decided``: the flat fill's region colors) takes the stroke's a*, b* instead, and its
+Region consistency (``RegionConsistency``, for the request's ``region_consistency``) goes
+further: each region's chroma and hue (CIELAB a*, b*) are replaced by its median at the working
+resolution, its lightness kept, so the shading stays and no stray color survives inside an area.
+A region the artist stroked (``decided``: the flat fill's region colors) takes the stroke's
+a*, b* instead, and its
 lightness moves so that its median is the stroke's, its shading softened (DECIDED_SHADING): the
 color the artist asked for, with some of the network's shading. It is done on the cells, before
 upsampling, so it costs almost nothing.
@@ -54,21 +55,25 @@ _MIN_TRUST = 1e-3
 DECIDED_SHADING = 0.25
 
 
+@dataclass(frozen=True)
+class RegionConsistency:
+    """Region consistency for one upsampling (None where it is off): each region its median
+    chroma and hue; the ``decided`` regions, where the artist stroked, their strokes' colors."""
+
+    decided: Decided | None = None  # the flat fill's, whose regions may split the planned ones
+
+
 def upsample_color(
     color: np.ndarray,
     ink: np.ndarray,
     regions: np.ndarray,
-    *,
-    consistency: bool = False,
-    decided: Decided | None = None,
+    consistency: RegionConsistency | None = None,
 ) -> np.ndarray:
     """(h, w, 3) uint8 colors covering the whole drawing → (H, W, 3) uint8 at the size of the
     ink map (255 = ink) and its region labels (both (H, W))."""
     if color.ndim != 3 or color.shape[2] != 3:
         raise ValueError(f"expected (h, w, 3) colors, got {color.shape}")
-    return RegionUpsampler(ink, regions, color.shape[:2])(
-        color, consistency=consistency, decided=decided
-    )
+    return RegionUpsampler(ink, regions, color.shape[:2])(color, consistency)
 
 
 class RegionUpsampler:
@@ -156,11 +161,9 @@ class RegionUpsampler:
         self._lonely_labels = np.concatenate(lonely_labels)
 
     def __call__(
-        self, color: np.ndarray, *, consistency: bool = False, decided: Decided | None = None
+        self, color: np.ndarray, consistency: RegionConsistency | None = None
     ) -> np.ndarray:
-        """(h, w, 3) uint8 colors at the planned working size → (H, W, 3) uint8; ``decided``
-        (the flat fill's, whose regions may split the planned ones among strokes) applies
-        with ``consistency`` only."""
+        """(h, w, 3) uint8 colors at the planned working size → (H, W, 3) uint8."""
         if color.shape != self.cells + (3,):
             raise ValueError(f"expected {self.cells + (3,)} colors, got {color.shape}")
         height, width = self.size
@@ -170,7 +173,8 @@ class RegionUpsampler:
         planar = color.transpose(2, 0, 1).astype(np.float32).reshape(3, -1)
         _reach_lines(planar, self._rings)
         cells = np.ascontiguousarray(planar.T).reshape(rows, cols, 3)
-        if consistency:
+        if consistency is not None:
+            decided = consistency.decided
             labels = (
                 self._labels
                 if decided is None

@@ -29,6 +29,8 @@ from colorizer_app.imaging.oserrors import describe_os_error
 
 DEFAULT_MAX_PIXELS = 50_000_000
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
+# The file suffixes of those formats: what the app offers to open and a folder's drawings are.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 _FORMAT_NAMES = "a PNG, JPEG, WebP, BMP, TIFF or GIF image"
 # (offset, signature, format) of the supported formats, to recognise a damaged header.
 _SIGNATURES = (

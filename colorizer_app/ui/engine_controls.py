@@ -10,18 +10,28 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QWidget
 
 from colorizer_app.engine.devices import available_devices
 from colorizer_app.engine.pipeline import ModelInfo
-from colorizer_app.engine.registry import AUTO, FLAT
+from colorizer_app.engine.request import (
+    AUTO,
+    FLAT,
+    MODEL,
+    REGION_CONSISTENCY,
+    WORKING_SIZE,
+)
 
 WORKING_SIZES = (256, 384, 512, 768, 1024)
 
 
 @dataclass(frozen=True)
 class EngineOptions:
-    model: str = AUTO
+    model: str = MODEL.default
     device: str = "auto"
-    size: int | None = None  # None: the model's own resolution
-    # On by default: on 100 evaluation drawings it cut bleeding 3.4× at no cost in accuracy.
-    region_consistency: bool = True
+    size: int | None = WORKING_SIZE.default  # None: the model's own resolution
+    region_consistency: bool = REGION_CONSISTENCY.default
+
+
+def _sentence(description: str) -> str:
+    """A setting's description as a tooltip: from a capital letter."""
+    return description[:1].upper() + description[1:]
 
 
 class EngineControls(QWidget):
@@ -42,19 +52,12 @@ class EngineControls(QWidget):
         for name in available_devices():
             self.device.addItem(name.upper() if name != "cpu" else "CPU", name)
         self.size = QComboBox()
-        self.size.setToolTip(
-            "The side, in pixels, the model colors at; the result is scaled back "
-            "to the drawing's own size along its lines"
-        )
+        self.size.setToolTip(_sentence(WORKING_SIZE.description))
         self.size.addItem("Model default", None)
         for side in WORKING_SIZES:
             self.size.addItem(f"{side} px", side)
-        self.consistency = QCheckBox("Region consistency")
-        self.consistency.setToolTip(
-            "One color per closed area of the line art, its shading kept: "
-            "an area you stroke takes your stroke's color, its shading "
-            "softened"
-        )
+        self.consistency = QCheckBox(REGION_CONSISTENCY.name.capitalize())
+        self.consistency.setToolTip(_sentence(REGION_CONSISTENCY.description))
         self.consistency.setChecked(EngineOptions.region_consistency)
         layout = QFormLayout(self)
         layout.addRow("Model", self.model)

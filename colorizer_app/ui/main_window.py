@@ -54,18 +54,17 @@ from colorizer_app.document.project import (
 )
 from colorizer_app.document.state import DocumentState
 from colorizer_app.engine.pipeline import Engine, ModelInfo
-from colorizer_app.engine.registry import AUTO, FLAT
-from colorizer_app.engine.request import ColorizeRequest, ColorizeResult
+from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeResult
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.finished_picture import extract_lines, looks_finished
 from colorizer_app.imaging.hints import Hints
 from colorizer_app.imaging.layers import Layer
-from colorizer_app.imaging.loader import load_image
+from colorizer_app.imaging.loader import IMAGE_SUFFIXES, load_image
 from colorizer_app.ui.canvas import Canvas, View
 from colorizer_app.ui.color_picker import ColorPicker
 from colorizer_app.ui.engine_controls import EngineControls, EngineOptions
 from colorizer_app.ui.export_dialog import ExportDialog
-from colorizer_app.ui.reference_panel import ReferencePanel
+from colorizer_app.ui.reference_panel import IMAGE_FILTER, IMAGE_PATTERNS, ReferencePanel
 from colorizer_app.ui.samples import WelcomePanel, sample_files, sample_title
 from colorizer_app.ui.tag_panel import TagPanel
 from colorizer_app.ui.tools import ToolController, ToolKind
@@ -74,11 +73,8 @@ from colorizer_app.ui.worker import EngineFactory, WorkerThread, WorkOrder
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 OPEN_FILTER = (
-    "Line art or project (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif *.ora);;"
-    "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;"
-    "Colorizer projects (*.ora)"
+    f"Line art or project ({IMAGE_PATTERNS} *.ora);;{IMAGE_FILTER};;Colorizer projects (*.ora)"
 )
 REQUEST_DELAY_MS = 150
 MAX_RECENT = 10
@@ -841,16 +837,20 @@ class MainWindow(QMainWindow):
         state, options = self.state, self.engine_controls.options()
         if state is None or (state is self._submitted and options == self._submitted_options):
             return
-        request = ColorizeRequest(
-            drawing=state.drawing,
-            hints=state.hints,
-            tags=state.tag_values,
-            reference=state.reference,
-            model=options.model,
-            size=options.size,
-            region_consistency=options.region_consistency,
-        )
         self._submitted, self._submitted_options = state, options
+        try:
+            request = ColorizeRequest(
+                drawing=state.drawing,
+                hints=state.hints,
+                tags=state.tag_values,
+                reference=state.reference,
+                model=options.model,
+                size=options.size,
+                region_consistency=options.region_consistency,
+            )
+        except ColorizerError as error:  # e.g. a project's tag value out of range
+            self._request_failed(0, str(error), True)
+            return
         self._last_id = self.worker_thread.worker.submit(WorkOrder(request, options.device))
         self.busy.show()
 

@@ -40,9 +40,15 @@ from PySide6.QtWidgets import (
 
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import lab_to_srgb, rgb_to_hex, srgb_to_lab
-from colorizer_app.imaging.loader import LoadedImage, decode_image_bytes, load_image
+from colorizer_app.imaging.loader import (
+    IMAGE_SUFFIXES,
+    LoadedImage,
+    decode_image_bytes,
+    load_image,
+)
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
+IMAGE_PATTERNS = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)  # for file dialogs
+IMAGE_FILTER = f"Images ({IMAGE_PATTERNS})"
 MAIN_COLORS = 6
 THUMBNAIL_SIZE = 220
 _SAMPLE_SIDE = 64  # k-means runs on a copy this small: a few thousand pixels are plenty

@@ -32,12 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_app.engine.registry import FLAT
+from colorizer_app.engine.request import FLAT, TAG_VALUE
 from colorizer_app.vocabulary import Tag, Vocabulary, load_vocabulary, target_color
 
 log = logging.getLogger(__name__)
 
-MAX_VALUE = 5.0
 STEPS_PER_UNIT = 100  # slider resolution: 0.01
 # The parts artists tag most, first: character, then clothes top to bottom, then accessories.
 # Parts a newer vocabulary adds follow in its order; the background always comes last.
@@ -83,7 +82,8 @@ def _explanation(tag: Tag) -> str:
         f"Tick for 1, exactly this color. Several {part} tags mix by their values "
         f"(red 0.5 + blonde 0.5 gives strawberry blonde).\n"
         f"Below 1 the tag blends with the {part} color of your strokes or the reference "
-        f"(or the model's own choice).\nAbove 1 the color grows more vivid, up to {MAX_VALUE:g}."
+        f"(or the model's own choice).\n"
+        f"Above 1 the color grows more vivid, up to {TAG_VALUE.high:g}."
     )
 
 
@@ -99,7 +99,9 @@ class _TagRow(QWidget):
         self.checkbox = QCheckBox(pretty(tag.name), self)
         self.swatch = QLabel(self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setRange(0, int(MAX_VALUE * STEPS_PER_UNIT))
+        self.slider.setRange(
+            round(TAG_VALUE.low * STEPS_PER_UNIT), round(TAG_VALUE.high * STEPS_PER_UNIT)
+        )
         self.slider.setPageStep(STEPS_PER_UNIT // 4)
         self.slider.setMinimumWidth(80)
         self.number = QLabel(self)
@@ -125,7 +127,7 @@ class _TagRow(QWidget):
         self._quiet = True
         try:
             self.checkbox.setChecked(value is not None)
-            self.slider.setValue(round(min(value or 0.0, MAX_VALUE) * STEPS_PER_UNIT))
+            self.slider.setValue(round(min(value or 0.0, TAG_VALUE.high) * STEPS_PER_UNIT))
         finally:
             self._quiet = False
         self._show(value)
@@ -143,7 +145,7 @@ class _TagRow(QWidget):
     def _toggled(self, checked: bool) -> None:
         if self._quiet:
             return
-        self.set_value(1.0 if checked else None)
+        self.set_value(TAG_VALUE.default if checked else None)
         self.edited.emit(self.tag.name, self.value(), True)
 
     def _slid(self, steps: int) -> None:

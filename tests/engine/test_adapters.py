@@ -52,7 +52,8 @@ def reference_image(color):
 
 
 def color_of(engine, **request):
-    result = engine.colorize(ColorizeRequest(drawing(40, 50), **request))
+    """The model's own colors: region consistency would paint stroked areas whatever it did."""
+    result = engine.colorize(ColorizeRequest(drawing(40, 50), region_consistency=False, **request))
     assert result.layers["color"].shape == (40, 50, 4)
     assert all(layer.shape[:2] == (40, 50) for layer in result.layers.values())
     return result.layers["color"][..., :3].astype(int)

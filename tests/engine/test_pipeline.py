@@ -98,12 +98,13 @@ def test_reference_features_are_cached(engine):
 def test_auto_picks_by_hints_and_notes_what_a_model_ignores(engine):
     assert engine.colorize(ColorizeRequest(drawing(), tags={"blue_hair": 1.0})).model == "tags-only"
     assert engine.colorize(ColorizeRequest(drawing(), hints=RED)).model == "tiny"
-    result = engine.colorize(ColorizeRequest(drawing(), model="tags-only", hints=RED))
-    assert result.notes == ("model 'tags-only' takes no strokes; they were ignored",)
-    # With region consistency the stroked area still takes the stroke's colour: say so.
     result = engine.colorize(
-        ColorizeRequest(drawing(), model="tags-only", hints=RED, region_consistency=True)
+        ColorizeRequest(drawing(), model="tags-only", hints=RED, region_consistency=False)
     )
+    assert result.notes == ("model 'tags-only' takes no strokes; they were ignored",)
+    # With region consistency (the default) the stroked area still takes the stroke's colour:
+    # say so.
+    result = engine.colorize(ColorizeRequest(drawing(), model="tags-only", hints=RED))
     assert result.notes == (
         "model 'tags-only' takes no strokes; region consistency alone paints their areas",
     )

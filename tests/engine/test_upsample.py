@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from colorizer_app.engine.flatfill import Decided
-from colorizer_app.engine.upsample import DECIDED_SHADING, RegionUpsampler, upsample_color
+from colorizer_app.engine.upsample import (
+    DECIDED_SHADING,
+    RegionConsistency,
+    RegionUpsampler,
+    upsample_color,
+)
 from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from colorizer_app.imaging.regions import segment_regions
 from training.evaluation.metrics import bleeding
@@ -69,7 +74,7 @@ def test_region_consistency_cuts_bleeding(synthetic):
     small = np.clip(small + noise, 0, 255).astype(np.uint8)
     plain = mean_bleeding(upsample_color(small, ink, regions), regions, ink, 400)
     consistent = mean_bleeding(
-        upsample_color(small, ink, regions, consistency=True), regions, ink, 400
+        upsample_color(small, ink, regions, RegionConsistency()), regions, ink, 400
     )
     assert plain > 0.02 and consistent < plain / 4
 
@@ -85,8 +90,8 @@ def test_a_decided_region_takes_its_color_with_the_shading_softened(synthetic):
     shaded[:20, : WORKING // 2] *= 0.6  # a shadow over the square's top (full-size rows < 80)
     small = shaded.astype(np.uint8)
     decided = Decided(regions, np.array([label]), np.array([[40, 160, 220]], np.uint8))
-    plain = upsample_color(small, ink, regions, consistency=True)
-    held = upsample_color(small, ink, regions, consistency=True, decided=decided)
+    plain = upsample_color(small, ink, regions, RegionConsistency())
+    held = upsample_color(small, ink, regions, RegionConsistency(decided))
     inside = (regions == label) & (ink == 0)
     lab = srgb_to_lab(held[inside])
     assert delta_e(np.median(lab, axis=0), srgb_to_lab(decided.colors[0])) < 3
@@ -107,7 +112,7 @@ def test_a_region_shared_among_strokes_holds_each_part_to_its_own_color(syntheti
     split[right] = regions.max() + 1
     colors = np.array([[40, 160, 220], [220, 60, 40]], np.uint8)
     decided = Decided(split, np.array([label, regions.max() + 1]), colors)
-    held = upsample_color(generator_like(truth), ink, regions, consistency=True, decided=decided)
+    held = upsample_color(generator_like(truth), ink, regions, RegionConsistency(decided))
     for part, color in ((split == label) & (ink == 0), colors[0]), (right & (ink == 0), colors[1]):
         away = part & (np.abs(np.arange(SIZE) - 90) > 12)[None, :]  # off the seam between them
         assert delta_e(np.median(srgb_to_lab(held[away]), axis=0), srgb_to_lab(color)) < 3
@@ -144,15 +149,15 @@ def test_a_planned_upsampler_gives_each_coloring_what_a_fresh_one_does(synthetic
     ink, regions, truth = synthetic
     planned = RegionUpsampler(ink, regions, (WORKING, WORKING))
     rng = np.random.default_rng(5)
-    for sigma, consistency in ((0.8, False), (1.5, True), (0.5, False)):
+    for sigma, consistency in ((0.8, None), (1.5, RegionConsistency()), (0.5, None)):
         small = np.clip(
             generator_like(truth, sigma).astype(int) + rng.integers(-30, 31, (WORKING, WORKING, 3)),
             0,
             255,
         ).astype(np.uint8)
         np.testing.assert_array_equal(
-            planned(small, consistency=consistency),
-            upsample_color(small, ink, regions, consistency=consistency),
+            planned(small, consistency),
+            upsample_color(small, ink, regions, consistency),
         )
     with pytest.raises(ValueError):
         planned(np.zeros((WORKING, WORKING + 1, 3), np.uint8))

@@ -165,11 +165,21 @@ def test_a_red_stroke_on_the_hair_turns_the_hair_red():
     stroke = _stroke_across(hair, "#ff0000")
     red = srgb_to_lab(np.array(hex_to_rgb("#ff0000")))
     model = _default()["name"]
-    before = delta_e(_hair_lab(engine, ColorizeRequest(drawing=drawing, model=model), hair), red)
+    before = delta_e(
+        _hair_lab(
+            engine, ColorizeRequest(drawing=drawing, model=model, region_consistency=False), hair
+        ),
+        red,
+    )
     after = delta_e(
         _hair_lab(
             engine,
-            ColorizeRequest(drawing=drawing, model=model, hints=Hints(strokes=(stroke,))),
+            ColorizeRequest(
+                drawing=drawing,
+                model=model,
+                hints=Hints(strokes=(stroke,)),
+                region_consistency=False,
+            ),
             hair,
         ),
         red,
@@ -200,7 +210,10 @@ def test_raising_a_tag_value_moves_its_part_toward_the_tag_color():
                 _hair_lab(
                     engine,
                     ColorizeRequest(
-                        drawing=drawing, model=model, tags={tag: value} if value else {}
+                        drawing=drawing,
+                        model=model,
+                        tags={tag: value} if value else {},
+                        region_consistency=False,
                     ),
                     hair,
                 ),
@@ -231,7 +244,11 @@ def test_a_hair_tag_still_holds_when_other_parts_get_strokes():
                 _hair_lab(
                     engine,
                     ColorizeRequest(
-                        drawing=drawing, model=model, tags=tags, hints=Hints(strokes=strokes)
+                        drawing=drawing,
+                        model=model,
+                        tags=tags,
+                        hints=Hints(strokes=strokes),
+                        region_consistency=False,
                     ),
                     hair,
                 ),

@@ -4,6 +4,7 @@ errors are reported without stopping the app, and closing while busy ends the th
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QPointF
@@ -102,6 +103,23 @@ def test_worker_errors_show_in_the_status_bar_and_a_dialog_once(
     assert dialogs[1][1] == "the drawing is too large"
     assert window.worker_thread.thread.isRunning()
     window.close()
+
+
+def test_a_document_the_request_refuses_is_reported_as_the_workers_errors_are(
+    qtbot, window, dialogs, drawing_file
+):
+    """A tag value out of range (a hand-edited project, say) is refused as the request is made,
+    in the GUI thread: the same dialog and status line as an engine error, and no job sent."""
+    assert window.open_file(drawing_file)
+    window.load_state(replace(window.state, tags=(("blue_hair", 7.0),)))
+    window.request_colors()
+    message = "tag 'blue_hair': value 7.0 is not between 0 and 5"
+    assert dialogs == [("Coloring failed", message)]
+    assert message in window.statusBar().currentMessage() and window.idle
+    window.load_state(replace(window.state, tags=(("blue_hair", 5.0),)))
+    window.request_colors()
+    wait_for_result(qtbot, window)
+    assert window.result.model == "flat" and len(dialogs) == 1
 
 
 class SlowEngine(FailingEngine):

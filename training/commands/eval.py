@@ -6,6 +6,7 @@ import argparse
 import json
 
 from colorizer_app.commandline import Subcommand
+from colorizer_app.engine.request import REGION_CONSISTENCY
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +28,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--region-consistency",
         action="store_true",
-        help="with engine:MODEL, smooth color within each region (less bleeding)",
+        default=False,
+        help=f"with engine:MODEL, {REGION_CONSISTENCY.name}: {REGION_CONSISTENCY.description}; "
+        "off unless given: the scoreboard scores the model's own colors",
     )
     parser.add_argument("--montage-rows", type=int, default=16, help="samples in the montage")
 
@@ -46,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise ColorizerError("--n must be at least 1")
     evaluator = Evaluator(
-        resolve_colorizer(args.model, args.region_consistency), size=args.size, config=args.config
+        resolve_colorizer(args.model, region_consistency=args.region_consistency),
+        size=args.size,
+        config=args.config,
     )
     seeds = eval_seeds(args.n, args.seed)
     results = [evaluator.evaluate_sample(seed) for seed in tqdm(seeds, desc="eval", unit="sample")]

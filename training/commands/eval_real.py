@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 
 from colorizer_app.commandline import Subcommand
+from colorizer_app.engine.request import REGION_CONSISTENCY
 
 ADHERENCE_DE = 20.0
 MAX_REGIONS = 12
@@ -45,7 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--region-consistency",
         action="store_true",
-        help="with a model file, smooth color within each region (the app's default)",
+        default=False,
+        help=f"with a model file, {REGION_CONSISTENCY.name}: {REGION_CONSISTENCY.description}; "
+        "off unless given: the scoreboard scores the model's own colors",
     )
 
 
@@ -106,10 +109,9 @@ def run(args: argparse.Namespace) -> int:
     from colorizer_app.imaging.color import hex_to_rgb, srgb_to_lab
     from colorizer_app.imaging.hints import Hints, rasterize_hints
     from colorizer_app.imaging.lineart import sketch_from_ink
-    from colorizer_app.imaging.loader import load_image
+    from colorizer_app.imaging.loader import IMAGE_SUFFIXES, load_image
     from colorizer_app.imaging.regions import segment_regions
     from colorizer_app.vocabulary import load_vocabulary
-    from training.data.folder import IMAGE_SUFFIXES
     from training.data.hints import random_color_strokes
     from training.evaluation.colorizers import resolve_colorizer
     from training.evaluation.metrics import (

@@ -21,14 +21,12 @@ import numpy as np
 
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.lineart import normalize_lineart, sketch_from_ink
-from colorizer_app.imaging.loader import load_image
+from colorizer_app.imaging.loader import IMAGE_SUFFIXES, load_image
 from colorizer_app.imaging.xdog import xdog_ci, xdog_tag2pix
 from colorizer_app.vocabulary import CIT, CVT, Vocabulary, load_vocabulary
 from training.data.sample import Sample
 
 log = logging.getLogger(__name__)
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 
 
 def normalize_tag(name: str) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from colorizer_app.engine.registry import CATALOGUE_NAME, ModelRegistry
+from colorizer_app.engine.request import REGION_CONSISTENCY
 from colorizer_app.errors import ColorizerError
 from colorizer_app.nets.modelfile import load_model
 from colorizer_app.vocabulary import load_vocabulary
@@ -54,12 +55,15 @@ ORACLES: dict[str, Colorizer] = {
 }
 
 
-def resolve_colorizer(spec: str, region_consistency: bool = False) -> Colorizer:
+def resolve_colorizer(spec: str, *, region_consistency: bool = False) -> Colorizer:
     """``truth``, ``flat-gray``, ``flat``, a model file (the generator alone, at the evaluation
-    size), or ``engine:MODEL_FILE`` (through the app's engine, as an artist gets it, optionally
-    with the engine's region consistency)."""
+    size), or ``engine:MODEL_FILE`` (through the app's engine, as an artist gets it). Region
+    consistency stays off unless asked, whatever the app's default (``REGION_CONSISTENCY``): the
+    scoreboard scores the model's own colors."""
     if region_consistency and not spec.startswith("engine:"):
-        raise ColorizerError("region consistency is an engine option: use --model engine:MODEL")
+        raise ColorizerError(
+            f"{REGION_CONSISTENCY.name} is an engine option: use --model engine:MODEL"
+        )
     if spec in ORACLES:
         return ORACLES[spec]
     through_engine = spec.startswith("engine:")
@@ -117,11 +121,11 @@ def _registry_serving(path: Path) -> tuple[ModelRegistry, str]:
     return registry, served[0] if served else registry.entry(path.stem).name
 
 
-def engine_colorizer(
-    path: Path, size: int | None = None, region_consistency: bool = False
-) -> Colorizer:
-    """The model file served by the app's Engine; the result is its color layer (the line art is
-    not multiplied on top, as the ground truth has none)."""
+def engine_colorizer(path: Path, *, region_consistency: bool = False) -> Colorizer:
+    """The model file served by the app's Engine at its own working size; the result is its color
+    layer (the line art is not multiplied on top, as the ground truth has none). Region
+    consistency stays off unless asked, whatever the app's default (``REGION_CONSISTENCY``): the
+    scoreboard scores the model's own colors."""
     from colorizer_app.engine.pipeline import Engine
     from colorizer_app.engine.request import ColorizeRequest
 
@@ -148,7 +152,6 @@ def engine_colorizer(
                 tags=dict(request.tags),
                 reference=reference,
                 model=name,
-                size=size,
                 region_consistency=region_consistency,
             )
         )

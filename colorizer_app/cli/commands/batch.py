@@ -18,10 +18,9 @@ from colorizer_app.cli.colorize_options import (
 from colorizer_app.cli.project_input import PROJECT_INPUT_HELP, load_drawing
 from colorizer_app.commandline import EXIT_OK, Subcommand
 from colorizer_app.errors import ColorizerError
+from colorizer_app.imaging.loader import IMAGE_SUFFIXES
 
 log = logging.getLogger(__name__)
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
