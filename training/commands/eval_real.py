@@ -1,6 +1,11 @@
-"""``python -m training eval-real DIR``: hint adherence and bleeding on real drawings.
+"""``python -m training eval-real [DIR]``: the colorizer on real drawings.
 
-Real line art has no ground truth, so this is the counterpart of hint accuracy: each drawing is
+Without DIR: the labelled real dev set (``training/real_dev``; the images in ``--images``,
+default ``../shared``): per-part tag accuracy, faces that stay skin, clean untagged parts and
+background, and color illustrations rebuilt from their line art (see
+``training.real_dev.benchmark``).
+
+With DIR, a folder of line art: hint adherence, the counterpart of hint accuracy. Each drawing is
 split into regions by the flat-fill segmentation, the larger regions get one scribble of a random
 palette color each, and the colorizer's output is scored per region:
 
@@ -10,11 +15,15 @@ palette color each, and the colorizer's output is scored per region:
   synthetic scoreboard);
 - smudging — the share of those pixels whose lightness leaves the region's median by more than
   ΔL* 12: gray smudges over a white fill, which bleeding cannot see (shading counts as well).
+
+A model file runs through the app's engine at its default working size, with region consistency
+on (the app's default) unless ``--no-region-consistency``; flat fill and gray take no options.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from colorizer_app.commandline import Subcommand
 from colorizer_app.engine.request import REGION_CONSISTENCY
@@ -25,14 +34,18 @@ MEASURES = ("adherence", "bleeding", "smudging")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("folder", help="folder of line-art images")
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        help="a folder of line art to score for stroke adherence; without it, the real dev set",
+    )
     parser.add_argument(
         "--model",
         required=True,
         help="flat-gray | flat | a model file (run through the app's engine: real "
         "drawings come in any size)",
     )
-    parser.add_argument("--out", required=True, help="folder for metrics.json and montage.png")
+    parser.add_argument("--out", required=True, help="folder for metrics.json and the montages")
     parser.add_argument(
         "--size", type=int, default=512, help="drawings are scaled down to this long side"
     )
@@ -45,30 +58,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--region-consistency",
-        action="store_true",
-        default=False,
-        help=f"with a model file, {REGION_CONSISTENCY.name}: {REGION_CONSISTENCY.description}; "
-        "off unless given: the scoreboard scores the model's own colors",
+        action=argparse.BooleanOptionalAction,
+        default=REGION_CONSISTENCY.default,
+        help=f"with a model file, {REGION_CONSISTENCY.name}: {REGION_CONSISTENCY.description} "
+        "(the app's default: real drawings are scored as an artist gets them)",
     )
-
-
-def scaled_ink(pixels, size: int):
-    """The ink map of a drawing scaled to ``size`` on its long side (never up): scaled first,
-    then normalized once, as the app normalizes a drawing of that size. Normalizing first and
-    scaling after thins the lines, and the engine's own normalization would lift them again into
-    a finer segmentation than the one scored."""
-    import cv2
-
-    from colorizer_app.imaging.lineart import normalize_lineart
-
-    scale = min(1.0, size / max(pixels.shape[:2]))
-    if scale < 1:
-        pixels = cv2.resize(
-            pixels,
-            (round(pixels.shape[1] * scale), round(pixels.shape[0] * scale)),
-            interpolation=cv2.INTER_AREA,
-        )
-    return normalize_lineart(pixels).ink
+    parser.add_argument(
+        "--labels", type=Path, help="the dev set's labels file (default: the project's)"
+    )
+    parser.add_argument(
+        "--images",
+        type=Path,
+        default=Path("../shared"),
+        help="the folder that holds the dev set's image folders",
+    )
 
 
 def _mean(values: list[float]) -> float | None:
@@ -79,27 +82,42 @@ def _shown(value: float | None) -> str:
     return "none" if value is None else f"{value:.3f}"
 
 
-def _fit(image, box: int):
-    """Letterbox a uint8 image into a box×box white tile."""
-    import cv2
-    import numpy as np
-
-    h, w = image.shape[:2]
-    scale = box / max(h, w)
-    small = cv2.resize(
-        image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
-    )
-    if small.ndim == 2:
-        small = np.repeat(small[..., None], 3, axis=2)
-    tile = np.full((box, box, 3), 255, np.uint8)
-    y, x = (box - small.shape[0]) // 2, (box - small.shape[1]) // 2
-    tile[y : y + small.shape[0], x : x + small.shape[1]] = small
-    return tile
-
-
 def run(args: argparse.Namespace) -> int:
+    from training.evaluation.colorizers import resolve_colorizer
+
+    spec = args.model
+    if spec not in ("flat-gray", "flat", "truth") and not spec.startswith("engine:"):
+        spec = "engine:" + spec
+    through_engine = spec.startswith("engine:")
+    colorizer = resolve_colorizer(
+        spec, region_consistency=args.region_consistency and through_engine
+    )
+    if args.folder is None:
+        return _run_dev_set(args, colorizer)
+    return _run_folder(args, colorizer)
+
+
+def _run_dev_set(args: argparse.Namespace, colorizer) -> int:
+    from colorizer_app.vocabulary import load_vocabulary
+    from training.real_dev.benchmark import markdown_report, run_dev_set, write_results
+    from training.real_dev.labels import DEFAULT_LABELS, load_labels
+
+    vocabulary = load_vocabulary()
+    dev_set = load_labels(args.labels or DEFAULT_LABELS, vocabulary)
+    out = Path(args.out)
+    result = run_dev_set(
+        colorizer, dev_set, args.images, out, size=args.size, seed=args.seed, vocabulary=vocabulary
+    )
+    result = {"model": args.model, "region_consistency": args.region_consistency, **result}
+    report = markdown_report(result["summary"], args.model)
+    write_results(out, result, report)
+    print(report)
+    print(f"wrote {out / 'metrics.json'}, {out / 'report.md'} and a montage per drawing")
+    return 0
+
+
+def _run_folder(args: argparse.Namespace, colorizer) -> int:
     import json
-    from pathlib import Path
 
     import cv2
     import numpy as np
@@ -113,7 +131,6 @@ def run(args: argparse.Namespace) -> int:
     from colorizer_app.imaging.regions import segment_regions
     from colorizer_app.vocabulary import load_vocabulary
     from training.data.hints import random_color_strokes
-    from training.evaluation.colorizers import resolve_colorizer
     from training.evaluation.metrics import (
         paper_mask,
         region_bleeding,
@@ -122,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
     )
     from training.evaluation.report import hint_picture, montage
     from training.evaluation.request import EvalRequest
+    from training.real_dev.drawings import scaled_ink
+    from training.real_dev.pictures import fit
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -129,10 +148,6 @@ def run(args: argparse.Namespace) -> int:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise ColorizerError(f"{folder}: no images found")
-    spec = args.model
-    if spec not in ("flat-gray", "flat", "truth") and not spec.startswith("engine:"):
-        spec = "engine:" + spec
-    colorizer = resolve_colorizer(spec, region_consistency=args.region_consistency)
     colors = sorted({c for t in load_vocabulary().cvt for c in t.colors})
     rng = np.random.default_rng(args.seed)
     records, rows = [], []
@@ -171,9 +186,7 @@ def run(args: argparse.Namespace) -> int:
                 **scores,
             }
         )
-        rows.append(
-            [_fit(sketch, 256), _fit(hint_picture(sketch, hint_map), 256), _fit(output, 256)]
-        )
+        rows.append([fit(sketch), fit(hint_picture(sketch, hint_map)), fit(output)])
         print(
             f"{file.name:28s} regions {int(labels.max()):4d}  stroked {stroked:3d}  "
             + "  ".join(f"{name} {_shown(_mean(scores[name]))}" for name in MEASURES)
@@ -202,5 +215,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 COMMAND = Subcommand(
-    "eval-real", "stroke adherence, bleeding and smudging on real line art", configure, run
+    "eval-real",
+    "the real dev set's part measures and reconstructions, or stroke adherence on a folder",
+    configure,
+    run,
 )

@@ -208,7 +208,7 @@ def test_eval_real_scores_the_segmentation_the_engine_sees():
     the regions scored are the regions the engine colors."""
     from colorizer_app.imaging.lineart import normalize_lineart, sketch_from_ink
     from colorizer_app.imaging.regions import segment_regions
-    from training.commands.eval_real import scaled_ink
+    from training.real_dev.drawings import scaled_ink
 
     gray = np.full((1024, 1024), 255, np.uint8)
     for i in range(8):
