@@ -162,13 +162,22 @@ def test_the_cli_defaults_are_the_requests():
 
 def test_the_scoreboard_commands_measure_without_region_consistency_unless_asked():
     from training.commands import eval as eval_command
+
+    parser = argparse.ArgumentParser()
+    eval_command.configure(parser)
+    required = ["--model", "m", "--out", "o"]
+    assert parser.parse_args(required).region_consistency is False
+    assert parser.parse_args([*required, "--region-consistency"]).region_consistency is True
+    help_text = " ".join(parser.format_help().split())
+    assert REGION_CONSISTENCY.description in help_text and "off unless given" in help_text
+
+
+def test_real_drawings_are_scored_with_the_apps_default_region_consistency():
     from training.commands import eval_real
 
-    for command in (eval_command, eval_real):
-        parser = argparse.ArgumentParser()
-        command.configure(parser)
-        required = ["--model", "m", "--out", "o"] + (["folder"] if command is eval_real else [])
-        assert parser.parse_args(required).region_consistency is False
-        assert parser.parse_args([*required, "--region-consistency"]).region_consistency is True
-        help_text = " ".join(parser.format_help().split())
-        assert REGION_CONSISTENCY.description in help_text and "off unless given" in help_text
+    parser = argparse.ArgumentParser()
+    eval_real.configure(parser)
+    required = ["--model", "m", "--out", "o"]
+    assert parser.parse_args(required).region_consistency is REGION_CONSISTENCY.default
+    assert parser.parse_args([*required, "--no-region-consistency"]).region_consistency is False
+    assert REGION_CONSISTENCY.description in " ".join(parser.format_help().split())
