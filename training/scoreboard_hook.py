@@ -6,21 +6,11 @@ from collections.abc import Callable
 
 from training.evaluation.colorizers import recipe_colorizer
 from training.evaluation.evaluator import Evaluator, eval_seeds
-from training.evaluation.report import summarize
+from training.evaluation.report import METRIC_ORDER, summarize
 from training.recipes.base import Recipe
 
-HEADLINE = (
-    "tag_accuracy",
-    "swapped_accuracy",
-    "hint_accuracy",
-    "tag_with_strokes_accuracy",
-    "reference_accuracy",
-    "bleeding",
-    "slider_within15",
-    "slider_mean_de",
-    "psnr",
-    "ssim",
-)
+# The report's metrics but the Fréchet distance, which a training run does not compute.
+HEADLINE = tuple(name for name in METRIC_ORDER if name != "frechet")
 TRAINING_EVAL_OFFSET = 1_000_000  # fixed eval seeds for runs, apart from `eval`'s default ones
 
 
