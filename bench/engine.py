@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -96,45 +97,16 @@ def engine_rows(
         # A model that colors after a reference (Yan et al.) gets one; the others need none.
         needs = registry.entry(name).requires if name != "flat" else frozenset()
         reference = picture if "reference" in needs else None
-        base = ColorizeRequest(
-            art,
-            model=name,
-            size=size,
-            hints=stroke(0),
-            reference=reference,
-            tags={"blue_hair": 1.0} if name != "flat" else {},
-        )
-        full = median_seconds(
-            lambda i: Engine(registry, device=device, threads=threads).colorize(base), runs
-        )
-        warm = Engine(registry, device=device, threads=threads)
-        warm.colorize(base)
-        tag_update = "—"
-        if name != "flat":
-            seconds = median_seconds(
-                lambda i: warm.colorize(
-                    ColorizeRequest(
-                        art,
-                        model=name,
-                        size=size,
-                        hints=stroke(0),
-                        reference=reference,
-                        tags={"blue_hair": 1.5 + 0.1 * i},
-                    )
-                ),
-                runs,
-            )
-            tag_update = f"{seconds:.3f}"
-        stroke_update = median_seconds(
-            lambda i: warm.colorize(
-                ColorizeRequest(
-                    art,
-                    model=name,
-                    size=size,
-                    hints=stroke(i + 1),
-                    reference=reference,
-                    tags=base.tags,
-                )
+        full, tag_update, stroke_update = _model_timings(
+            Engine(registry, device=device, threads=threads),
+            lambda: Engine(registry, device=device, threads=threads),
+            ColorizeRequest(
+                art,
+                model=name,
+                size=size,
+                hints=stroke(0),
+                reference=reference,
+                tags={"blue_hair": 1.0} if name != "flat" else {},
             ),
             runs,
         )
@@ -143,6 +115,24 @@ def engine_rows(
             f"| {shown} | {full:.3f} | {tag_update} | {stroke_update:.3f} | {peak_rss_mb():.0f} |"
         )
     return rows
+
+
+def _model_timings(
+    warm: Engine, cold: Callable[[], Engine], base: ColorizeRequest, runs: int
+) -> tuple[float, str, float]:
+    """Median seconds of a cold request, a tag change and a new stroke (the last two warm)."""
+    full = median_seconds(lambda i: cold().colorize(base), runs)
+    warm.colorize(base)
+    tag_update = "—"
+    if base.model != "flat":
+        seconds = median_seconds(
+            lambda i: warm.colorize(replace(base, tags={"blue_hair": 1.5 + 0.1 * i})), runs
+        )
+        tag_update = f"{seconds:.3f}"
+    stroke_update = median_seconds(
+        lambda i: warm.colorize(replace(base, hints=stroke(i + 1))), runs
+    )
+    return full, tag_update, stroke_update
 
 
 def forward_rows(ours: torch.nn.Module, runs: int, side: int) -> list[str]:

@@ -128,7 +128,8 @@ def _faults() -> list[tuple[str, Callable[[], contextlib.AbstractContextManager]
             "CUDA out of memory",
             lambda: _decode_raising(
                 lambda: out_of_memory(
-                    "CUDA out of memory. Tried to allocate 20.00 GiB (GPU 0; 7.79 GiB total capacity)"
+                    "CUDA out of memory. Tried to allocate 20.00 GiB"
+                    " (GPU 0; 7.79 GiB total capacity)"
                 )
             ),
             "not enough memory",
@@ -168,14 +169,14 @@ def worker_faults_scenario(folder: Path) -> Outcome:
                 colors_for_current(window) and window.result.model == RANDOM_MODEL,
                 "the first request failed",
             )
-            step = 0
-            for name, fault, wanted in _faults():
+            for step, (name, fault, wanted) in enumerate(_faults(), start=1):
                 outcome.tried += 1
                 dialogs[:] = []
-                step += 1
                 with fault():
                     window.set_tag("blue_hair", step / 10)  # an edit: a new request
-                    failed = wait_until(lambda: window.idle and wanted in _status(window), 60.0)
+                    failed = wait_until(
+                        lambda wanted=wanted: window.idle and wanted in _status(window), 60.0
+                    )
                 # One dialog per distinct problem: a repeated message only reaches the status bar.
                 outcome.expect(
                     failed and len(dialogs) <= 1 and all(is_one_line(text) for _, text in dialogs),

@@ -72,7 +72,7 @@ def _wrong_shapes(weights: Path, manifest: Path) -> None:
 
     with safe_open(str(weights), framework="pt") as stored:
         metadata = stored.metadata()
-        tensors = {name: stored.get_tensor(name) for name in stored.keys()}
+        tensors = {name: stored.get_tensor(name) for name in stored.keys()}  # noqa: SIM118 (not a dict)
     name = next(n for n, t in tensors.items() if t.ndim == 4)
     tensors[name] = torch.cat([tensors[name], tensors[name][:1]])
     save_file(tensors, str(weights), metadata=metadata)

@@ -110,7 +110,9 @@ def event_flood_scenario(folder: Path, *, events: int = 300, seconds: float = 1.
                     _slider(window, index, final=step == 9)
                 most_queued = max(most_queued, worker.scheduler.queued)
                 due = start + (index + 1) * seconds / events  # the next event's time
-                wait_until(lambda: time.monotonic() >= due, max(due - time.monotonic(), 0.0))
+                wait_until(
+                    lambda due=due: time.monotonic() >= due, max(due - time.monotonic(), 0.0)
+                )
             flood_seconds = time.monotonic() - start
             settled = wait_until(lambda: _showing_final_state(window), 120.0)
             gc.collect()
@@ -120,7 +122,7 @@ def event_flood_scenario(folder: Path, *, events: int = 300, seconds: float = 1.
             outcome.expect(most_queued <= 2, f"{most_queued} jobs queued at once")
             outcome.expect(growth <= FLOOD_MEMORY_LIMIT_MB, f"memory grew {growth:.0f} MB")
             outcome.expect(
-                all(a < b for a, b in zip(shown, shown[1:])),
+                all(a < b for a, b in zip(shown, shown[1:], strict=False)),
                 f"a stale result was shown after a newer one: {shown}",
             )
             outcome.expect(not dialogs, f"dialogs: {dialogs[:3]}")

@@ -86,10 +86,10 @@ def region_weighted_l1(
 ) -> Tensor:
     """L1 where each region's pixels weigh (mean area / own area)^power.
 
-    Plain L1 lets a network ignore small parts (a probe painted every iris brown): an eye is 0.3 % of
-    the pixels. Up-weighting small regions makes an iris matter about as much as its colour does to
-    a viewer. ``regions`` is (N, H, W) integer part ids; ``present`` (N,) marks samples that have
-    a region map (others get plain L1).
+    Plain L1 lets a network ignore small parts (a probe painted every iris brown): an eye is
+    0.3 % of the pixels. Up-weighting small regions makes an iris matter about as much as its
+    colour does to a viewer. ``regions`` is (N, H, W) integer part ids; ``present`` (N,) marks
+    samples that have a region map (others get plain L1).
     """
     n = output.shape[0]
     per_pixel = (output - target).abs().mean(1)  # (N, H, W)
@@ -163,7 +163,8 @@ def feature_matching(
 def hybrid_l1(
     image_target: Tensor, image_biased: Tensor, features_target: Tensor, features_biased: Tensor
 ) -> Tensor:
-    """Eq. 12: pixel-level ‖G(x, φ(r_t)) − G(x, δ_b)‖₁ + feature-level ‖ψ(x, φ(r_t)) − ψ(x, δ_b)‖₁."""
+    """Eq. 12: pixel-level ‖G(x, φ(r_t)) − G(x, δ_b)‖₁ plus feature-level
+    ‖ψ(x, φ(r_t)) − ψ(x, δ_b)‖₁."""
     return F.l1_loss(image_biased, image_target.detach()) + F.l1_loss(
         features_biased, features_target.detach()
     )

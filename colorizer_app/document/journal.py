@@ -110,7 +110,7 @@ class _SessionLock:
 
 def _common_prefix(old: Sequence[Any], new: Sequence[Any]) -> int:
     count = 0
-    for a, b in zip(old, new):
+    for a, b in zip(old, new, strict=False):
         if a is not b and a != b:
             break
         count += 1

@@ -212,7 +212,7 @@ def _decide(segmentation: _Segmentation, ink: np.ndarray, hints: Hints) -> Decid
     region, stroke_index = pairs // base, pairs % base  # sorted: per region, latest stroke last
     colors = [hex_to_rgb(stroke.color) for stroke in hints.strokes]
     crossing: dict[int, list[int]] = {}
-    for label, index in zip(region.tolist(), stroke_index.tolist()):
+    for label, index in zip(region.tolist(), stroke_index.tolist(), strict=False):
         crossing.setdefault(label, []).append(index)
     shared = [
         label

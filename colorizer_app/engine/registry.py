@@ -177,8 +177,9 @@ class ModelRegistry:
 
         Among the models accepting every given kind: the default model (the one shipped as the
         best on the scoreboard), then one accepting exactly those (a specialist), then the one
-        with the fewest extra kinds, then by name. When none accepts them all, the one accepting most of them. A
-        model that cannot run without a kind not given (a reference) is never chosen.
+        with the fewest extra kinds, then by name. When none accepts them all, the one
+        accepting most of them. A model that cannot run without a kind not given (a reference)
+        is never chosen.
         """
         given = frozenset(given)
         runnable = [entry for entry in self._entries.values() if entry.requires <= given]

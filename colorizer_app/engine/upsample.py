@@ -194,10 +194,10 @@ class RegionUpsampler:
             weights, sums = self._weights[:, part], self._sums[part]
             value = np.empty((3, sums.size), dtype=np.float32)
             scratch = np.empty(sums.size, dtype=np.float32)
-            for channel, total in zip(padded, value):
+            for channel, total in zip(padded, value, strict=False):
                 np.take(channel, taps[0], out=total)
                 total *= weights[0]
-                for tap, weight in zip(taps[1:], weights[1:]):
+                for tap, weight in zip(taps[1:], weights[1:], strict=False):
                     np.take(channel, tap, out=scratch)
                     scratch *= weight
                     total += scratch

@@ -70,7 +70,7 @@ def write_png_layers(
         ) from error
     names = _unique_file_names([layer.name for layer in layers] + [COMPOSITE_NAME])
     paths = [folder / f"{name}.png" for name in names]
-    for layer, path in zip(layers, paths):
+    for layer, path in zip(layers, paths, strict=False):
         atomic_save_png(path, layer.pixels)
     atomic_save_png(paths[-1], _merged(layers, merged))
     return paths
@@ -99,7 +99,7 @@ def write_ora(
             zipfile.ZipInfo("mimetype"), ORA_MIMETYPE, compress_type=zipfile.ZIP_STORED
         )
         archive.writestr("stack.xml", stack, compress_type=zipfile.ZIP_DEFLATED)
-        for layer, source in zip(layers, sources):
+        for layer, source in zip(layers, sources, strict=False):
             archive.writestr(source, _png_bytes(layer.pixels))
         archive.writestr("mergedimage.png", _png_bytes(flattened))
         archive.writestr("Thumbnails/thumbnail.png", _png_bytes(_thumbnail(flattened)))
@@ -192,7 +192,9 @@ def _stack_xml(layers: Sequence[Layer], sources: Sequence[str], width: int, heig
         "image", version=_ORA_VERSION, w=str(width), h=str(height), xres="72", yres="72"
     )
     stack = ElementTree.SubElement(image, "stack")
-    for layer, source in reversed(list(zip(layers, sources))):  # OpenRaster lists the top first
+    for layer, source in reversed(
+        list(zip(layers, sources, strict=False))
+    ):  # OpenRaster lists the top first
         ElementTree.SubElement(
             stack,
             "layer",

@@ -153,7 +153,7 @@ def _merge_constrictions(
     if not merge.any():
         return labels
     root = np.arange(width.size)
-    for x, y in zip(a[merge].tolist(), b[merge].tolist()):
+    for x, y in zip(a[merge].tolist(), b[merge].tolist(), strict=False):
         rx, ry = _find(root, x), _find(root, y)
         if rx != ry:
             root[max(rx, ry)] = min(rx, ry)

@@ -287,7 +287,7 @@ class AdaINBottleneck(nn.Module):
     def forward(self, x: Tensor, code: Tensor | None = None) -> Tensor:
         if code is None:
             raise ValueError("an AdaIN block needs a code")
-        for conv, adain in zip(self.convs, self.adains):
+        for conv, adain in zip(self.convs, self.adains, strict=False):
             x = self.act(adain(conv(x), code))
         return x  # (B, out, H, W)
 
@@ -604,7 +604,7 @@ class VGGNet(nn.Module):
             raise ValueError(f"unknown VGG layers {sorted(unknown)}")
         wanted = {name: None for name in names}
         last = max(self.names.index(name) for name in names)
-        for name, layer in zip(self.names[: last + 1], self.layers):
+        for name, layer in zip(self.names[: last + 1], self.layers, strict=False):
             x = layer(x)
             if name in wanted:
                 wanted[name] = x

@@ -165,7 +165,7 @@ class CSAGenerator(nn.Module):
             nn.Sequential(
                 nn.Conv2d(cin, cout, 3, stride=2, padding=1), _norm(norm, cout), nn.ReLU()
             )
-            for cin, cout in zip(w[:-1], w[1:])
+            for cin, cout in zip(w[:-1], w[1:], strict=False)
         )
         self.blocks = nn.ModuleList(
             CSABlock(

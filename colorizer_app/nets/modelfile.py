@@ -214,7 +214,7 @@ def load_model(path: str | Path, *, vocabulary: Vocabulary | None = None) -> Loa
     try:
         with safe_open(str(weights_path), framework="pt") as weights:
             embedded = (weights.metadata() or {}).get(METADATA_KEY)
-            tensors = {name: weights.get_tensor(name) for name in weights.keys()}
+            tensors = {name: weights.get_tensor(name) for name in weights.keys()}  # noqa: SIM118 (not a dict)
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
         raise ModelFileError(f"{weights_path}: not a valid safetensors file ({error})") from None
     if _embedded_manifest(embedded, manifest.sha256) != manifest:
@@ -268,7 +268,7 @@ def _check_vocabulary(path: Path, manifest: ModelManifest, vocabulary: Vocabular
     ):
         if theirs != ours:
             where = next(
-                (i for i, (a, b) in enumerate(zip(theirs, ours)) if a != b),
+                (i for i, (a, b) in enumerate(zip(theirs, ours, strict=False)) if a != b),
                 min(len(theirs), len(ours)),
             )
             raise ModelFileError(
@@ -347,7 +347,10 @@ def _from_json(hint: Any, value: Any, where: str) -> Any:
             return tuple(_from_json(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
         if len(args) != len(value):
             raise ValueError(f"{where} must have {len(args)} items")
-        return tuple(_from_json(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+        return tuple(
+            _from_json(a, v, f"{where}[{i}]")
+            for i, (a, v) in enumerate(zip(args, value, strict=False))
+        )
     if hint is float and type(value) in (int, float):
         return float(value)
     if hint in (int, str, bool) and type(value) is hint:

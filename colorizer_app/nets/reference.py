@@ -236,7 +236,7 @@ class YanGenerator(nn.Module):
         w1, w2, w3, w4, w5 = config.widths
         self.encoder = nn.ModuleList(
             nn.Sequential(_conv_relu(cin, cout), _conv_relu(cout, cout, stride=2))
-            for cin, cout in zip((1, w1, w2, w3, w4), config.widths)
+            for cin, cout in zip((1, w1, w2, w3, w4), config.widths, strict=False)
         )
         self.residual = nn.Sequential(_conv_relu(w5, w5), conv3x3(w5, w5))
         self.ref_proj = (
@@ -358,7 +358,7 @@ class MappingMLP(nn.Module):
         self.config = config
         dims = (config.n_tags,) + (config.width,) * config.depth
         self.layers = nn.ModuleList(
-            nn.Sequential(nn.Linear(a, b), nn.ReLU()) for a, b in zip(dims, dims[1:])
+            nn.Sequential(nn.Linear(a, b), nn.ReLU()) for a, b in zip(dims, dims[1:], strict=False)
         )
         self.fuse = nn.Linear(config.depth * config.width, config.width, bias=False)
 

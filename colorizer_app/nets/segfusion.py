@@ -69,7 +69,7 @@ class SkeletonUNet(nn.Module):
         self.config = config
         w = config.widths
         ins = (config.in_channels, *w[:-1])
-        self.down = nn.ModuleList(_conv_pair(i, o) for i, o in zip(ins, w))
+        self.down = nn.ModuleList(_conv_pair(i, o) for i, o in zip(ins, w, strict=False))
         self.up = nn.ModuleList(
             _conv_pair(w[i + 1] + w[i], w[i]) for i in reversed(range(len(w) - 1))
         )
@@ -114,8 +114,10 @@ class SegmentationDecoder(nn.Module):
         super().__init__()
         widths = config.decoder_widths  # 256, 128, 64, 32
         skips = tuple(reversed(config.encoder_widths[:-1]))  # 128, 64, 32, 16
-        ins = [config.bottom_channels] + [w + s for w, s in zip(widths[:-1], skips[:-1])]
-        self.levels = nn.ModuleList(PixelShuffleUp(i, o) for i, o in zip(ins, widths))
+        ins = [config.bottom_channels] + [
+            w + s for w, s in zip(widths[:-1], skips[:-1], strict=False)
+        ]
+        self.levels = nn.ModuleList(PixelShuffleUp(i, o) for i, o in zip(ins, widths, strict=False))
         last = widths[-1]
         self.head = nn.Sequential(
             conv3x3(last + skips[-1], last), nn.LeakyReLU(0.2), conv3x3(last, 1), nn.Tanh()
@@ -125,7 +127,9 @@ class SegmentationDecoder(nn.Module):
         """→ (skeleton (B, 1, H, W), features at S/8, S/4, S/2, S: 256/128/64/32 channels)."""
         x = self.levels[0](bottom)  # (B, 256, H/8, W/8)
         features = [x]
-        for level, skip in zip(self.levels[1:], reversed(skips[1:])):  # skips at S/8, S/4, S/2
+        for level, skip in zip(
+            self.levels[1:], reversed(skips[1:]), strict=False
+        ):  # skips at S/8, S/4, S/2
             x = level(torch.cat([x, skip], dim=1))
             features.append(x)
         skeleton = self.head(torch.cat([x, skips[0]], dim=1))  # (B, 1, H, W)

@@ -261,7 +261,7 @@ class LineArtEncoder(nn.Module):
         ins = (config.in_channels, *widths[:-1])
         self.blocks = nn.ModuleList(
             nn.Sequential(conv3x3(i, o, 1 if n == 0 else 2), _lrelu(), conv3x3(o, o), _lrelu())
-            for n, (i, o) in enumerate(zip(ins, widths))
+            for n, (i, o) in enumerate(zip(ins, widths, strict=False))
         )
 
     def forward(self, sketch: Tensor) -> list[Tensor]:
@@ -375,7 +375,9 @@ class ColorDecoder(nn.Module):
         widths = config.decoder_widths  # 256, 128, 64, 32
         skips = tuple(reversed(config.encoder_widths[:-1]))  # 128, 64, 32, 16
         ins = [config.bottom_channels]
-        ins += [w + s + e for w, s, e in zip(widths, skips, extra_channels)]  # 384, 192, 96, 48
+        ins += [
+            w + s + e for w, s, e in zip(widths, skips, extra_channels, strict=False)
+        ]  # 384, 192, 96, 48
         cond_dim = config.code_dim if decoder_kind_uses_code(config.decoder_kind) else 0
         self.stages = nn.ModuleList(
             PixelShuffleStage(
@@ -388,7 +390,7 @@ class ColorDecoder(nn.Module):
                 norm=config.norm,
                 se_reduction=config.se_reduction,
             )
-            for i, o, n in zip(ins, widths, config.decoder_blocks)
+            for i, o, n in zip(ins, widths, config.decoder_blocks, strict=False)
         )
         last = widths[-1]
         self.head = nn.Sequential(conv3x3(ins[-1], last), _lrelu(), conv3x3(last, 3), nn.Tanh())
@@ -405,7 +407,7 @@ class ColorDecoder(nn.Module):
         skips = skips[::-1]  # S/8, S/4, S/2, S
         extras = extras or [None] * len(skips)
         x = first
-        for stage, skip, extra in zip(self.stages[1:], skips, extras):
+        for stage, skip, extra in zip(self.stages[1:], skips, extras, strict=False):
             x = stage(_concat(x, extra, skip), code)  # (B, 128, H/4, W/4), … (B, 32, H, W)
         image = self.head(_concat(x, extras[-1], skips[-1]))  # (B, 3, H, W)
         return image, first
@@ -423,7 +425,7 @@ class GuideDecoder(nn.Module):
         super().__init__()
         widths = config.decoder_widths  # 256, 128, 64, 32
         layers: list[nn.Module] = []
-        for i, o in zip(widths[:-1], widths[1:]):
+        for i, o in zip(widths[:-1], widths[1:], strict=False):
             layers += [nn.ConvTranspose2d(i, o, 3, stride=2, padding=1, output_padding=1), _lrelu()]
         layers += [nn.ConvTranspose2d(widths[-1], 3, 3, padding=1), nn.Tanh()]
         self.body = nn.Sequential(*layers)

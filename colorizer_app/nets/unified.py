@@ -330,7 +330,7 @@ class UnifiedGenerator(nn.Module):
         # Sketch encoder: level 0 at 1/stem of the size, each further level halves it.
         self.encoder = nn.ModuleList(
             nn.Sequential(_conv_lrelu(cin, cout, stem if i == 0 else 2), _conv_lrelu(cout, cout))
-            for i, (cin, cout) in enumerate(zip((1, *widths[:-1]), widths))
+            for i, (cin, cout) in enumerate(zip((1, *widths[:-1]), widths, strict=False))
         )
 
         # Dual branch (Cao et al.): segmentation decoder on the sketch encoding.
@@ -357,7 +357,7 @@ class UnifiedGenerator(nn.Module):
         # Hint stream: sketch + hint map (5 ch) at level 0's resolution, one conv per level.
         self.hint_stream = nn.ModuleList(
             _conv_lrelu(cin, cout, stem if i == 0 else 2)
-            for i, (cin, cout) in enumerate(zip((5, *hint_widths[:-1]), hint_widths))
+            for i, (cin, cout) in enumerate(zip((5, *hint_widths[:-1]), hint_widths, strict=False))
         )
 
         # Tags: CVT values → code; a learned code stands for "no tags".

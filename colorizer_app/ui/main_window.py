@@ -341,7 +341,8 @@ class MainWindow(QMainWindow):
                 f"Show or hide the {name} layer",
                 checkable=True,
             )
-            action.setChecked(next(l for l in self.canvas.layers if l.name == name).visible)
+            shown = next(layer for layer in self.canvas.layers if layer.name == name)
+            action.setChecked(shown.visible)
             self.layer_actions[name] = action
         self.overlay_action = a(
             "&Overlay",

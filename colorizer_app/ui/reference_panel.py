@@ -10,6 +10,7 @@ which would stall the window), the newest drop winning; scripts call the synchro
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -239,10 +240,8 @@ class ReferencePanel(QWidget):
                 result: _Prepared | str = _prepare(loaded.pixels, name or loaded.path.name)
             except ColorizerError as error:
                 result = str(error)
-            try:
+            with contextlib.suppress(RuntimeError):  # RuntimeError: the panel was closed meanwhile
                 self._prepared.emit(ticket, result)  # queued to the GUI thread
-            except RuntimeError:  # the panel was closed meanwhile
-                pass
 
         threading.Thread(target=work, name="reference-loader", daemon=True).start()
 

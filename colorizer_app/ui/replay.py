@@ -169,7 +169,7 @@ class Replay(QObject):
         pressure = stroke.pressure or (None,) * len(stroke.points)
         points = [QPointF(x, y) for x, y in stroke.points]
         tools.press(points[0], pressure[0])
-        for point, p in zip(points[1:], pressure[1:]):
+        for point, p in zip(points[1:], pressure[1:], strict=False):
             tools.move(point, p)
         tools.release(points[-1], pressure[-1])
 

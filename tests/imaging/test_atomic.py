@@ -56,10 +56,12 @@ def test_failed_rename_keeps_the_old_file(tmp_path, monkeypatch):
 def test_failing_writer_keeps_the_old_file(tmp_path):
     target = tmp_path / "archive.zip"
     target.write_bytes(b"old")
-    with pytest.raises(ColorizerError, match='archive.zip": permission denied'):
-        with atomic_output(target) as temporary:
-            temporary.write_bytes(b"half")
-            raise PermissionError(errno.EACCES, "Permission denied")
+    with (
+        pytest.raises(ColorizerError, match='archive.zip": permission denied'),
+        atomic_output(target) as temporary,
+    ):
+        temporary.write_bytes(b"half")
+        raise PermissionError(errno.EACCES, "Permission denied")
     assert target.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["archive.zip"]
 

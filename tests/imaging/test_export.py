@@ -49,7 +49,7 @@ def test_ora_follows_the_openraster_layout(tmp_path):
         assert entries[0].get("composite-op") == "svg:multiply"
         assert entries[2].get("composite-op") == "svg:src-over"
         assert entries[1].get("visibility") == "hidden" and float(entries[1].get("opacity")) == 0.5
-        for entry, layer in zip(entries, reversed(layers)):
+        for entry, layer in zip(entries, reversed(layers), strict=False):
             np.testing.assert_array_equal(_png(archive.read(entry.get("src"))), layer.pixels)
         np.testing.assert_array_equal(_png(archive.read("mergedimage.png")), composite(layers))
         thumbnail = Image.open(io.BytesIO(archive.read("Thumbnails/thumbnail.png")))
@@ -71,7 +71,7 @@ def test_ora_reloads_with_layers_order_and_extra_files(tmp_path):
     document = read_ora(tmp_path / "project.ora")
     assert document.size == (40, 60)
     assert [layer.name for layer in document.layers] == ["flats", "影 shading", "line art"]
-    for read, written in zip(document.layers, layers):
+    for read, written in zip(document.layers, layers, strict=False):
         np.testing.assert_array_equal(read.pixels, written.pixels)
         assert (read.visible, read.opacity, read.blend) == (
             written.visible,
@@ -145,7 +145,7 @@ def test_png_layers_go_into_a_folder_with_a_composite(tmp_path):
         "line-art.png",
         "composite.png",
     ]
-    for path, layer in zip(paths, layers):
+    for path, layer in zip(paths, layers, strict=False):
         np.testing.assert_array_equal(np.asarray(Image.open(path)), layer.pixels)
     np.testing.assert_array_equal(np.asarray(Image.open(paths[-1])), composite(layers))
 

@@ -1,4 +1,4 @@
-"""CIELAB in torch agrees with the project's numpy conversion, and grows chroma as DESIGN §3 says."""
+"""CIELAB in torch agrees with the project's numpy conversion and grows chroma as it should."""
 
 import numpy as np
 import torch

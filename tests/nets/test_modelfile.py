@@ -183,7 +183,7 @@ def test_edited_manifest_is_refused(saved):
 def test_a_file_written_before_a_config_field_existed_still_loads(tmp_path, saved, model):
     """Config fields added later (with defaults) are absent from older files, inside and beside."""
     with safe_open(str(saved), framework="pt") as weights:
-        tensors = {name: weights.get_tensor(name) for name in weights.keys()}
+        tensors = {name: weights.get_tensor(name) for name in weights.keys()}  # noqa: SIM118 (not a dict)
         embedded = json.loads(weights.metadata()[modelfile.METADATA_KEY])
     del embedded["config"]["part_classes"], embedded["config"]["refine_from"]
     old = tmp_path / "old.safetensors"

@@ -34,7 +34,7 @@ def batch(hints: str = "none", n: int = 2, seed: int = 5, **dataset_options) -> 
 
 
 def assert_export_is_checkpoint(run: Path, name: str, prefix: str, inputs: Sequence) -> None:
-    """``run/name`` loads back and computes exactly what the checkpoint's ``prefix`` network does."""
+    """``run/name`` loads back and computes what the checkpoint's ``prefix`` network does."""
     loaded = load_model(run / f"{name}.safetensors", vocabulary=load_vocabulary())
     twin = ARCHITECTURES[loaded.manifest.architecture].build(loaded.manifest.config)
     tensors = load_file(str(run / "checkpoint" / "modules.safetensors"))

@@ -97,10 +97,8 @@ def _floor(goal: float | None, higher: bool, shipped: float, cases: int) -> floa
     """The goal, or the shipped number where that is worse or there is no goal, less three
     binomial standard errors (for bleeding, a mean of per-region fractions, the binomial error
     is an upper bound)."""
-    if goal is None:
-        level = shipped
-    else:
-        level = min(goal, shipped) if higher else max(goal, shipped)
+    worse = min if higher else max
+    level = shipped if goal is None else worse(goal, shipped)
     margin = 3 * math.sqrt(max(level * (1 - level), 0.01) / cases)
     return level - margin if higher else level + margin
 

@@ -32,7 +32,7 @@ def test_every_kind_writes_files_that_reload_at_full_size(tmp_path):
     merged = composite(layers)
     paths = export_result("png-layers", tmp_path / "layers", layers)
     assert [p.name for p in paths] == ["flats.png", "color.png", "line-art.png", "composite.png"]
-    for layer, path in zip(layers, paths):
+    for layer, path in zip(layers, paths, strict=False):
         assert np.array_equal(load_image(path).pixels, layer.pixels)
     assert np.array_equal(load_image(paths[-1]).pixels, merged)
     (png,) = export_result("png", tmp_path / "a.png", layers)

@@ -17,7 +17,7 @@ def _three_colors() -> np.ndarray:
     """Half red, a third blue, the rest yellow."""
     pixels = np.zeros((60, 90, 4), np.uint8)
     pixels[..., 3] = 255
-    for (start, stop), color in zip(((0, 45), (45, 75), (75, 90)), COLORS):
+    for (start, stop), color in zip(((0, 45), (45, 75), (75, 90)), COLORS, strict=False):
         pixels[:, start:stop, :3] = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
     return pixels
 

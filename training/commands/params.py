@@ -110,7 +110,7 @@ def format_table(rows: list[Row], with_modules: bool = False) -> str:
     text = [
         "  ".join(
             cell.ljust(w) if i < 2 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(cells, widths))
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=False))
         ).rstrip()
         for cells in [header, *lines]
     ]

@@ -103,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
             report = json.loads(path.read_text())
             overall = {k: v["value"] for k, v in report["table"]["overall"].items()}
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise ColorizerError(f"{path}: not a `python -m training eval` metrics.json ({error})")
+            raise ColorizerError(
+                f"{path}: not a `python -m training eval` metrics.json ({error})"
+            ) from None
         how = "engine" if report["model"].startswith("engine:") else "direct"
         if report.get("region_consistency"):
             how += "+consistency"
@@ -208,7 +210,9 @@ def _ship_companion(
     with tempfile.TemporaryDirectory(dir=folder) as temporary:
         written = save_model(Path(temporary) / "companion", module, manifest, half=half)
         stem = f"{manifest.architecture.replace('.', '-')}-{written.sha256[:12]}"
-        for source, target in zip(paths(Path(temporary) / "companion"), paths(folder / stem)):
+        for source, target in zip(
+            paths(Path(temporary) / "companion"), paths(folder / stem), strict=False
+        ):
             os.replace(source, target)
     return {"file": f"{stem}.safetensors", "sha256": written.sha256}
 

@@ -10,7 +10,8 @@ from colorizer_app.errors import ColorizerError
 
 EPILOG = """examples:
   python -m training train unified --config small --size 128 --minutes 30 --out runs/unified
-  python -m training train unified --config small --size 128 --minutes 30 --out runs/unified --resume
+  python -m training train unified --config small --size 128 --minutes 30 --out runs/unified \
+      --resume
   python -m training train tag2pix --config tiny --steps 20 --out runs/t --ablation decoder=se
   torchrun --standalone --nproc_per_node=4 -m training train unified --config small --steps 20000 \\
       --out runs/unified   # DistributedDataParallel: NCCL on GPUs, gloo on CPU

@@ -8,7 +8,8 @@ never knows where its data came from. Simulated hints are drawn in the collate (
 Batch keys (B samples of H×W; tensors float32 unless noted):
   sketch (B,1,H,W) in [-1, 1] (1 = paper) · color (B,3,H,W) in [-1, 1] · cvt (B,n_cvt) ·
   cit (B,n_cit) · hint (B,4,h,w): RGB × mask and mask in [0, 1] (the app's hint map), h,w = H,W
-  except "ci-points" (H/4, W/4) + has_hint (B,) bool · regions (B,H,W) int64 part ids + has_regions (B,) bool ·
+  except "ci-points" (H/4, W/4) + has_hint (B,) bool · regions (B,H,W) int64 part ids +
+  has_regions (B,) bool ·
   skeleton (B,1,H,W) in [-1, 1] (1 = boundary) + has_skeleton · reference (B,3,H,W) in [-1, 1] +
   has_reference · seed (B,) int64 (-1 for folder images) · recolored (B,) bool: ``color`` was
   re-colored to match the sample's random-color strokes (``Collate(recolor=...)``), so the

@@ -389,7 +389,7 @@ def _hair_back(pen: _Pen, ch: Character, rng: np.random.Generator) -> None:
 
 def _legs(pen: _Pen, ch: Character, pose: Pose) -> None:
     thigh, shin = 1.35 * ch.leg_length, 1.3 * ch.leg_length
-    for side, (a_thigh, a_shin) in zip((1.0, -1.0), pose.legs):
+    for side, (a_thigh, a_shin) in zip((1.0, -1.0), pose.legs, strict=False):
         hip = np.array([side * 0.19, 2.45])
         knee = hip + thigh * _direction(a_thigh, side)
         ankle = knee + shin * _direction(a_shin, side)
@@ -446,7 +446,7 @@ def _bottom(pen: _Pen, ch: Character, pose: Pose) -> None:
     pen.part(
         "bottom", np.array([(0.33, 1.95), (0.45, 2.45), (0.0, 2.6), (-0.45, 2.45), (-0.33, 1.95)])
     )
-    for side, (a_thigh, a_shin) in zip((1.0, -1.0), pose.legs):
+    for side, (a_thigh, a_shin) in zip((1.0, -1.0), pose.legs, strict=False):
         hip = np.array([side * 0.19, 2.45])
         knee = hip + thigh * _direction(a_thigh, side)
         ankle = knee + (shin - 0.12) * _direction(a_shin, side)
@@ -498,7 +498,7 @@ def _torso(pen: _Pen, ch: Character) -> None:
 
 def _arms(pen: _Pen, ch: Character, pose: Pose) -> None:
     sw = ch.shoulders
-    for side, (a_up, a_fore) in zip((1.0, -1.0), pose.arms):
+    for side, (a_up, a_fore) in zip((1.0, -1.0), pose.arms, strict=False):
         shoulder = np.array([side * (sw - 0.09), 0.95])
         elbow = shoulder + 0.95 * _direction(a_up, side)
         wrist = elbow + 0.85 * _direction(a_fore, side)

@@ -200,7 +200,9 @@ class Evaluator:
         sample = generate(seed, self.config, with_reference=True)
         result = SampleResult(seed, sample.sketch_style, sample.framing)
         tags = self.vocab.decode_cvt(sample.cvt)
-        shape_tags = tuple(t.name for t, v in zip(self.vocab.cit, sample.cit) if v > 0)
+        shape_tags = tuple(
+            t.name for t, v in zip(self.vocab.cit, sample.cit, strict=False) if v > 0
+        )
         masks = self._part_masks(sample)
         base = EvalRequest(
             sketch=sample.sketch, tags=tags, shape_tags=shape_tags, truth=sample.color

@@ -104,7 +104,9 @@ class CSARecipe(Recipe):
         self.opt_d.zero_grad(set_to_none=True)
         real_out = self.discriminator(torch.cat([sketch, real], 1))
         fake_out = self.discriminator(torch.cat([sketch, fake.detach()], 1))
-        d_loss = sum(losses.bce_discriminator(r[-1], f[-1]) for r, f in zip(real_out, fake_out))
+        d_loss = sum(
+            losses.bce_discriminator(r[-1], f[-1]) for r, f in zip(real_out, fake_out, strict=False)
+        )
         d_loss.backward()
         self.opt_d.step()
 

@@ -170,7 +170,7 @@ def _chain(rows: tuple[str, ...], metric: str, fids: tuple[float, ...]) -> tuple
     """Each row beats the one before it (the paper's FID falls along the chain)."""
     return tuple(
         Claim(b, w, metric, f"FID {fb} vs {fw}")
-        for w, b, fw, fb in zip(rows, rows[1:], fids, fids[1:])
+        for w, b, fw, fb in zip(rows, rows[1:], fids, fids[1:], strict=False)
     )
 
 

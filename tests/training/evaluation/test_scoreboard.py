@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from training import cli
 from training.data.synthetic import TRAIN_SEED_LIMIT, generate
@@ -26,7 +27,7 @@ def _overall(colorizer, n=N):
 def test_eval_seeds_never_overlap_training():
     seeds = eval_seeds(5, 3)
     assert min(seeds) >= TRAIN_SEED_LIMIT and len(seeds) == 5
-    with pytest.raises(Exception):
+    with pytest.raises(ColorizerError, match="must not be negative"):
         eval_seeds(5, -1)
 
 
