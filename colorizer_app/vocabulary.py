@@ -4,8 +4,8 @@ Color-variant tags (CVT, e.g. ``blue_hair``) carry a palette color; color-invari
 ``twintails``) describe shapes. A tag's index among the tags of its kind is its position in every
 model's CVT/CIT vector, so the file's order is part of the model format (append, never reorder).
 
-``target_color`` implements DESIGN §3 "Tag values" once, for the app, the engine, the synthetic
-generator and the scoreboard alike.
+``target_color`` implements docs/architecture.md §3 "Tag values" once, for the app, the engine, the
+synthetic generator and the scoreboard alike.
 """
 
 from __future__ import annotations
@@ -155,7 +155,8 @@ def load_vocabulary(path: Path = TAGS_FILE) -> Vocabulary:
 def target_color(
     tag_values: Mapping[str, float], vocab: Vocabulary, other: tuple[int, int, int] | None = None
 ) -> tuple[int, int, int]:
-    """The color that tag values ask for, for the tags of ONE part (DESIGN §3 "Tag values").
+    """The color that tag values ask for, for the tags of ONE part (docs/architecture.md §3 "Tag
+    values").
 
     With values v_i ≥ 0 of the part's color tags and their sum S:
       * M = Σ v_i·Lab(palette_i) / S — the CIELAB mix weighted by the values

@@ -1,4 +1,4 @@
-"""The data-flow rules of DESIGN.md §1, enforced through the import-linter contracts in
+"""The data-flow rules of docs/architecture.md §1, enforced through the import-linter contracts in
 pyproject.toml: a wrong import fails CI."""
 
 import re

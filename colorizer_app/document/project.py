@@ -6,7 +6,7 @@ artist may have painted over them). Everything needed to reopen the document liv
 entries under ``colorizer/``, which OpenRaster readers ignore:
 
 - ``colorizer/project.json``: format version, names, tag values (in the order ticked);
-- ``colorizer/hints.json``: the strokes and fills in the DESIGN §3 format;
+- ``colorizer/hints.json``: the strokes and fills in the docs/architecture.md §3 format;
 - ``colorizer/drawing.png`` and ``colorizer/reference.png``: lossless RGBA, so pixels round-trip.
 
 No Qt here: the crash journal, the command line and the tests use it without a window.

@@ -1,4 +1,5 @@
-"""Color hints: the one JSON format (DESIGN §3) and the one rasterizer every consumer shares.
+"""Color hints: the one JSON format (docs/architecture.md §3) and the one rasterizer every consumer
+shares.
 
 The canvas, project files, the CLI, the training simulations and the scoreboard all describe hints
 as strokes and fills in line-art pixel coordinates, and all turn them into the same 4-channel hint
@@ -165,7 +166,7 @@ class Hints:
 
     @staticmethod
     def from_json(obj: Any) -> Hints:
-        """Parse the DESIGN §3 structure; raises HintsError saying what is wrong."""
+        """Parse the docs/architecture.md §3 structure; raises HintsError saying what is wrong."""
         if not isinstance(obj, Mapping):
             raise HintsError(f"hints must be a JSON object, not {type(obj).__name__}")
         unknown = set(obj) - {"strokes", "fills"}

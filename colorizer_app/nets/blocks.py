@@ -542,7 +542,7 @@ class VGGConfig:
     ``stages`` lists each stage's conv widths. ``n_tags`` > 0 adds the fully convolutional
     multi-label head of Illustration2Vec (3×3 conv to ``n_tags``, global average): the papers'
     pre-trained feature nets cannot be downloaded here, so the training package pre-trains these
-    as taggers on its own data (DESIGN §2).
+    as taggers on its own data (docs/architecture.md §2).
     """
 
     in_channels: int = 3

@@ -1,6 +1,6 @@
 """The one interface the engine drives every colorizing network through.
 
-It lives in nets because the engine imports nets and never the reverse (DESIGN §1):
+It lives in nets because the engine imports nets and never the reverse (docs/architecture.md §1):
 ``UnifiedGenerator`` is this interface, and each paper generator is wrapped to it by an adapter
 of ``engine.adapters``. Tensors are those of ``nets.unified``: sketch (B, 1, H, W) and reference
 (B, 3, H', W') in [-1, 1], hints (B, 4, H, W) RGB·mask and mask in [0, 1], cvt (B, n_cvt) tag

@@ -1,8 +1,9 @@
 """CIELAB in torch, for colours a network computes: differentiable, on any device.
 
-DESIGN §3 defines a tag value above 1 in CIELAB (the chroma multiplied, L and hue kept, lowered
-back into the sRGB gamut), so the generator needs the same conversion as ``imaging.color`` (exact
-sRGB transfer curve, D65 white), on tensors. Shapes ``(..., 3)``; sRGB in [0, 1].
+docs/architecture.md §3 defines a tag value above 1 in CIELAB (the chroma multiplied, L and hue
+kept, lowered back into the sRGB gamut), so the generator needs the same conversion as
+``imaging.color`` (exact sRGB transfer curve, D65 white), on tensors. Shapes ``(..., 3)``; sRGB in
+[0, 1].
 """
 
 from __future__ import annotations

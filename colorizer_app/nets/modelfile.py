@@ -1,4 +1,4 @@
-"""The model file: what training writes and the engine reads (DESIGN §5).
+"""The model file: what training writes and the engine reads (docs/architecture.md §5).
 
 A model is two files side by side:
 

@@ -84,9 +84,9 @@ class UnifiedConfig:
     its stroke colour weighs by the share of the part its flooded strokes cover rather than by
     their pixel count, see ``part_prior``.
     ``palette_parts`` (with ``part_prior``): the part of each CVT tag, in vocabulary order; with
-    it a part's prior colour depends on that part's own tags only, as a tag means (DESIGN §3).
-    Empty: a dense map, which learned spurious weights from other parts' tags (up to 7.6 onto
-    the eye whites and 3.2 onto the mouth, which have no tags of their own)."""
+    it a part's prior colour depends on that part's own tags only, as a tag means
+    (docs/architecture.md §3). Empty: a dense map, which learned spurious weights from other parts'
+    tags (up to 7.6 onto the eye whites and 3.2 onto the mouth, which have no tags of their own)."""
 
     n_cvt: int
     widths: tuple[int, ...] = (32, 48, 96, 128, 128)
@@ -664,7 +664,7 @@ class UnifiedGenerator(nn.Module):
         return _mix(prior, hinted, mask)
 
     def _palette(self, values: Tensor) -> Tensor:
-        """(B, P, 3) pre-tanh: the colour each part's tag values ask for (DESIGN §3).
+        """(B, P, 3) pre-tanh: the colour each part's tag values ask for (docs/architecture.md §3).
 
         Up to a sum of 1 the palette's linear map (the tags' mix, the rest from the colour
         without tags). Above it the colour of the values scaled to sum 1, its CIELAB chroma

@@ -9,7 +9,7 @@ happen between them as they would between a person's actions.
 The script is a JSON list; each item has one key::
 
     {"stroke": {"color": "#rrggbb", "width": 8, "points": [[x, y], ...], "pressure": [...],
-                "opacity": 1.0, "erase": false}}    # DESIGN hint stroke
+                "opacity": 1.0, "erase": false}}    # the hint stroke format
     {"fill": {"color": "#rrggbb", "point": [x, y]}}
     {"tag": "blue_hair", "value": 1.0}              # value null unticks
     {"reference": "picture.png"}                    # null clears; relative to the script

@@ -2,11 +2,12 @@
 grouped by the region-map parts the data engine uses, searchable. Groups come in the order
 artists reach for them (hair and eyes first, background last), not the vocabulary's.
 
-A value means what DESIGN §3 says (``vocabulary.target_color`` is its one implementation): a
-part's color is the CIELAB mix of its ticked tags weighted by their values, below 1 a tag blends
-with the part's color from strokes or the reference, above 1 the color grows more vivid. Each
-row's swatch and each group's header show that target color, so the slider's effect is visible
-before the model answers. Shape tags (CIT) are absent: the models infer them from the line art.
+A value means what docs/architecture.md §3 says (``vocabulary.target_color`` is its one
+implementation): a part's color is the CIELAB mix of its ticked tags weighted by their values, below
+1 a tag blends with the part's color from strokes or the reference, above 1 the color grows more
+vivid. Each row's swatch and each group's header show that target color, so the slider's effect is
+visible before the model answers. Shape tags (CIT) are absent: the models infer them from the line
+art.
 
 ``tagsChanging`` fires live while a slider is dragged (the preview follows the hand);
 ``tagsChanged`` fires once per finished gesture, which is what the undo history records.

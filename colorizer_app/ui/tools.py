@@ -2,8 +2,8 @@
 
 Tools see pen input already in line-art pixels (the canvas converts), so the mouse, a tablet and
 the ``--replay`` script all drive the very same ``press``/``move``/``release`` calls. A stroke is
-recorded as the DESIGN hint ``Stroke`` (points, per-point pressure) and handed over whole at
-pen-up: one stroke, one undoable edit.
+recorded as the hint ``Stroke`` (docs/architecture.md §3) (points, per-point pressure) and handed
+over whole at pen-up: one stroke, one undoable edit.
 """
 
 from __future__ import annotations

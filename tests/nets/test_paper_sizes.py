@@ -1,5 +1,6 @@
 """Every family's paper-size networks build (on the meta device) and match the parameter counts
-counted from the official code within ±5 % (DESIGN §2); CSA, which has no official code, builds."""
+counted from the official code within ±5 % (docs/architecture.md §2); CSA, which has no official
+code, builds."""
 
 import pytest
 import torch

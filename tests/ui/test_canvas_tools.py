@@ -1,5 +1,6 @@
 """Pen input on the canvas: mouse and tablet strokes reach the hint layer and the document as
-one DESIGN Stroke each, pressure and the eraser end included; zoom keeps its anchor."""
+one hint Stroke each (docs/architecture.md §3), pressure and the eraser end included; zoom keeps its
+anchor."""
 
 from __future__ import annotations
 

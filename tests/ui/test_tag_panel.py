@@ -57,7 +57,8 @@ def test_dragging_is_live_and_release_is_one_edit(panel, qtbot, vocabulary):
     assert panel._rows["red_eyes"].checkbox.isChecked()  # moving an unticked slider ticks it
     slider.setSliderDown(False)  # release
     assert changed == [{"red_eyes": 2.5}]
-    # The swatch shows DESIGN's target color for 2.5: more vivid than the palette color.
+    # The swatch shows the target color of docs/architecture.md §3 for 2.5: more vivid than the
+    # palette color.
     assert _swatch_rgb(panel._rows["red_eyes"].swatch) == target_color(
         {"red_eyes": 2.5}, vocabulary
     )

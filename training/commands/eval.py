@@ -1,4 +1,4 @@
-"""``python -m training eval``: the scoreboard on fresh synthetic samples (DESIGN §4)."""
+"""``python -m training eval``: the scoreboard on fresh synthetic samples (architecture §4)."""
 
 from __future__ import annotations
 

@@ -66,9 +66,10 @@ class SyntheticDataset(Dataset):
     """Samples of seeds [seed, seed + length) rendered on access; training seeds only.
 
     ``tag_mixing`` is the share of samples re-colored with fractional or mixed tag values, so
-    that models learn what a slider means (DESIGN §3); which samples and values is fixed by the
-    seed; ``mixing_parts`` are the parts whose sliders move (None: ``MIXED_TAG_PARTS``).
-    ``styles`` overrides the line-art style mix (e.g. Yuan & Simo-Serra's 0.1/0.5/0.4).
+    that models learn what a slider means (docs/architecture.md §3); which samples and values is
+    fixed by the seed; ``mixing_parts`` are the parts whose sliders move (None:
+    ``MIXED_TAG_PARTS``). ``styles`` overrides the line-art style mix (e.g. Yuan & Simo-Serra's
+    0.1/0.5/0.4).
     """
 
     def __init__(

@@ -1,8 +1,8 @@
 """The one sample structure that every data source yields and every recipe consumes.
 
-Conventions (DESIGN §6): arrays are H×W(×C) uint8 at the edges. ``sketch`` is the drawing as the
-networks see it — 255 is paper, 0 is full ink — i.e. ``255 - ink`` where ``ink`` is the map
-``colorizer_app.imaging.lineart.normalize_lineart`` returns (255 = ink).
+Conventions (docs/architecture.md §6): arrays are H×W(×C) uint8 at the edges. ``sketch`` is the
+drawing as the networks see it — 255 is paper, 0 is full ink — i.e. ``255 - ink`` where ``ink`` is
+the map ``colorizer_app.imaging.lineart.normalize_lineart`` returns (255 = ink).
 """
 
 from __future__ import annotations

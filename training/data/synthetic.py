@@ -1,4 +1,5 @@
-"""The synthetic character data engine: seed → Sample, with perfect ground truth (DESIGN §3).
+"""The synthetic character data engine: seed → Sample, with perfect ground truth
+(docs/architecture.md §3).
 
 One seed fixes everything. It is split into independent random streams — identity (shapes),
 colors, pose, line art and reference — so that changing the colors (``tag_values``) re-renders the

@@ -1,4 +1,5 @@
-"""The scoreboard (DESIGN §4): how well a colorizer follows tags, hints, references and sliders.
+"""The scoreboard (docs/architecture.md §4): how well a colorizer follows tags, hints, references
+and sliders.
 
 Layers, each importing only those below it (an import-linter contract in pyproject.toml):
 

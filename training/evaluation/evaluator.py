@@ -20,9 +20,9 @@ control:
   caller-supplied feature space (the project's own tagger; off when none is given).
 - **slider** (one part's tag set to a random unlike tag at values 0, 0.5, 1, 2, the line art
   unchanged): value 0 asks for nothing, so its median is the model's own choice ``own``; for
-  v > 0 the target is ``target_color({tag: v}, other=own)`` — the DESIGN §3 definition with the
-  model's choice as the "other" color; reported as the share of cases within ΔE 15 and the mean
-  ΔE (per value too).
+  v > 0 the target is ``target_color({tag: v}, other=own)`` — the docs/architecture.md §3 definition
+  with the model's choice as the "other" color; reported as the share of cases within ΔE 15 and the
+  mean ΔE (per value too).
 
 Evaluation seeds are ``TRAIN_SEED_LIMIT + offset + i``: never a training seed, by construction.
 """

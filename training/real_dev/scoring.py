@@ -1,4 +1,4 @@
-"""Measures on one colorized real drawing, at its labelled points (DESIGN §8).
+"""Measures on one colorized real drawing, at its labelled points (docs/architecture.md §7).
 
 All colors are compared in CIELAB (ΔE76). Points are in the scored image's pixels.
 

@@ -1,10 +1,10 @@
 """The papers' pre-trained, frozen feature nets, filled from the project's own tagger model files.
 
-No pre-trained weights can be downloaded here (DESIGN §2): the ``tagger`` recipe trains them, and a
-recipe reads one through ``--tagger``. Without it the extractor keeps its random initialisation,
-frozen — the run still trains, slowly but truly, and its model files say so. A ``--tagger`` of the
-shared tagger's architecture (``arch=resnet34``) makes a paper recipe read that one tagger
-instead of its paper's own feature net (``nets.shared_tagger``).
+No pre-trained weights can be downloaded here (docs/architecture.md §2): the ``tagger`` recipe
+trains them, and a recipe reads one through ``--tagger``. Without it the extractor keeps its random
+initialisation, frozen — the run still trains, slowly but truly, and its model files say so. A
+``--tagger`` of the shared tagger's architecture (``arch=resnet34``) makes a paper recipe read that
+one tagger instead of its paper's own feature net (``nets.shared_tagger``).
 """
 
 from __future__ import annotations

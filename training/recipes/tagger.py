@@ -1,7 +1,7 @@
 """Pre-training of the networks the papers take "pre-trained", on our data and the tagging task.
 
-The papers start from weights that cannot be downloaded here (DESIGN §2), so each feature net
-learns multi-label tagging (BCE per tag) on the synthetic characters, from the input its
+The papers start from weights that cannot be downloaded here (docs/architecture.md §2), so each
+feature net learns multi-label tagging (BCE per tag) on the synthetic characters, from the input its
 consumer will feed it:
 
 | ``arch``     | network (model file)                        | input                  | tags      |

@@ -32,8 +32,8 @@ Two steps as in Tag2Pix: the first ``SEGMENTATION_SHARE`` of the budget learns s
 Adam at 2e-4: 5e-4 (``learning_rate`` switch) lowered the losses faster for 130 steps and then
 diverged at step 280 (reconstruction L1 0.42 → 0.70). 5e-5 anneals a model whose losses have
 levelled off at 2e-4 (the shipped default's last stage). Fractional and mixed tag values appear
-in the data (``tag_mixing``) so sliders mean what DESIGN §3 defines, on every tagged part
-(``slider_parts`` all; ``hair-eyes-top`` was the earlier data), in 30 % of the samples
+in the data (``tag_mixing``) so sliders mean what docs/architecture.md §3 defines, on every tagged
+part (``slider_parts`` all; ``hair-eyes-top`` was the earlier data), in 30 % of the samples
 (``tag_mixing``; 0.6 doubles the slider samples, a third of which push a color beyond its
 palette chroma, the slider value the scoreboard misses most).
 """

@@ -3,8 +3,8 @@
 Every row is one training run (recipe + ablation switches) at the report's shared settings; a row
 may be shared by several comparisons (Tag2Pix N5 is the SECat row of the decoder comparison and
 the Tag2Pix baseline of Cao et al.). The papers measure FID or ask users; we measure with the
-scoreboard (DESIGN §4), so each claim names the scoreboard metric that stands in for the
-paper's measure, and quotes the paper's own numbers.
+scoreboard (docs/architecture.md §4), so each claim names the scoreboard metric that stands in for
+the paper's measure, and quotes the paper's own numbers.
 
 The frozen "pre-trained" feature nets of the papers are pre-trained once per architecture by the
 ``tagger`` recipe (rows ``tagger-*``) at the same settings and passed to every row that reads

@@ -222,8 +222,8 @@ def render(
         f"of each comparison with {s.seeds} seeds (mean ± standard deviation over seeds), the "
         f"others with one. Every row is scored on the same {s.eval_samples} drawings of the "
         "frozen evaluation set `eval-v1` (seeds never used in training) at "
-        f"{s.size}² by the scoreboard (DESIGN §4). The papers' frozen pre-trained feature nets "
-        "are pre-trained here by the `tagger` recipe at the same settings.",
+        f"{s.size}² by the scoreboard (docs/architecture.md §4). The papers' frozen pre-trained "
+        "feature nets are pre-trained here by the `tagger` recipe at the same settings.",
         "",
         "The papers measure FID or ask users; each claim below names the scoreboard metric that "
         "stands in for the paper's measure. A verdict is **within noise** when our difference "
