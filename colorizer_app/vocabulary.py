@@ -25,6 +25,7 @@ from colorizer_app.resources import TAGS_FILE
 
 CVT = "cvt"
 CIT = "cit"
+BACKGROUND = "background"  # the part behind the character: kept clean, white unless tagged
 
 
 @dataclass(frozen=True)

@@ -126,12 +126,16 @@ def _no_flags(*flags: Tensor | None) -> None:
 
 class _PaperAdapter(nn.Module):
     """What the paper adapters share as ``ColorNet``s: the hint map as rasterized (none of them
-    was trained on region hints), and no reference unless the family reads one."""
+    was trained on region hints), no reference unless the family reads one, and no part map."""
 
     region_hints = False
 
     def encode_reference(self, reference: Tensor) -> Any:
         raise ValueError(f"{type(self).__name__} takes no reference")
+
+    def part_map(self, encoding: Any) -> None:
+        """None of the papers' generators names parts."""
+        return None
 
 
 # --------------------------------------------------------------------------- Tag2Pix

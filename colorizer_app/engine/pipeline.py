@@ -41,6 +41,7 @@ import cv2
 import numpy as np
 import torch
 from torch import Tensor
+from torch.nn import functional as F
 
 from colorizer_app.engine.cache import LRUCache
 from colorizer_app.engine.devices import autocast_dtype, default_threads, pick_device
@@ -55,6 +56,7 @@ from colorizer_app.imaging.layers import Layer, composite, lineart_layer
 from colorizer_app.imaging.lineart import LineArt, normalize_lineart
 from colorizer_app.nets.interface import ColorNet
 from colorizer_app.nets.modelfile import LoadedModel, ModelFileError
+from colorizer_app.vocabulary import BACKGROUND, load_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -288,9 +290,10 @@ class Engine:
             # (1, 3, H', W') in [-1, 1]
             rgb, _ = module.decode(encoding, hints=hints, cvt=cvt, ref_features=reference)
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
+            parts = _part_cells(module, encoding, geometry) if request.region_consistency else None
         check()
         consistency = (
-            RegionConsistency(self._flat.decided(ink, request.hints) if paints_strokes else None)
+            self._consistency(request, ink, geometry, parts, paints_strokes)
             if request.region_consistency
             else None
         )
@@ -300,6 +303,32 @@ class Engine:
         color_layer = cv2.cvtColor(color, cv2.COLOR_RGB2RGBA)  # opaque
         return self._layers(
             request, prepared, color_layer, flats, _under_lines(color_layer, prepared)
+        )
+
+    def _consistency(
+        self,
+        request: ColorizeRequest,
+        ink: np.ndarray,
+        geometry: _Geometry,
+        parts: np.ndarray | None,
+        paints_strokes: bool,
+    ) -> RegionConsistency:
+        """What region consistency holds this result to: the stroked regions' colors, the
+        network's parts, and a clean background (white unless a background tag asks)."""
+        decided = self._flat.decided(ink, request.hints) if paints_strokes else None
+        if parts is None:
+            return RegionConsistency(decided)
+        stroked = (
+            rasterize_hints(request.hints, ink.shape, geometry.scaled)[..., 3] > 0
+            if decided is not None
+            else None
+        )
+        vocabulary = load_vocabulary()
+        background = frozenset({vocabulary.parts.index(BACKGROUND)})
+        background_tags = {tag.name for tag in vocabulary.cvt_for_part(BACKGROUND)}
+        tagged = any(value > 0 and name in background_tags for name, value in request.tags.items())
+        return RegionConsistency(
+            decided, parts, stroked, background, background if tagged else frozenset()
         )
 
     def _flat_layers(
@@ -456,6 +485,16 @@ class Engine:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _part_cells(module: ColorNet, encoding: Any, geometry: _Geometry) -> np.ndarray | None:
+    """(h, w) int the network's part of each cell at the working size, None without a part head
+    or with one that does not name the vocabulary's parts."""
+    logits = module.part_map(encoding)
+    if logits is None or logits.shape[1] != len(load_vocabulary().parts):
+        return None
+    full = F.interpolate(logits.float(), size=geometry.padded, mode="bilinear", align_corners=False)
+    return full[0].argmax(0)[: geometry.scaled[0], : geometry.scaled[1]].cpu().numpy()
 
 
 def _given_kinds(request: ColorizeRequest) -> frozenset[str]:

@@ -41,6 +41,12 @@ class ColorNet(Protocol):
         """The reference's features ``decode`` reads as ``ref_features``."""
         ...
 
+    def part_map(self, encoding: Any) -> Tensor | None:
+        """(B, P, h, w) logits of each pixel's part (the vocabulary's parts) at any resolution,
+        for region consistency to split an area the network sees as two parts; None from a
+        network without a part head."""
+        ...
+
     def decode(
         self,
         encoding: Any,

@@ -524,6 +524,10 @@ class UnifiedGenerator(nn.Module):
         mean = torch.einsum("bphw,bchw->bpc", weight, colours) / area.clamp(min=1e-6)[..., None]
         return _pre_tanh(mean), share
 
+    def part_map(self, encoding: SketchEncoding) -> Tensor | None:
+        """``ColorNet.part_map``: the part head's logits, None without one."""
+        return encoding.parts
+
     def part_logits(self, encoding: SketchEncoding) -> Tensor:
         """(B, part_classes, H/(2·stem), W/(2·stem)) logits of each pixel's part (one level up
         with only two levels), computed once with the rest of the line-art encoding."""

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from colorizer_app.engine.request import FLAT, TAG_VALUE
-from colorizer_app.vocabulary import Tag, Vocabulary, load_vocabulary, target_color
+from colorizer_app.vocabulary import BACKGROUND, Tag, Vocabulary, load_vocabulary, target_color
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ PART_ORDER = (
     "neckwear",
     "gloves",
 )
-LAST_PART = "background"
+LAST_PART = BACKGROUND
 FLAT_NOTICE = "Tags need a neural model; flat fill uses strokes only"
 
 

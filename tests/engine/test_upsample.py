@@ -118,6 +118,85 @@ def test_a_region_shared_among_strokes_holds_each_part_to_its_own_color(syntheti
         assert delta_e(np.median(srgb_to_lab(held[away]), axis=0), srgb_to_lab(color)) < 3
 
 
+def _joined_square(synthetic):
+    """The top-left square colored half skin, half pink by the network, its network parts
+    (skin left, hair right) and the cells' grid: one region that a gap joined."""
+    ink, regions, truth = synthetic
+    label = int(regions[90, 90])
+    painted = truth.copy()
+    inside = regions == label
+    left = inside & (np.arange(SIZE) < 90)[None, :]
+    painted[left] = (250, 215, 190)
+    painted[inside & ~left] = (240, 120, 200)
+    parts = np.zeros((WORKING, WORKING), np.int64)  # 0: background
+    cells = cv2.resize(inside.astype(np.uint8), (WORKING, WORKING), interpolation=cv2.INTER_NEAREST)
+    columns = np.arange(WORKING)[None, :] < 90 // SCALE
+    parts[(cells > 0) & columns] = 1  # skin
+    parts[(cells > 0) & ~columns] = 2  # hair
+    return ink, regions, generator_like(painted), parts, left, inside & ~left
+
+
+def test_a_region_the_network_sees_as_two_parts_keeps_both_colors(synthetic):
+    """A gap joins a face with the hair: one median per region would paint the face pink;
+    split by the network's parts, each side keeps its own color."""
+    ink, regions, small, parts, face, hair = _joined_square(synthetic)
+    one = upsample_color(small, ink, regions, RegionConsistency())
+    split = upsample_color(small, ink, regions, RegionConsistency(parts=parts))
+    skin, pink = (
+        srgb_to_lab(np.array([250, 215, 190], np.uint8)),
+        srgb_to_lab(np.array([240, 120, 200], np.uint8)),
+    )
+    away = (np.abs(np.arange(SIZE) - 90) > 12)[None, :] & (ink == 0)
+    for side, color in ((face, skin), (hair, pink)):
+        assert delta_e(np.median(srgb_to_lab(split[side & away]), axis=0), color) < 4
+    assert (
+        min(
+            delta_e(np.median(srgb_to_lab(one[side & away]), axis=0), color)
+            for side, color in ((face, skin), (hair, pink))
+        )
+        > 10
+    )
+
+
+def test_a_stroke_decides_only_the_part_it_touches(synthetic):
+    """A stroke on the hair side of a joined region colors the hair, not the face beside it."""
+    ink, regions, small, parts, face, hair = _joined_square(synthetic)
+    label = int(regions[90, 90])
+    decided = Decided(regions, np.array([label]), np.array([[40, 160, 220]], np.uint8))
+    stroked = np.zeros((WORKING, WORKING), bool)
+    stroked[20:24, 26:30] = True  # on the hair side (full-size columns 104-120)
+    held = upsample_color(small, ink, regions, RegionConsistency(decided, parts, stroked))
+    away = (np.abs(np.arange(SIZE) - 90) > 12)[None, :] & (ink == 0)
+    blue, skin = srgb_to_lab(decided.colors[0]), srgb_to_lab(np.array([250, 215, 190], np.uint8))
+    assert delta_e(np.median(srgb_to_lab(held[hair & away]), axis=0), blue) < 3
+    assert delta_e(np.median(srgb_to_lab(held[face & away]), axis=0), skin) < 4
+
+
+def test_the_background_part_is_paper_white_unless_tagged(synthetic):
+    """The background (part 0 in ``flat_parts``) loses the network's blotches: white, or with
+    a background tag (``colored_parts``) one flat color, the network's median."""
+    ink, regions, truth = synthetic
+    outside = regions == regions[2, 2]
+    blotched = truth.copy()
+    blotched[outside] = (200, 190, 170)
+    blotched[outside & (np.arange(SIZE) < 200)[None, :]] = (150, 150, 140)
+    small = generator_like(blotched)
+    parts = np.where(cv2.resize(outside.astype(np.uint8), (WORKING, WORKING)) > 0, 0, 1)
+    white = upsample_color(
+        small, ink, regions, RegionConsistency(parts=parts, flat_parts=frozenset({0}))
+    )
+    away = outside & (cv2.dilate(ink, np.ones((25, 25), np.uint8)) == 0)
+    np.testing.assert_array_equal(white[away], 255)
+    tagged = upsample_color(
+        small,
+        ink,
+        regions,
+        RegionConsistency(parts=parts, flat_parts=frozenset({0}), colored_parts=frozenset({0})),
+    )
+    lab = srgb_to_lab(tagged[away])
+    assert np.ptp(lab[:, 0]) < 1 and not np.all(tagged[away] == 255)
+
+
 def test_edges_are_crisp_at_the_line():
     """Left red, right blue, one line between: the pixels touching the line keep their side's
     color exactly, though the working size is 8 times coarser."""
