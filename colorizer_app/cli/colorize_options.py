@@ -75,6 +75,12 @@ def add_colorize_options(parser: argparse.ArgumentParser) -> None:
         f"(default: {'on' if REGION_CONSISTENCY.default else 'off'}, as in the app)",
     )
     parser.add_argument(
+        "--extract-lines",
+        action="store_true",
+        help="a drawing that looks like a finished color picture is colored from the lines "
+        "extracted from it (XDoG) instead of as it is; line art is left as it is",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         metavar="N",
@@ -93,8 +99,14 @@ class ColorizeOptions:
     model: str
     size: int | None
     region_consistency: bool
+    extract_lines: bool = False
 
     def request(self, drawing: np.ndarray) -> ColorizeRequest:
+        if self.extract_lines:
+            from colorizer_app.imaging.finished_picture import extract_lines, looks_finished
+
+            if looks_finished(drawing):
+                drawing = extract_lines(drawing)
         return ColorizeRequest(
             drawing=drawing,
             hints=self.hints,
@@ -132,6 +144,7 @@ def read_options(args: argparse.Namespace) -> ColorizeOptions:
         model=args.model,
         size=args.size,
         region_consistency=args.region_consistency,
+        extract_lines=args.extract_lines,
     )
 
 

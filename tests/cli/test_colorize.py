@@ -161,3 +161,24 @@ def test_region_consistency_is_on_by_default_as_in_the_app(
         capsys, lineart, "--model", "tiny", "--no-region-consistency", "-o", tmp_path / "off.png"
     )
     assert seen == [True, False]
+
+
+def test_a_finished_picture_is_noted_and_its_lines_extracted_on_request(
+    models_env, tmp_path, capsys
+):
+    """Given a color illustration, colorize says it looks finished; with --extract-lines it
+    colors the lines drawn from it instead, and says nothing."""
+    picture = np.full((60, 80, 3), 255, np.uint8)
+    picture[5:30, 10:70] = (230, 200, 80)  # blonde hair
+    picture[30:55, 20:60] = (240, 150, 170)  # a pink dress
+    picture[[5, 29, 30, 54], 10:70] = 0
+    source = tmp_path / "finished.png"
+    Image.fromarray(picture).save(source)
+    plain = run_ok(capsys, source, "-o", tmp_path / "plain.png")
+    assert "looks like a finished color picture" in plain.err
+    extracted = run_ok(capsys, source, "--extract-lines", "-o", tmp_path / "lines.png")
+    assert "finished color picture" not in extracted.err
+    assert not np.array_equal(
+        np.asarray(Image.open(tmp_path / "plain.png")),
+        np.asarray(Image.open(tmp_path / "lines.png")),
+    )
