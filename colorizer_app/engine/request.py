@@ -71,8 +71,8 @@ TAG_VALUE: BoundedSetting[float] = BoundedSetting(
 WORKING_SIZE: BoundedSetting[int | None] = BoundedSetting(
     "working size",
     None,
-    "the side, in pixels, the model colors at (default: the model's own); the result is scaled "
-    "back to the drawing's own size along its lines",
+    "the side, in pixels, the model colors at (default: the model's own, at least 384 for a "
+    "drawing that large); the result is scaled back to the drawing's own size along its lines",
     low=16,
     high=2048,
 )
@@ -94,7 +94,7 @@ class ColorizeRequest:
     tags: Mapping[str, float] = field(default_factory=dict)  # CVT name -> TAG_VALUE
     reference: np.ndarray | None = None  # (h, w, 4) or (h, w, 3) uint8 illustration
     model: str = MODEL.default
-    size: int | None = WORKING_SIZE.default  # None = the model's own
+    size: int | None = WORKING_SIZE.default  # None: pipeline.working_side
     region_consistency: bool = REGION_CONSISTENCY.default
     hint_image: np.ndarray | None = None  # (H, W, 4) uint8 hints painted elsewhere, at the
     # drawing's size; transparent = no hint (under strokes)

@@ -25,7 +25,7 @@ WORKING_SIZES = (256, 384, 512, 768, 1024)
 class EngineOptions:
     model: str = MODEL.default
     device: str = "auto"
-    size: int | None = WORKING_SIZE.default  # None: the model's own resolution
+    size: int | None = WORKING_SIZE.default  # None: the engine chooses (pipeline.working_side)
     region_consistency: bool = REGION_CONSISTENCY.default
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from colorizer_app.engine.pipeline import Engine
+from colorizer_app.engine.pipeline import REAL_DRAWING_SIDE, Engine, working_side
 from colorizer_app.engine.registry import ModelRegistry
 from colorizer_app.engine.request import LAYER_NAMES, ColorizeRequest
 from colorizer_app.engine.scheduler import Cancelled, LatestWinsScheduler
@@ -272,3 +272,12 @@ def test_a_finished_color_picture_given_as_line_art_gets_a_note(engine):
     picture[8:40, 8:40, :3] = (240, 150, 170)
     assert FINISHED_PICTURE_NOTE in engine.colorize(ColorizeRequest(picture, model="flat")).notes
     assert FINISHED_PICTURE_NOTE not in engine.colorize(ColorizeRequest(drawing())).notes
+
+
+def test_a_real_drawing_is_colored_at_the_real_drawing_side_unless_smaller():
+    """Without a size in the request, a drawing is colored at REAL_DRAWING_SIDE (detail a
+    256-px model would lose), a smaller drawing at its own size, never below the model's."""
+    assert working_side(256, (695, 500, 4)) == REAL_DRAWING_SIDE
+    assert working_side(256, (300, 200)) == 300
+    assert working_side(256, (100, 80)) == 256
+    assert working_side(512, (695, 500)) == 512
