@@ -194,7 +194,7 @@ def worker_faults_scenario(folder: Path) -> Outcome:
             window.open_file(large)
             outcome.expect(
                 wait_until(lambda: window.idle and bool(dialogs), 60.0)
-                and "more than the 0.05 MP" in dialogs[0][1],
+                and "more than the limit of 0.05 megapixels" in dialogs[0][1],
                 f"drawing over the limit: dialogs {dialogs}",
             )
             window.open_file(small)

@@ -137,11 +137,18 @@ class FlatFill:
         """(h, w, 4) float32 hint map (RGB·mask, mask) of ``hints`` flooded over the regions they
         color, the strokes themselves on top, at ``out_size`` (h, w; default the ink's size):
         the input of networks that take region hints (``UnifiedConfig.region_hints``)."""
-        flats = self.flats(ink, hints).astype(np.float32) / 255.0
-        flooded = np.concatenate([flats[..., :3] * flats[..., 3:], flats[..., 3:]], axis=-1)
+        flats = self.flats(ink, hints)
+        # Premultiplied and reduced in uint8 (exact: a flat's alpha is 0 or 255), then float:
+        # a huge drawing is never held as a full-size float map.
+        alpha = np.repeat(flats[..., 3:], 3, axis=2)
+        premultiplied = flats.copy()
+        premultiplied[..., :3] = cv2.multiply(flats[..., :3], alpha, scale=1 / 255)
         size = ink.shape if out_size is None else out_size
-        if flooded.shape[:2] != tuple(size):
-            flooded = cv2.resize(flooded, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+        if premultiplied.shape[:2] != tuple(size):
+            premultiplied = cv2.resize(
+                premultiplied, (size[1], size[0]), interpolation=cv2.INTER_AREA
+            )
+        flooded = premultiplied.astype(np.float32) / 255.0
         strokes = rasterize_hints(Hints(strokes=hints.strokes), ink.shape, tuple(size))
         return strokes + (1.0 - strokes[..., 3:]) * flooded
 

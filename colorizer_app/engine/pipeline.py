@@ -54,19 +54,22 @@ from colorizer_app.imaging.finished_picture import looks_finished
 from colorizer_app.imaging.hints import hints_from_png, rasterize_hints
 from colorizer_app.imaging.layers import Layer, composite, lineart_layer
 from colorizer_app.imaging.lineart import LineArt, normalize_lineart
+from colorizer_app.imaging.loader import MAX_PIXELS, too_large
 from colorizer_app.nets.interface import ColorNet
 from colorizer_app.nets.modelfile import LoadedModel, ModelFileError
 from colorizer_app.vocabulary import BACKGROUND, load_vocabulary
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_PIXELS = 40_000_000
 # Real line art holds more detail per pixel than the synthetic drawings the models train on at
 # their own resolution (256 for the shipped ones): an iris is a few pixels there. So a drawing
 # is colored at least this side, unless it is smaller (real dev set, unified-small, app
 # defaults, at 256 / 384 / 512: faces that stay skin 0.71 / 0.96 / 0.79, eye tag on irises
 # 0.19 / 0.31 / 0.31; a tag update of a 0.7 MP drawing 0.12 / 0.24 / 0.40 s on 2 CPU cores).
 REAL_DRAWING_SIDE = 384
+# Full-size float stages run in row bands of about this many pixels (a 36 MP drawing's float
+# RGBA map alone is 576 MB).
+BAND_PIXELS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class Engine:
         *,
         device: str = "auto",
         threads: int | None = None,
-        max_pixels: int = DEFAULT_MAX_PIXELS,
+        max_pixels: int = MAX_PIXELS,
         cache_size: int = 4,
     ) -> None:
         self.registry = registry if registry is not None else ModelRegistry()
@@ -197,10 +200,7 @@ class Engine:
         """The engine's own limit; the request has checked its values when it was made."""
         height, width = request.drawing.shape[:2]
         if height * width > self.max_pixels:
-            raise ColorizerError(
-                f"the drawing is {width}×{height} ({height * width / 1e6:.1f} MP), more than the "
-                f"{self.max_pixels / 1e6:g} MP the engine colors at once; scale it down first"
-            )
+            raise ColorizerError(too_large(width, height, self.max_pixels))
 
     def _prepare(self, drawing: np.ndarray) -> _Prepared:
         key = _digest(drawing)
@@ -448,16 +448,21 @@ class Engine:
 
         def make() -> np.ndarray:
             ink = prepared.lineart.ink
+            if request.hints.is_empty and request.hint_image is None:
+                return np.zeros(ink.shape + (4,), np.uint8)  # a huge drawing needs no float map
             hint_map = rasterize_hints(request.hints, ink.shape, regions=prepared.regions)
-            if request.hint_image is not None:
-                hint_map = hint_map + (1.0 - hint_map[..., 3:]) * hints_from_png(request.hint_image)
-            alpha = hint_map[..., 3:]
-            rgb = np.divide(
-                hint_map[..., :3], alpha, out=np.zeros_like(hint_map[..., :3]), where=alpha > 0
-            )
-            return (
-                np.rint(np.concatenate([rgb, alpha], axis=-1) * 255).clip(0, 255).astype(np.uint8)
-            )
+            layer = np.empty(ink.shape + (4,), np.uint8)
+            for rows in _row_bands(ink.shape):
+                band = hint_map[rows]
+                if request.hint_image is not None:
+                    band = band + (1.0 - band[..., 3:]) * hints_from_png(request.hint_image[rows])
+                alpha = band[..., 3:]
+                rgb = np.divide(
+                    band[..., :3], alpha, out=np.zeros_like(band[..., :3]), where=alpha > 0
+                )
+                both = np.concatenate([rgb, alpha], axis=-1) * 255
+                layer[rows] = np.rint(both).clip(0, 255).astype(np.uint8)
+            return layer
 
         return self._hint_layers.get_or_make(key, make)
 
@@ -509,6 +514,13 @@ def working_side(resolution: int, shape: tuple[int, ...]) -> int:
     the request names none: REAL_DRAWING_SIDE, but never above the drawing's long side, nor
     below the model's own."""
     return max(resolution, min(REAL_DRAWING_SIDE, max(shape[:2])))
+
+
+def _row_bands(shape: tuple[int, ...]) -> list[slice]:
+    """Row slices of about BAND_PIXELS pixels each: full-size float work, a band at a time."""
+    height, width = shape[:2]
+    step = max(1, BAND_PIXELS // max(width, 1))
+    return [slice(top, min(height, top + step)) for top in range(0, height, step)]
 
 
 def _given_kinds(request: ColorizeRequest) -> frozenset[str]:

@@ -28,7 +28,7 @@ from PIL import Image
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.atomic import atomic_output, atomic_save_png
 from colorizer_app.imaging.layers import Layer, composite, stack_size
-from colorizer_app.imaging.loader import DEFAULT_MAX_PIXELS, decode_image_bytes
+from colorizer_app.imaging.loader import MAX_PIXELS, decode_image_bytes
 from colorizer_app.imaging.oserrors import describe_os_error
 
 ORA_MIMETYPE = "image/openraster"
@@ -39,7 +39,7 @@ _ORA_OPS = {"normal": "svg:src-over", "multiply": "svg:multiply"}
 _ORA_BLENDS = {op: blend for blend, op in _ORA_OPS.items()}
 _RESERVED = ("mimetype", "stack.xml", "mergedimage.png", "data/", "Thumbnails/")
 # Refuse archives whose entries would inflate beyond this (a zip bomb), whatever the pixels.
-_MAX_UNPACKED = 4 * DEFAULT_MAX_PIXELS * 8
+_MAX_UNPACKED = 4 * MAX_PIXELS * 8
 # Layer PNGs are written fast (level 3 of 9): exports of a few big layers should take a moment,
 # not seconds; they are already compressed, so the zip stores them as they are.
 _PNG_LEVEL = 3
@@ -242,7 +242,7 @@ def _read_archive(archive: zipfile.ZipFile, path: Path) -> OraDocument:
         width, height = int(root.attrib["w"]), int(root.attrib["h"])
     except (ElementTree.ParseError, KeyError, ValueError) as error:
         raise fail(f"stack.xml is not a valid layer stack ({error})") from error
-    if width <= 0 or height <= 0 or width * height > DEFAULT_MAX_PIXELS:
+    if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
         raise fail(f"the canvas size {width}×{height} is not acceptable")
     layers: list[Layer] = []
     for element in root.iter("layer"):  # document order: top first

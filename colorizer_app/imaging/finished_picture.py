@@ -35,13 +35,14 @@ def _on_white(image: np.ndarray) -> np.ndarray:
 
 
 def colored_fill_share(image: np.ndarray) -> float:
-    """The share of the image's pixels that are light and colored (0..1)."""
-    rgb = _on_white(image)
-    height, width = rgb.shape[:2]
+    """The share of the image's pixels that are light and colored (0..1), measured on a copy
+    reduced first (a huge drawing is never converted whole)."""
+    height, width = image.shape[:2]
     scale = min(1.0, _GRID / max(height, width))
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    rgb = _on_white(image)
     lab = srgb_to_lab(rgb.reshape(-1, 3))
     chroma = np.hypot(lab[:, 1], lab[:, 2])
     return float(np.mean((lab[:, 0] > _LIGHT_L) & (chroma > _COLORED_CHROMA)))

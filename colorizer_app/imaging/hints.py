@@ -288,15 +288,20 @@ def rasterize_hints(
     oh, ow = out_size if out_size is not None else source_size
     if regions is not None and regions.shape[:2] != (sh, sw):
         raise ValueError(f"regions {regions.shape[:2]} do not match the source size {(sh, sw)}")
-    color = np.zeros((oh, ow, 3), np.float32)  # premultiplied: RGB × mask
-    mask = np.zeros((oh, ow), np.float32)
+    out = np.zeros((oh, ow, 4), np.float32)
+    color, mask = out[..., :3], out[..., 3]  # views: premultiplied RGB × mask, and the mask
 
     def paint(coverage: np.ndarray, hex_color: str, erase: bool) -> None:
-        alpha = coverage[..., None]
-        color[...] *= 1 - alpha
-        mask[...] = mask * (1 - coverage) + (0 if erase else coverage)
+        # Only within the coverage's bounding box: a stroke is small, the drawing may be huge.
+        box = _bounding_box(coverage)
+        if box is None:
+            return
+        cover = coverage[box]
+        alpha = cover[..., None]
+        color[box] *= 1 - alpha
+        mask[box] = mask[box] * (1 - cover) + (0 if erase else cover)
         if not erase:
-            color[...] += alpha * (np.array(hex_to_rgb(hex_color), np.float32) / 255)
+            color[box] += alpha * (np.array(hex_to_rgb(hex_color), np.float32) / 255)
 
     for fill in hints.fills:
         coverage = _fill_coverage(fill, (sh, sw), (oh, ow), regions)
@@ -305,7 +310,16 @@ def rasterize_hints(
     for stroke in hints.strokes:
         coverage = _stroke_coverage(stroke, (oh, ow), ow / sw, oh / sh) * stroke.opacity
         paint(coverage, stroke.color, stroke.erase)
-    return np.concatenate([color, mask[..., None]], axis=-1)
+    return out
+
+
+def _bounding_box(coverage: np.ndarray) -> tuple[slice, slice] | None:
+    """The smallest (rows, columns) slices holding every nonzero pixel; None when there is none."""
+    rows = np.flatnonzero(coverage.any(axis=1))
+    if rows.size == 0:
+        return None
+    columns = np.flatnonzero(coverage[rows[0] : rows[-1] + 1].any(axis=0))
+    return slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1)
 
 
 def hints_from_png(rgba: np.ndarray) -> np.ndarray:

@@ -27,7 +27,8 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.oserrors import describe_os_error
 
-DEFAULT_MAX_PIXELS = 50_000_000
+# The one size limit, for loading and for coloring alike (decompression bombs; memory).
+MAX_PIXELS = 40_000_000
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
 # The file suffixes of those formats: what the app offers to open and a folder's drawings are.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
@@ -64,7 +65,7 @@ class LoadedImage:
     has_alpha: bool  # some pixel is not fully opaque
 
 
-def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     """Reads and validates the image at ``path``; raises ImageLoadError with a one-line reason."""
     file = Path(path)
     if file.is_dir():
@@ -78,14 +79,20 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS)
         raise _error(file, describe_os_error(error)) from error
 
 
-def decode_image_bytes(
-    data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS
-) -> LoadedImage:
+def decode_image_bytes(data: bytes, name: str, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     """Like ``load_image`` for bytes already in memory (drag and drop, clipboard); ``name`` is
     what the messages call them."""
     if not data:
         raise _error(Path(name), "the file is empty")
     return _decode(io.BytesIO(data), Path(name), max_pixels)
+
+
+def too_large(width: int, height: int, limit: int = MAX_PIXELS) -> str:
+    """The one message for a drawing over the size limit, wherever it is found."""
+    return (
+        f"the image is {width}×{height} ({width * height / 1e6:.3g} megapixels), more than the "
+        f"limit of {limit / 1e6:g} megapixels: scale it down first"
+    )
 
 
 def _error(file: Path, reason: str) -> ImageLoadError:
@@ -124,7 +131,10 @@ def _decode(stream: BinaryIO, file: Path, max_pixels: int) -> LoadedImage:
             stream.seek(0)
             raise _error(file, _unidentified_reason(stream.read(512))) from error
         except Image.DecompressionBombError as error:
-            reason = f"the image is larger than the limit of {max_pixels / 1e6:g} megapixels"
+            reason = (
+                f"the image is larger than the limit of {max_pixels / 1e6:g} megapixels: "
+                "scale it down first"
+            )
             raise _error(file, reason) from error
         except MemoryError as error:
             raise _error(file, "not enough memory to decode the image") from error
@@ -144,11 +154,7 @@ def _open_checked(stream: BinaryIO, file: Path, max_pixels: int) -> Image.Image:
     image = Image.open(stream, formats=FORMATS)
     width, height = image.size
     if width * height > max_pixels:
-        raise _error(
-            file,
-            f"the image is {width}×{height} ({width * height / 1e6:.3g} megapixels), "
-            f"more than the limit of {max_pixels / 1e6:g} megapixels",
-        )
+        raise _error(file, too_large(width, height, max_pixels))
     if width == 0 or height == 0:
         raise _error(file, f"the image is {width}×{height} pixels (empty)")
     return image

@@ -14,6 +14,7 @@ from colorizer_app.engine.request import LAYER_NAMES, ColorizeRequest
 from colorizer_app.engine.scheduler import Cancelled, LatestWinsScheduler
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.hints import Hints, Stroke
+from colorizer_app.imaging.loader import too_large
 from tests.tiny_model import drawing, make_tiny_model
 
 
@@ -184,8 +185,9 @@ def test_scheduler_never_delivers_a_stale_result(engine):
 
 def test_bad_requests_are_one_line_errors(engine):
     small = Engine(engine.registry, device="cpu", threads=1, max_pixels=1000)
-    with pytest.raises(ColorizerError, match=r"50×40 \(0.0 MP\), more than"):
+    with pytest.raises(ColorizerError) as refused:
         small.colorize(ColorizeRequest(drawing(40, 50)))
+    assert str(refused.value) == too_large(50, 40, 1000)  # the loader's message, word for word
     with pytest.raises(ColorizerError, match="did you mean blue_hair"):
         engine.colorize(ColorizeRequest(drawing(), tags={"blue_hiar": 1.0}))
     with pytest.raises(ColorizerError, match="between 0 and 5"):
