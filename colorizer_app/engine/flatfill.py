@@ -66,7 +66,7 @@ class _Segmentation:
     count: int  # N
     clear: np.ndarray  # (H, W) bool: clear paper, where a stroke's centre line colors a region
     voters: np.ndarray  # flat indices of the pixels a region's median is taken over
-    bins: np.ndarray  # per voter, its region's first histogram bin (label × 256), int64
+    bins: np.ndarray  # per voter, its region's first histogram bin (label × 256), int32
 
     @classmethod
     def of(cls, ink: np.ndarray, labels: np.ndarray) -> _Segmentation:
@@ -75,10 +75,12 @@ class _Segmentation:
         count = int(labels.max())
         has_paper = np.zeros(count + 1, dtype=bool)
         has_paper[labels[paper]] = True
-        voters = np.flatnonzero(paper | ~has_paper[labels])
-        return cls(
-            labels, count, ink < _CLEAR_INK, voters, labels.ravel()[voters].astype(np.int64) * 256
-        )
+        # int32 where indices and bins fit (any drawing under the size limit with fewer than
+        # 8 million regions): half the memory the cache keeps
+        small = (count + 1) * 256 < 2**31 and labels.size < 2**31
+        voters = np.flatnonzero(paper | ~has_paper[labels]).astype(np.int32 if small else np.int64)
+        bins = labels.ravel()[voters].astype(np.int32 if small else np.int64) * 256
+        return cls(labels, count, ink < _CLEAR_INK, voters, bins)
 
 
 class FlatFill:

@@ -214,7 +214,9 @@ class Hints:
             raise HintsError(f"{path}: {error}") from None
 
 
-def _stroke_coverage(stroke: Stroke, shape: tuple[int, int], sx: float, sy: float) -> np.ndarray:
+def _stroke_coverage(
+    stroke: Stroke, shape: tuple[int, int], sx: float, sy: float, rows: slice | None = None
+) -> np.ndarray:
     """Anti-aliased coverage in [0, 1] of one stroke: the union of tapered capsules per segment.
 
     Coverage is ``radius − distance + 0.5`` clipped to [0, 1] (a one-pixel ramp), with the radius
@@ -222,7 +224,8 @@ def _stroke_coverage(stroke: Stroke, shape: tuple[int, int], sx: float, sy: floa
     over segments keeps a self-overlapping stroke from doubling its opacity.
     """
     h, w = shape
-    cover = np.zeros(shape, np.float32)
+    top, bottom = (0, h) if rows is None else (rows.start, rows.stop)
+    cover = np.zeros((bottom - top, w), np.float32)  # the rows asked for only
     scale = (sx + sy) / 2
     pts = np.array(stroke.points, np.float64) * (sx, sy)
     pressure = np.ones(len(pts)) if stroke.pressure is None else np.array(stroke.pressure)
@@ -235,7 +238,7 @@ def _stroke_coverage(stroke: Stroke, shape: tuple[int, int], sx: float, sy: floa
         reach = max(ra, rb) + 1.0
         x0, x1 = int(math.floor(min(ax, bx) - reach)), int(math.ceil(max(ax, bx) + reach)) + 1
         y0, y1 = int(math.floor(min(ay, by) - reach)), int(math.ceil(max(ay, by) + reach)) + 1
-        x0, x1, y0, y1 = max(x0, 0), min(x1, w), max(y0, 0), min(y1, h)
+        x0, x1, y0, y1 = max(x0, 0), min(x1, w), max(y0, top), min(y1, bottom)
         if x0 >= x1 or y0 >= y1:
             continue
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
@@ -249,12 +252,17 @@ def _stroke_coverage(stroke: Stroke, shape: tuple[int, int], sx: float, sy: floa
         dist = np.hypot(xs - (ax + t * dx), ys - (ay + t * dy))
         radius = ra + t * (rb - ra)
         local = np.clip(radius - dist + 0.5, 0.0, 1.0).astype(np.float32)
-        np.maximum(cover[y0:y1, x0:x1], local, out=cover[y0:y1, x0:x1])
+        window = cover[y0 - top : y1 - top, x0:x1]
+        np.maximum(window, local, out=window)
     return cover
 
 
 def _fill_coverage(
-    fill: Fill, source_size: tuple[int, int], shape: tuple[int, int], regions: np.ndarray | None
+    fill: Fill,
+    source_size: tuple[int, int],
+    shape: tuple[int, int],
+    regions: np.ndarray | None,
+    rows: slice | None = None,
 ) -> np.ndarray | None:
     sh, sw = source_size
     x, y = fill.point
@@ -263,11 +271,14 @@ def _fill_coverage(
         return None  # a seed off the drawing selects nothing
     if regions is None:
         disc = Stroke(color=fill.color, width=2 * FILL_DISC_RADIUS, points=((x, y),))
-        return _stroke_coverage(disc, shape, shape[1] / sw, shape[0] / sh)
-    mask = (regions == regions[row, col]).astype(np.uint8)
-    if mask.shape != shape:
-        mask = cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
-    return mask.astype(np.float32)
+        return _stroke_coverage(disc, shape, shape[1] / sw, shape[0] / sh, rows)
+    label = regions[row, col]
+    if tuple(regions.shape[:2]) == tuple(shape):
+        return (regions[rows or slice(None)] == label).astype(np.float32)
+    mask = cv2.resize(
+        (regions == label).astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST
+    )
+    return mask[rows or slice(None)].astype(np.float32)
 
 
 def rasterize_hints(
@@ -275,6 +286,7 @@ def rasterize_hints(
     source_size: tuple[int, int],
     out_size: tuple[int, int] | None = None,
     regions: np.ndarray | None = None,
+    rows: slice | None = None,
 ) -> np.ndarray:
     """The (h, w, 4) float32 hint map: RGB in [0, 1] multiplied by the mask, and the mask.
 
@@ -282,13 +294,16 @@ def rasterize_hints(
     ``out_size``. Fills come first (they paint whole areas), then strokes in order on top, each
     composited "over" with its opacity; an erase stroke removes what lies beneath it. ``regions``
     is an int label map of ``source_size``: a fill takes the whole region under its seed, without
-    it a small disc.
+    it a small disc. ``rows`` (a slice of ``out_size``'s rows, step 1) gives only those rows, the
+    same as the whole map's: a huge map can be made a band at a time.
     """
     sh, sw = source_size
     oh, ow = out_size if out_size is not None else source_size
     if regions is not None and regions.shape[:2] != (sh, sw):
         raise ValueError(f"regions {regions.shape[:2]} do not match the source size {(sh, sw)}")
-    out = np.zeros((oh, ow, 4), np.float32)
+    band = range(oh)[rows] if rows is not None else range(oh)
+    rows = slice(band.start, band.stop) if len(band) else slice(0, 0)
+    out = np.zeros((rows.stop - rows.start, ow, 4), np.float32)
     color, mask = out[..., :3], out[..., 3]  # views: premultiplied RGB × mask, and the mask
 
     def paint(coverage: np.ndarray, hex_color: str, erase: bool) -> None:
@@ -304,11 +319,11 @@ def rasterize_hints(
             color[box] += alpha * (np.array(hex_to_rgb(hex_color), np.float32) / 255)
 
     for fill in hints.fills:
-        coverage = _fill_coverage(fill, (sh, sw), (oh, ow), regions)
+        coverage = _fill_coverage(fill, (sh, sw), (oh, ow), regions, rows)
         if coverage is not None:
             paint(coverage, fill.color, erase=False)
     for stroke in hints.strokes:
-        coverage = _stroke_coverage(stroke, (oh, ow), ow / sw, oh / sh) * stroke.opacity
+        coverage = _stroke_coverage(stroke, (oh, ow), ow / sw, oh / sh, rows) * stroke.opacity
         paint(coverage, stroke.color, stroke.erase)
     return out
 

@@ -179,3 +179,24 @@ def test_hints_from_png_premultiplies_and_masks():
     assert np.all(out[3, 3] == 0)
     with pytest.raises(HintsError, match="alpha"):
         hints_from_png(rgba[..., :3])
+
+
+def test_rows_give_the_same_pixels_as_the_whole_map():
+    """A huge hint map is made a band of rows at a time: stacked, the bands are the whole map,
+    fills (whole regions), strokes and an erase stroke included."""
+    regions = np.ones((40, 50), np.int32)
+    regions[:, 25:] = 2
+    hints = Hints(
+        strokes=(
+            Stroke("#ff0000", 6.0, ((5.0, 3.0), (45.0, 37.0)), pressure=(0.5, 1.5)),
+            Stroke("#000000", 4.0, ((10.0, 30.0), (40.0, 30.0)), erase=True),
+        ),
+        fills=(Fill("#00ff00", (30.0, 20.0)),),
+    )
+    whole = rasterize_hints(hints, (40, 50), regions=regions)
+    bands = [
+        rasterize_hints(hints, (40, 50), regions=regions, rows=slice(t, t + 7))
+        for t in range(0, 40, 7)
+    ]
+    np.testing.assert_array_equal(np.concatenate(bands), whole)
+    assert whole[..., 3].any()
