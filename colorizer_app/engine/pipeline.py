@@ -181,6 +181,25 @@ class Engine:
         log.debug("colorized %s with %s in %.3f s", request.drawing.shape[:2], name, seconds)
         return ColorizeResult(layers=layers, model=name, seconds=seconds, notes=tuple(notes))
 
+    def warm(self) -> None:
+        """Loads the model Auto colors with when nothing is given and runs it once on a small
+        blank drawing, so the first real request pays neither (the app's worker calls this
+        while the window opens). Does nothing without a usable neural model."""
+        entry = self.registry.choose(())
+        if entry is None:
+            return
+        try:
+            module = self._module(entry.name, self.registry.load(entry.name))
+        except ModelFileError:
+            return  # refused: the first request says so
+        if self.device.type == "cpu" and torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
+        geometry = _geometry((64, 64), 64, module.size_multiple)
+        blank = torch.ones((1, 1) + geometry.padded, device=self.device)  # paper
+        with torch.inference_mode(), self._autocast(), contextlib.suppress(ColorizerError):
+            module.decode(module.encode_sketch(blank))  # a model that needs a reference refuses
+        self.calls["warm"] += 1
+
     def _out_of_memory(self, request: ColorizeRequest, entry: ModelEntry) -> ColorizerError:
         """The one line for a model that ran out of memory; the cached GPU blocks are freed so
         that the next, smaller request can run."""

@@ -65,6 +65,10 @@ class ColorizeWorker(QObject):
             self.failed.emit(0, f"cannot start the engine: {error}", False)
             return
         self._announce(self._engine)
+        try:
+            self._engine.warm()  # while the window opens; a request meanwhile waits its turn
+        except Exception:  # noqa: BLE001 - a model that fails here fails again, with a message
+            log.exception("warming the model failed")
         self.scheduler.serve(self._execute, self._deliver, self._report)
 
     def _execute(self, job: Job[WorkOrder]) -> object:

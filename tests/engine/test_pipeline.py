@@ -283,3 +283,17 @@ def test_a_real_drawing_is_colored_at_the_real_drawing_side_unless_smaller():
     assert working_side(256, (300, 200)) == 300
     assert working_side(256, (100, 80)) == 256
     assert working_side(512, (695, 500)) == 512
+
+
+def test_warm_loads_the_default_model_before_the_first_request(engine, tmp_path):
+    """The app warms the engine while its window opens: the model Auto picks is on the device
+    before the first request, which then finds it there; with no model, warming does nothing."""
+    engine.warm()
+    first = engine.registry.choose(()).name  # what an opened drawing, nothing given, runs
+    assert engine.calls["warm"] == 1 and list(engine._modules) == [first]
+    module = engine._modules[first]
+    assert engine.colorize(ColorizeRequest(drawing())).model == first
+    assert engine._modules[first] is module
+    empty = Engine(ModelRegistry(shipped_dir=None, user_dir=tmp_path), device="cpu", threads=1)
+    empty.warm()
+    assert empty.calls["warm"] == 0

@@ -163,3 +163,21 @@ def test_stroke_request_waits_for_the_pen_to_rest(qtbot, window, drawing_file):
     assert len(submitted) == 1
     assert submitted[0].request.hints.strokes == window.state.hints.strokes
     assert isinstance(submitted[0].request.hints.strokes[0], Stroke)
+
+
+def test_the_worker_warms_the_model_while_the_window_opens(qtbot, tmp_path, dialogs, drawing_file):
+    """Before the first drawing is opened the worker has loaded and run the model Auto picks,
+    so the first colors of an opened drawing pay no model load."""
+    window = make_window(qtbot, tmp_path, tiny_engine_factory(tmp_path / "models"))
+    qtbot.waitUntil(
+        lambda: (
+            window.worker_thread.worker.engine is not None
+            and window.worker_thread.worker.engine.calls["warm"] == 1
+        ),
+        timeout=20_000,
+    )
+    engine = window.worker_thread.worker.engine
+    warmed = dict(engine._modules)
+    assert window.open_file(drawing_file)
+    wait_for_result(qtbot, window)
+    assert window.result.model in warmed and engine._modules == warmed
