@@ -35,6 +35,7 @@ import logging
 import os
 import secrets
 import shutil
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,7 +72,7 @@ def _edits_name(generation: int) -> str:
     return f"edits-{generation}.jsonl"
 
 
-if os.name == "nt":
+if sys.platform == "win32":  # what os.name == "nt" means, in a form mypy understands
     import msvcrt
 
     def _try_lock(file: IO[bytes]) -> None:
@@ -197,7 +198,7 @@ class _Replayer:
 def _read_sidecar(path: Path) -> np.ndarray:
     """An (H, W, 4) uint8 array written by ``Journal._write_sidecar``; pickles are refused."""
     try:
-        pixels = np.load(path, allow_pickle=False)
+        pixels: np.ndarray = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
         raise ColorizerError(f'cannot read the autosave image "{path}": {error}') from error
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 4:

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import Tensor, nn
 
 from colorizer_app.errors import ColorizerError
 from colorizer_app.nets import alacgan, csa, reference, tag2pix
+from colorizer_app.nets.blocks import FrozenExtractor
 from colorizer_app.nets.modelfile import HINT_KINDS, LoadedModel, ModelManifest
 from colorizer_app.nets.shared_tagger import (
     FEATURE_STAGE,
@@ -103,14 +104,17 @@ def _either(architectures: tuple[str, ...]) -> str:
 
 def _feature_net(
     companion: LoadedModel,
-    paper: Callable[[nn.Module], nn.Module] | None = None,
+    paper: Callable[[Any], FrozenExtractor] | None = None,
     stage: int = FEATURE_STAGE,
-) -> nn.Module:
+) -> FrozenExtractor:
     """The frozen feature net a companion file gives: the shared tagger read at ``stage``, or
     the paper's own network (through ``paper`` where it needs cutting)."""
+    # A companion's module is of an architecture its family lists (``companion_problem``).
     if companion.manifest.architecture == SHARED_TAGGER:
-        return TaggerFeatures.from_tagger(companion.module, stage)
-    return companion.module if paper is None else paper(companion.module)
+        return TaggerFeatures.from_tagger(cast(reference.ResNetTagger, companion.module), stage)
+    if paper is None:
+        return cast(FrozenExtractor, companion.module)
+    return paper(companion.module)
 
 
 def _fits(what: str, given: int, expected: int) -> None:
@@ -161,12 +165,13 @@ class Tag2PixAdapter(_PaperAdapter):
     def build(
         cls, generator: LoadedModel, companions: Mapping[str, LoadedModel], name: str
     ) -> Tag2PixAdapter:
-        config: tag2pix.Tag2PixConfig = generator.module.config
+        module = cast(tag2pix.Tag2PixGenerator, generator.module)
+        config = module.config
         extractor = None
         if config.use_cit:
             extractor = _feature_net(companions["cit_extractor"], tag2pix.CITExtractor.from_tagger)
             _fits("the cit_extractor companion", extractor.out_channels, config.cit_channels)
-        return cls(generator.module, extractor)
+        return cls(module, extractor)
 
     def encode_sketch(self, sketch: Tensor) -> _Tag2PixEncoding:
         """The CIT features, the costly frozen part, are computed once per line art."""
@@ -214,12 +219,13 @@ class AlacGANAdapter(_PaperAdapter):
     def build(
         cls, generator: LoadedModel, companions: Mapping[str, LoadedModel], name: str
     ) -> AlacGANAdapter:
-        channels = generator.module.config.local_channels
+        module = cast(alacgan.AlacGenerator, generator.module)
+        channels = module.config.local_channels
         local = None
         if channels:
             local = _feature_net(companions["local_features"], stage=LOCAL_FEATURE_STAGE)
             _fits("the local_features companion", local.out_channels, channels)
-        return cls(generator.module, local)
+        return cls(module, local)
 
     def encode_sketch(self, sketch: Tensor) -> _SketchAndFeatures:
         if self.local_features is None:  # trained without them: an empty map
@@ -265,14 +271,15 @@ class CSAAdapter(_PaperAdapter):
     def build(
         cls, generator: LoadedModel, companions: Mapping[str, LoadedModel], name: str
     ) -> CSAAdapter:
-        config: csa.CSAGeneratorConfig = generator.module.config
+        module = cast(csa.CSAGenerator, generator.module)
+        config = module.config
         features = None
         if config.attention:
             features = _feature_net(companions["hint_features"])
             _fits(
                 "the hint_features companion", features.out_channels, config.hint_feature_channels
             )
-        return cls(generator.module, features)
+        return cls(module, features)
 
     def encode_sketch(self, sketch: Tensor) -> Tensor:
         return sketch  # the hint map enters at the first conv: nothing to compute ahead
@@ -310,6 +317,7 @@ class YanAdapter(_PaperAdapter):
     tag mapping that makes the tags sliders on the reference."""
 
     size_multiple = 32
+    part_of_cvt: Tensor  # a buffer (register_buffer below)
 
     def __init__(
         self,
@@ -330,9 +338,10 @@ class YanAdapter(_PaperAdapter):
     def build(
         cls, generator: LoadedModel, companions: Mapping[str, LoadedModel], name: str
     ) -> YanAdapter:
-        config: reference.YanGeneratorConfig = generator.module.config
+        module = cast(reference.YanGenerator, generator.module)
+        config = module.config
         manifest = generator.manifest
-        tagger = companions["reference_encoder"].module
+        tagger = cast(reference.ResNetTagger, companions["reference_encoder"].module)
         _fits("the reference_encoder companion", tagger.out_channels, config.ref_channels)
         n_tags = len(manifest.cvt) + len(manifest.cit)
         if tagger.config.n_tags != n_tags:
@@ -342,7 +351,11 @@ class YanAdapter(_PaperAdapter):
             )
         encoder = reference.ReferenceEncoder(tagger.config)
         encoder.tagger.load_state_dict(tagger.state_dict())
-        mapping = companions["mapping"].module if "mapping" in companions else None
+        mapping = (
+            cast(reference.TagMapping, companions["mapping"].module)
+            if "mapping" in companions
+            else None
+        )
         if mapping is not None:
             _fits("the mapping companion", mapping.config.width, config.ref_channels)
             if mapping.config.n_tags != n_tags:
@@ -350,7 +363,7 @@ class YanAdapter(_PaperAdapter):
                     f"the mapping companion reads {mapping.config.n_tags} tags, not "
                     f"the vocabulary's {n_tags}"
                 )
-        return cls(name, generator.module, encoder, mapping, _cvt_parts(manifest.cvt))
+        return cls(name, module, encoder, mapping, _cvt_parts(manifest.cvt))
 
     def encode_sketch(self, sketch: Tensor) -> reference.SketchFeatures:
         return self.generator.encode(sketch)

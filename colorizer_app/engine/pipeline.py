@@ -248,11 +248,11 @@ class Engine:
             entry = self.registry.entry(request.model)
             return entry, self.registry.load(entry.name)
         given = _given_kinds(request)
-        while (entry := self.registry.choose(given)) is not None:
+        while (candidate := self.registry.choose(given)) is not None:
             try:
-                return entry, self.registry.load(entry.name)
+                return candidate, self.registry.load(candidate.name)
             except ModelFileError as error:
-                notes.append(f"model '{entry.name}' was refused: {error}")
+                notes.append(f"model '{candidate.name}' was refused: {error}")
         refused = len(self.registry.refusals)
         notes.append(
             "no neural model is available"

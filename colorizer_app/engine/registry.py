@@ -53,7 +53,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from colorizer_app.engine import adapters
 from colorizer_app.engine.request import AUTO, FLAT
@@ -149,7 +149,8 @@ class ModelRegistry:
         self._loaded: dict[str, LoadedModel] = {}
         self._lock = threading.Lock()
         if shipped_dir is not None:
-            self._scan_catalogue(Path(shipped_dir))
+            # SHIPPED was replaced above: a Path (or str) from the caller, or MODELS_DIR
+            self._scan_catalogue(Path(cast("str | os.PathLike[str]", shipped_dir)))
         if scan_user:
             self._scan_user(Path(user_dir) if user_dir is not None else user_models_dir())
 
@@ -186,7 +187,7 @@ class ModelRegistry:
         if not runnable:
             return None
 
-        def rank(entry: ModelEntry) -> tuple:
+        def rank(entry: ModelEntry) -> tuple[int, bool, bool, int, str]:
             return (
                 -len(given & entry.accepts),
                 not entry.default,

@@ -227,8 +227,8 @@ class RegionUpsampler:
                     total += scratch
                 total /= sums
             rounded = cv2.convertScaleAbs(value)
-            for channel in range(3):
-                out_flat[self._pixels[part], channel] = rounded[channel]
+            for index in range(3):
+                out_flat[self._pixels[part], index] = rounded[index]
         if self._lonely.size:
             cells_flat = cells.reshape(-1, 3)
             labels_flat = self._labels.ravel()

@@ -22,7 +22,7 @@ from colorizer_app.imaging.oserrors import describe_os_error
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yields a temporary path beside ``path`` (same suffix, so writers that look at it pick the
     right format); on success it is synced and renamed onto ``path``, on failure removed."""
     target = Path(path)
@@ -43,12 +43,12 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     _sync_folder(target.parent)
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     with atomic_output(path) as temporary:
         temporary.write_bytes(data)
 
 
-def atomic_save_png(path: str | os.PathLike, pixels: np.ndarray) -> None:
+def atomic_save_png(path: str | os.PathLike[str], pixels: np.ndarray) -> None:
     """Saves (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA uint8 pixels as a PNG at ``path``."""
     array = np.ascontiguousarray(pixels)
     channels = 1 if array.ndim == 2 else array.shape[2] if array.ndim == 3 else 0

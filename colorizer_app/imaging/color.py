@@ -9,6 +9,9 @@ over any leading shape ``(..., 3)``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import SupportsFloat
+
 import numpy as np
 
 # Linear sRGB → CIE XYZ (D65), IEC 61966-2-1.
@@ -104,7 +107,7 @@ def hex_to_rgb(value: str) -> tuple[int, int, int]:
     return (number >> 16) & 255, (number >> 8) & 255, number & 255
 
 
-def rgb_to_hex(rgb) -> str:
+def rgb_to_hex(rgb: Iterable[SupportsFloat]) -> str:
     """(r, g, b) with 0..255 components → '#rrggbb'."""
     r, g, b = (int(np.clip(round(float(v)), 0, 255)) for v in rgb)
     return f"#{r:02x}{g:02x}{b:02x}"

@@ -195,7 +195,7 @@ class Hints:
         }
 
     @staticmethod
-    def load(path: str | os.PathLike) -> Hints:
+    def load(path: str | os.PathLike[str]) -> Hints:
         """Read a hints JSON file; any problem becomes a HintsError naming the file."""
         path = Path(path)
         try:

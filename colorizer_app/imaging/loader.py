@@ -65,7 +65,7 @@ class LoadedImage:
     has_alpha: bool  # some pixel is not fully opaque
 
 
-def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     """Reads and validates the image at ``path``; raises ImageLoadError with a one-line reason."""
     file = Path(path)
     if file.is_dir():

@@ -209,6 +209,7 @@ class ResNeXtBottleneck(nn.Module):
     def _concat_code(self, x: Tensor, code: Tensor | None, first: bool) -> Tensor:
         """Append the broadcast code to the input of conv1 (``first``) or of conv2 / conv3."""
         if self.conditioning == "concat_all" or (first and self.conditioning == "concat_front"):
+            assert code is not None  # a concat-conditioned block always gets its code
             return torch.cat([x, broadcast_code(code, x)], dim=1)  # (B, C + D, H, W)
         return x
 
@@ -343,7 +344,7 @@ def decoder_bottleneck(
 class CondSequential(nn.Sequential):
     """A Sequential whose modules all take ``(x, code)``."""
 
-    def forward(self, x: Tensor, code: Tensor | None = None) -> Tensor:  # type: ignore[override]
+    def forward(self, x: Tensor, code: Tensor | None = None) -> Tensor:
         for module in self:
             x = module(x, code)
         return x
@@ -602,13 +603,14 @@ class VGGNet(nn.Module):
         unknown = set(names) - set(self.names)
         if unknown:
             raise ValueError(f"unknown VGG layers {sorted(unknown)}")
-        wanted = {name: None for name in names}
+        wanted = set(names)
+        found: dict[str, Tensor] = {}
         last = max(self.names.index(name) for name in names)
         for name, layer in zip(self.names[: last + 1], self.layers, strict=False):
             x = layer(x)
             if name in wanted:
-                wanted[name] = x
-        return [wanted[name] for name in names]
+                found[name] = x
+        return [found[name] for name in names]
 
     def forward(self, x: Tensor) -> Tensor:
         """Tag logits (B, n_tags): the pre-training task."""
@@ -624,6 +626,8 @@ class FrozenExtractor(nn.Module):
     read them: subclasses build their layers and call ``self.freeze()``. From then on no
     parameter takes a gradient, and ``train()`` keeps every layer in inference mode (batch norms
     keep their statistics). Pre-training uses the wrapped network directly."""
+
+    out_channels: int  # channels of the features, set by each subclass
 
     def freeze(self) -> None:
         self.requires_grad_(False)

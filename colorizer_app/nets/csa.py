@@ -143,6 +143,7 @@ class CSABlock(nn.Module):
         processed = self.process(x)  # (B, C, h, w)
         if self.attention is None:
             return x + processed
+        assert self.hint is not None  # set with attention
         hint = self.hint(hint_features)  # (B, hint_width, h, w)
         attention = self.attention(torch.cat([processed, hint], 1))  # (B, 1, h, w)
         return x + attention * processed

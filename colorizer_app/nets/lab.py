@@ -9,6 +9,7 @@ kept, lowered back into the sRGB gamut), so the generator needs the same convers
 from __future__ import annotations
 
 import torch
+from numpy.typing import ArrayLike
 from torch import Tensor
 
 from colorizer_app.imaging.color import LAB_EPSILON, LAB_KAPPA, RGB_TO_XYZ, WHITE_D65, XYZ_TO_RGB
@@ -16,7 +17,7 @@ from colorizer_app.imaging.color import LAB_EPSILON, LAB_KAPPA, RGB_TO_XYZ, WHIT
 GAMUT_STEPS = 16  # bisection steps of the chroma scale: 2⁻¹⁶ of a unit of chroma
 
 
-def _constant(array, like: Tensor) -> Tensor:
+def _constant(array: ArrayLike, like: Tensor) -> Tensor:
     return torch.as_tensor(array, dtype=like.dtype, device=like.device)
 
 

@@ -84,7 +84,8 @@ class ModelManifest:
         }
         if with_sha256:
             document["sha256"] = self.sha256
-        return json.loads(json.dumps(document))  # tuples → lists: the form it reads back as
+        plain: dict[str, Any] = json.loads(json.dumps(document))  # tuples → lists, as read back
+        return plain
 
     @classmethod
     def from_json(cls, document: Any) -> ModelManifest:
@@ -323,7 +324,8 @@ def _from_json(hint: Any, value: Any, where: str) -> Any:
         if unknown:
             raise ValueError(f"{where} has unknown fields {sorted(unknown)}")
         types_ = typing.get_type_hints(hint)
-        return hint(
+        config_type = typing.cast("type[Any]", hint)  # a type hint: the class, not an instance
+        return config_type(
             **{
                 name: _from_json(types_[name], item, f"{where}.{name}")
                 for name, item in value.items()

@@ -478,7 +478,7 @@ def paper_param_targets() -> list[tuple[str, Callable[[], nn.Module], float | No
 
 def cvt_parts(vocabulary: Vocabulary) -> Tensor:
     """(n_cvt,) index of the part each color tag describes."""
-    parts = {part: i for i, part in enumerate(vocabulary.parts)}
+    parts: dict[str | None, int] = {part: i for i, part in enumerate(vocabulary.parts)}
     return torch.tensor([parts[tag.part] for tag in vocabulary.cvt])
 
 

@@ -44,7 +44,8 @@ class Architecture:
         """This network's presets (``paper``, ``small``, ``tiny``, …) from its family's
         ``configs()``, sized for our tag vocabulary."""
         family = importlib.import_module(f"colorizer_app.nets.{self.family}")
-        return family.configs()[self.role]
+        presets: dict[str, object] = family.configs()[self.role]
+        return presets
 
 
 ARCHITECTURES: dict[str, Architecture] = {

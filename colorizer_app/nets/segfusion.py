@@ -170,7 +170,7 @@ def configs(n_cvt: int | None = None, n_cit: int | None = None) -> dict[str, dic
     generators = {p: Tag2PixConfig.named(p, n_cvt, n_cit) for p in PRESETS}
     return {
         "skeleton_unet": {p: SkeletonUNetConfig.named(p) for p in ("paper", "small", "tiny")},
-        "dual_branch": generators,
+        "dual_branch": dict(generators),
         "direct_concat": {p: direct_concat_config(c) for p, c in generators.items()},
     }
 

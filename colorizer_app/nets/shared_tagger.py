@@ -15,8 +15,9 @@ perceptual loss). A one-channel input (line art) is read as gray; a hint map by 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from torch import Tensor
+from torch import Tensor, nn
 
 from colorizer_app.nets.blocks import FrozenExtractor
 from colorizer_app.nets.reference import ResNetTagger, ResNetTaggerConfig
@@ -51,7 +52,8 @@ class TaggerFeatures(FrozenExtractor):
         x = image.expand(-1, 3, -1, -1) if channels == 1 else image[:, :3]
         x = self.tagger.stem(x)
         wanted, out = set(stages), []
-        for i, stage in enumerate(self.tagger.stages[: max(stages) + 1]):
+        run = cast(nn.Sequential, self.tagger.stages[: max(stages) + 1])  # a slice: a Sequential
+        for i, stage in enumerate(run):
             x = stage(x)
             if i in wanted:
                 out.append(x)

@@ -17,8 +17,9 @@ Interpretations (the paper and code are silent or fixed to one size):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import NamedTuple
 
 import torch
@@ -405,11 +406,11 @@ class ColorDecoder(nn.Module):
         """skips: encoder outputs at S, S/2, S/4, S/8; extras: one per stage 2–4 and head."""
         first = self.stages[0](bottom, code)  # (B, 256, H/8, W/8)
         skips = skips[::-1]  # S/8, S/4, S/2, S
-        extras = extras or [None] * len(skips)
+        stage_extras: Sequence[Tensor | None] = extras or [None] * len(skips)
         x = first
-        for stage, skip, extra in zip(self.stages[1:], skips, extras, strict=False):
+        for stage, skip, extra in zip(self.stages[1:], skips, stage_extras, strict=False):
             x = stage(_concat(x, extra, skip), code)  # (B, 128, H/4, W/4), … (B, 32, H, W)
-        image = self.head(_concat(x, extras[-1], skips[-1]))  # (B, 3, H, W)
+        image = self.head(_concat(x, stage_extras[-1], skips[-1]))  # (B, 3, H, W)
         return image, first
 
 
@@ -562,7 +563,7 @@ def paper_param_targets() -> list[tuple[str, Callable[[], nn.Module], float]]:
         targets.append(
             (
                 f"Tag2Pix Table 3 generator: {kind}",
-                lambda config=config: Tag2PixGenerator(config),
+                partial(Tag2PixGenerator, config),
                 millions,
             )
         )

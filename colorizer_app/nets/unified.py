@@ -36,6 +36,7 @@ them (RGB·mask and mask, in [0, 1]); cvt (B, n_cvt) tag values; reference (B, 3
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -311,12 +312,17 @@ class _DecoderLevel(nn.Module):
         if self.refine is not None:
             y = self.refine(y, code)
         if self.rbca is not None and ref_pooled is not None:
+            assert ref_flag is not None  # ``_receive`` gives both or neither
             y = _mix(y, self.rbca(y, ref_pooled), ref_flag[:, :, None, None])
         return y
 
 
 class UnifiedGenerator(nn.Module):
     """G(sketch, [hints], [tags], [reference]) → colour image (+ skeleton map, dual branch)."""
+
+    # Buffers (``register_buffer`` in ``__init__``), None without a sparse palette.
+    palette_mask: Tensor | None
+    tag_parts: Tensor | None
 
     def __init__(self, config: UnifiedConfig) -> None:
         super().__init__()
@@ -445,8 +451,10 @@ class UnifiedGenerator(nn.Module):
             nn.init.zeros_(self.palette.weight)
             nn.init.zeros_(self.palette.bias)
         if self.full_res is not None:
-            nn.init.zeros_(self.full_res[-1].weight)
-            nn.init.zeros_(self.full_res[-1].bias)
+            last = cast(nn.Conv2d, self.full_res[-1])  # the conv1x1 above, with a bias
+            assert last.bias is not None
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
         if self.ref_proj is not None:
             # The reference enters as a no-op and grows in as training finds it useful: projected
             # unnormalized tagger features fed the attention so strongly at first that training
@@ -475,6 +483,7 @@ class UnifiedGenerator(nn.Module):
         segmentation: list[Tensor] = []
         skeleton = None
         if self.seg_ups is not None:
+            assert self.seg_fuse is not None and self.seg_head is not None  # set with seg_ups
             s = skips[-1]
             for i in reversed(range(len(self.seg_ups))):
                 s = self.seg_fuse[i](torch.cat([self.seg_ups[i](s), skips[i]], 1))
@@ -494,6 +503,7 @@ class UnifiedGenerator(nn.Module):
         """(B, 3, H', W') in [-1, 1] → the reference's features at the bottleneck width."""
         if self.reference_encoder is None:
             raise ValueError("this generator takes no reference (config.reference is None)")
+        assert self.ref_proj is not None  # set with reference_encoder
         latent = self.ref_proj(self.reference_encoder(reference))
         if self.palette is None:
             return RefFeatures(latent)
@@ -641,6 +651,7 @@ class UnifiedGenerator(nn.Module):
         palette = self._palette(values)  # (B, P, 3)
         spoken = self._tagged_parts(values, parts)  # (B, P, 1): a tag or the reference speaks
         if ref is not None and ref.part_colours is not None:
+            assert ref.part_share is not None and self.palette is not None  # set with part_colours
             flag = _flags(ref_present, batch, palette)[:, :, None]  # (B, 1, 1)
             present = (ref.part_share / (ref.part_share + REFERENCE_SHARE))[..., None] * flag
             bias = self.palette.bias.view(1, parts, 3)
@@ -679,6 +690,7 @@ class UnifiedGenerator(nn.Module):
         weights unchanged, 95 % and 6.6; values 0.5 and 1 unchanged). With a dense palette
         (every tag speaks for every part) a part has no sum of its own, and the map stays linear.
         """
+        assert self.palette is not None  # only models with a part prior have a palette
         batch, parts = values.shape[0], self.config.part_classes
         if self.palette_mask is None:
             return F.linear(values, self.palette.weight, self.palette.bias).view(batch, parts, 3)
@@ -708,6 +720,7 @@ class UnifiedGenerator(nn.Module):
             if cvt is not None:
                 raise ValueError("this generator takes no tags (config.n_cvt is 0)")
             return None
+        assert self.no_tags is not None  # set with tag_mlp
         absent = self.no_tags.to(like.dtype).expand(batch, -1)  # (B, D)
         if cvt is None:
             return absent
@@ -718,6 +731,7 @@ class UnifiedGenerator(nn.Module):
         self, x: Tensor, ref: RefFeatures | None, present: Tensor | None, batch: int
     ) -> tuple[Tensor, Tensor | None, Tensor | None]:
         """Attention receiving block, masked per sample; returns x, GAP(reference), flags."""
+        assert self.receive is not None and self.no_reference is not None  # models with a reference
         if ref is None:
             return x + self.no_reference[None, :, None, None], None, None
         flag = _flags(present, batch, x)  # (B, 1)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -28,6 +28,8 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPointingDevice,
+    QResizeEvent,
+    QShowEvent,
     QTabletEvent,
     QWheelEvent,
 )
@@ -471,11 +473,11 @@ class Canvas(QWidget):
         else:
             super().keyReleaseEvent(event)
 
-    def leaveEvent(self, event) -> None:  # noqa: ANN001 - QEvent
+    def leaveEvent(self, event: QEvent) -> None:
         self._update_hover(None)
         super().leaveEvent(event)
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001 - QResizeEvent
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.has_drawing and (self._fitted or event.oldSize().width() <= 0):
             self.fit()
@@ -483,6 +485,6 @@ class Canvas(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(900, 700)
 
-    def showEvent(self, event) -> None:  # noqa: ANN001 - QShowEvent
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.setCursor(Qt.CursorShape.CrossCursor)

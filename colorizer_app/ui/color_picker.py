@@ -181,9 +181,9 @@ class _SwatchGrid(QWidget):
         self.setVisible(False)
 
     def set_colors(self, colors: Sequence[str]) -> None:
-        while self._grid.count():
-            widget = self._grid.takeAt(0).widget()
-            widget.deleteLater()
+        while (item := self._grid.takeAt(0)) is not None:
+            if (widget := item.widget()) is not None:
+                widget.deleteLater()
         self.colors = list(colors)
         for index, color in enumerate(self.colors):
             swatch = _Swatch(color, self)
@@ -192,7 +192,8 @@ class _SwatchGrid(QWidget):
         self.setVisible(bool(self.colors))
 
     def swatches(self) -> list[_Swatch]:
-        return [self._grid.itemAt(i).widget() for i in range(self._grid.count())]
+        items = (self._grid.itemAt(i) for i in range(self._grid.count()))
+        return [w for item in items if item and isinstance(w := item.widget(), _Swatch)]
 
 
 class ColorPicker(QWidget):

@@ -51,21 +51,21 @@ class EngineControls(QWidget):
         self.device.addItem("Auto", "auto")
         for name in available_devices():
             self.device.addItem(name.upper() if name != "cpu" else "CPU", name)
-        self.size = QComboBox()
-        self.size.setToolTip(_sentence(WORKING_SIZE.description))
-        self.size.addItem("Model default", None)
+        self.resolution = QComboBox()
+        self.resolution.setToolTip(_sentence(WORKING_SIZE.description))
+        self.resolution.addItem("Model default", None)
         for side in WORKING_SIZES:
-            self.size.addItem(f"{side} px", side)
+            self.resolution.addItem(f"{side} px", side)
         self.consistency = QCheckBox(REGION_CONSISTENCY.name.capitalize())
         self.consistency.setToolTip(_sentence(REGION_CONSISTENCY.description))
         self.consistency.setChecked(EngineOptions.region_consistency)
         layout = QFormLayout(self)
         layout.addRow("Model", self.model)
         layout.addRow("Device", self.device)
-        layout.addRow("Resolution", self.size)
+        layout.addRow("Resolution", self.resolution)
         layout.addRow(self.consistency)
         self.set_models([])
-        for combo in (self.model, self.device, self.size):
+        for combo in (self.model, self.device, self.resolution):
             combo.currentIndexChanged.connect(self._emit)
         self.consistency.toggled.connect(self._emit)
 
@@ -89,7 +89,7 @@ class EngineControls(QWidget):
         return EngineOptions(
             model=self.model.currentData(),
             device=self.device.currentData(),
-            size=self.size.currentData(),
+            size=self.resolution.currentData(),
             region_consistency=self.consistency.isChecked(),
         )
 
@@ -97,7 +97,7 @@ class EngineControls(QWidget):
         for combo, value in (
             (self.model, options.model),
             (self.device, options.device),
-            (self.size, options.size),
+            (self.resolution, options.size),
         ):
             index = combo.findData(value)
             if index >= 0:

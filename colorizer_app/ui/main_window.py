@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 import qtawesome as qta
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, qVersion
+from PySide6.QtCore import QByteArray, QPointF, QSettings, QSignalBlocker, Qt, QTimer, qVersion
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
+    QColor,
     QDragEnterEvent,
     QDropEvent,
     QIcon,
@@ -57,7 +58,7 @@ from colorizer_app.engine.pipeline import Engine, ModelInfo
 from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeResult
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.finished_picture import extract_lines, looks_finished
-from colorizer_app.imaging.hints import Hints
+from colorizer_app.imaging.hints import Fill, Hints, Stroke
 from colorizer_app.imaging.layers import Layer
 from colorizer_app.imaging.loader import IMAGE_SUFFIXES, load_image
 from colorizer_app.ui.canvas import Canvas, View
@@ -168,7 +169,7 @@ class MainWindow(QMainWindow):
     def _action(
         self,
         text: str,
-        slot: Callable,
+        slot: Callable[..., object],
         shortcut: str | QKeySequence.StandardKey | list[str] | None = None,
         tip: str = "",
         icon_name: str = "",
@@ -551,7 +552,7 @@ class MainWindow(QMainWindow):
     def _sample_from(self, source: str) -> None:
         self.tools.sample_source = source
 
-    def _color_changed(self, color) -> None:  # noqa: ANN001 - QColor
+    def _color_changed(self, color: QColor) -> None:
         self.color_picker.setColor(color)
         self._sync_brush()
 
@@ -559,13 +560,9 @@ class MainWindow(QMainWindow):
         pixmap = QPixmap(22, 22)
         pixmap.fill(self.tools.color)
         self.color_button.setIcon(QIcon(pixmap))
-        for widget, value in (
-            (self.size_box, self.tools.size),
-            (self.opacity_slider, round(self.tools.opacity * 100)),
-        ):
-            widget.blockSignals(True)
-            widget.setValue(value)
-            widget.blockSignals(False)
+        with QSignalBlocker(self.size_box), QSignalBlocker(self.opacity_slider):
+            self.size_box.setValue(self.tools.size)
+            self.opacity_slider.setValue(round(self.tools.opacity * 100))
         self.canvas.update()
 
     # ------------------------------------------------------------------ documents
@@ -575,7 +572,7 @@ class MainWindow(QMainWindow):
         return self.history.state
 
     def choose_file(self) -> None:
-        start = self.settings.value("last_folder", "", str)
+        start = str(self.settings.value("last_folder", "", str))
         path, _ = QFileDialog.getOpenFileName(self, "Open line art or project", start, OPEN_FILTER)
         if path:
             self.open_file(path)
@@ -639,8 +636,9 @@ class MainWindow(QMainWindow):
             offered.insert(
                 0, ("Use as the reference", QMessageBox.ButtonRole.YesRole, PictureChoice.REFERENCE)
             )
-        buttons = {box.addButton(text, role): choice for text, role, choice in offered}
-        box.setDefaultButton(next(iter(buttons)))
+        pushed = [(box.addButton(text, role), choice) for text, role, choice in offered]
+        box.setDefaultButton(pushed[0][0])
+        buttons: dict[QAbstractButton, PictureChoice] = dict(pushed)
         box.exec()
         return buttons.get(box.clickedButton(), PictureChoice.CANCEL)
 
@@ -659,13 +657,13 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.history.commit(state, text)
 
-    def _stroke_finished(self, stroke) -> None:  # noqa: ANN001 - Stroke
+    def _stroke_finished(self, stroke: Stroke) -> None:
         if not stroke.erase:
             self.color_picker.add_recent(stroke.color)
         if self.state is not None:
             self._commit(self.state.with_stroke(stroke), "Erase" if stroke.erase else "Stroke")
 
-    def _fill_clicked(self, fill) -> None:  # noqa: ANN001 - Fill
+    def _fill_clicked(self, fill: Fill) -> None:
         self.color_picker.add_recent(fill.color)
         if self.state is not None:
             self._commit(self.state.with_fill(fill), "Fill")
@@ -765,17 +763,19 @@ class MainWindow(QMainWindow):
     def save_as(self) -> bool:
         if self.state is None:
             return False
-        folder = self.settings.value("last_folder", "", str)
+        folder = str(self.settings.value("last_folder", "", str))
         suggested = str(Path(folder) / (Path(self.state.drawing_name).stem + PROJECT_SUFFIX))
-        path, _ = QFileDialog.getSaveFileName(
+        name, _ = QFileDialog.getSaveFileName(
             self, "Save project", suggested, "Colorizer project (*.ora)"
         )
-        if not path:
+        if not name:
             return False
-        path = Path(path)
+        path = Path(name)
         return self.save_to(path if is_project_file(path) else path.with_suffix(PROJECT_SUFFIX))
 
     def save_to(self, path: Path) -> bool:
+        if self.state is None:
+            return False
         state = replace(self.state, project_path=path)
         try:
             save_project(path, state, self._current_layers())
@@ -801,7 +801,7 @@ class MainWindow(QMainWindow):
 
     def export(self) -> None:
         layers = self._current_layers()
-        if layers is None:
+        if layers is None or self.state is None or self.result is None:
             return
         dialog = ExportDialog(
             layers,
@@ -958,6 +958,8 @@ class MainWindow(QMainWindow):
         session.discard()
 
     def _snapshot(self) -> None:
+        if self.journal is None:
+            return
         try:
             self.journal.snapshot()
         except ColorizerError as error:
@@ -966,8 +968,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ recent files, drops
 
     def recent_files(self) -> list[str]:
-        value = self.settings.value("recent_files", [], list) or []
-        return [str(v) for v in value]
+        value = self.settings.value("recent_files", [], list)
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def _remember_recent(self, path: Path) -> None:
         path = path.resolve()
@@ -1071,7 +1073,7 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
-        self._saved_model = self.settings.value("engine/model", AUTO, str)
+        self._saved_model = str(self.settings.value("engine/model", AUTO, str))
         self.engine_controls.set_options(
             replace(self.engine_controls.options(), model=self._saved_model)
         )

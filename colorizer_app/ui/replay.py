@@ -134,7 +134,7 @@ class Replay(QObject):
     def _apply(self, action: str, edit: dict[str, Any]) -> None:
         window = self.window
         value = edit[action]
-        handlers: dict[str, Callable[[], None]] = {
+        handlers: dict[str, Callable[[], object]] = {
             "stroke": lambda: self._stroke(Stroke.from_json(value)),
             "fill": lambda: self._fill(Fill.from_json(value)),
             "tag": lambda: window.set_tag(_color_tag(value), edit.get("value", 1.0)),
@@ -148,8 +148,8 @@ class Replay(QObject):
             ),
             "view": lambda: window.canvas.set_view(View(value)),
             "layer": lambda: window.set_layer_visible(str(value), bool(edit.get("visible", True))),
-            "undo": lambda: [window.history.stack.undo() for _ in range(int(value))],
-            "redo": lambda: [window.history.stack.redo() for _ in range(int(value))],
+            "undo": lambda: _repeat(window.history.stack.undo, int(value)),
+            "redo": lambda: _repeat(window.history.stack.redo, int(value)),
             "clear": window.clear_hints,
             "wait": lambda: self._wait(float(value)),
             "screenshot": lambda: window.grab().save(str(self.base / value)),
@@ -183,3 +183,8 @@ class Replay(QObject):
     def _wait(self, seconds: float) -> None:
         self.window.request_colors()
         self._wait_until = time.monotonic() + seconds
+
+
+def _repeat(step: Callable[[], None], times: int) -> None:
+    for _ in range(times):
+        step()

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from colorizer_app.engine.pipeline import Engine
-from colorizer_app.engine.request import ColorizeRequest
+from colorizer_app.engine.request import ColorizeRequest, ColorizeResult
 from colorizer_app.engine.scheduler import Job, LatestWinsScheduler
 from colorizer_app.errors import ColorizerError
 
@@ -91,7 +92,7 @@ class ColorizeWorker(QObject):
         self.ready.emit(engine.models(), str(engine.device), tags)
 
     def _deliver(self, request_id: int, answer: object) -> None:
-        request, result = answer  # type: ignore[misc]
+        request, result = cast(tuple[ColorizeRequest, ColorizeResult], answer)
         self.finished.emit(request_id, request, result)
 
     def _report(self, request_id: int, error: BaseException) -> None:

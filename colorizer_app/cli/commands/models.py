@@ -113,7 +113,7 @@ def scoreboard_lines(scores: Mapping[str, Any], prefix: str = "") -> list[str]:
     return lines
 
 
-def as_json(models: Sequence[Any], refusals: Sequence[Any], user_folder: object) -> dict:
+def as_json(models: Sequence[Any], refusals: Sequence[Any], user_folder: object) -> dict[str, Any]:
     """The models, refusals and the user folder as plain JSON values."""
     return {
         "models": [
