@@ -192,13 +192,17 @@ class Engine:
             module = self._module(entry.name, self.registry.load(entry.name))
         except ModelFileError:
             return  # refused: the first request says so
-        if self.device.type == "cpu" and torch.get_num_threads() != self.threads:
-            torch.set_num_threads(self.threads)
+        self._use_threads()
         geometry = _geometry((64, 64), 64, module.size_multiple)
         blank = torch.ones((1, 1) + geometry.padded, device=self.device)  # paper
         with torch.inference_mode(), self._autocast(), contextlib.suppress(ColorizerError):
             module.decode(module.encode_sketch(blank))  # a model that needs a reference refuses
         self.calls["warm"] += 1
+
+    def _use_threads(self) -> None:
+        """On the CPU, torch runs the engine's thread count (the rest is left to the UI)."""
+        if self.device.type == "cpu" and torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
 
     def _out_of_memory(self, request: ColorizeRequest, entry: ModelEntry) -> ColorizerError:
         """The one line for a model that ran out of memory; the cached GPU blocks are freed so
@@ -291,8 +295,7 @@ class Engine:
                         else "they were ignored"
                     )
                 )
-        if self.device.type == "cpu" and torch.get_num_threads() != self.threads:
-            torch.set_num_threads(self.threads)
+        self._use_threads()
         with torch.inference_mode(), self._autocast():
             module.eval()
             encoding = self._encodings.get_or_make(
