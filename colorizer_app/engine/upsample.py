@@ -30,7 +30,8 @@ upsampling, so it costs almost nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -75,13 +76,24 @@ class RegionConsistency:
     the hair into one region, and one median would give the face the hair's color. Only the
     parts a stroke touches (``stroked`` cells) take a decided color. A part in ``flat_parts``
     (the background) loses its shading, and takes white unless it is decided or in
-    ``colored_parts`` (a background tag asks for a color)."""
+    ``colored_parts`` (a background tag asks for a color). A part in ``held`` (a tag names its
+    color) moves that ``share`` of the way to the color, where no stroke decides it: on real
+    drawings the network's tag colors often miss the part the part head finds (an iris)."""
 
     decided: Decided | None = None  # the flat fill's, whose regions may split the planned ones
     parts: np.ndarray | None = None  # (h, w) int: each cell's part index
     stroked: np.ndarray | None = None  # (h, w) bool: cells a stroke or fill covers
     flat_parts: frozenset[int] = frozenset()
     colored_parts: frozenset[int] = frozenset()
+    held: Mapping[int, HeldColor] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HeldColor:
+    """The color a part is held to, in CIELAB, and how far (0: the network's, 1: the color)."""
+
+    lab: tuple[float, float, float]
+    share: float
 
 
 def upsample_color(
@@ -370,7 +382,7 @@ def _consistent(
     median is the decided one and whose departures from it are DECIDED_SHADING times the
     network's; a flat part's group keeps no shading, and one not colored turns paper white."""
     lab = srgb_to_lab(cells).reshape(-1, 3)
-    groups, region_of, part_of = _groups(labels.ravel(), rules.parts)
+    groups, region_of, part_of = _groups(labels, rules.parts, rules.flat_parts)
     count = region_of.size
     voters = clean.ravel()
     has_clean = np.bincount(groups[voters], minlength=count) > 0
@@ -393,10 +405,18 @@ def _consistent(
         centre[decided_groups] = target[:, 0]
         shading[decided_groups] = DECIDED_SHADING
         medians[decided_groups, 1:] = target[:, 1:]
+    # A part a stroke decides somewhere is left to the strokes: they say what its colors are.
+    held = {p: c for p, c in rules.held.items() if not (decided_groups & (part_of == p)).any()}
+    for part, color in held.items():
+        chosen = part_of == part
+        target = np.asarray(color.lab, np.float64)
+        centre[chosen] += color.share * (target[0] - centre[chosen])
+        medians[chosen, 1:] += color.share * (target[1:] - medians[chosen, 1:])
+        shading[chosen] = 1.0 - color.share * (1.0 - DECIDED_SHADING)
     if rules.flat_parts:
         flat = np.isin(part_of, list(rules.flat_parts)) & ~decided_groups
         shading[flat] = 0.0
-        paper = flat & ~np.isin(part_of, list(rules.colored_parts))
+        paper = flat & ~np.isin(part_of, list(rules.colored_parts | held.keys()))
         centre[paper], medians[paper, 1:] = PAPER_LIGHTNESS, 0.0
     lab[:, 0] = centre[groups] + shading[groups] * (lab[:, 0] - medians[groups, 0])
     lab[:, 1:] = medians[groups, 1:]
@@ -404,24 +424,52 @@ def _consistent(
 
 
 def _groups(
-    labels: np.ndarray, parts: np.ndarray | None
+    labels: np.ndarray, parts: np.ndarray | None, unsplit: frozenset[int] = frozenset()
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(group of each cell, region of each group, part of each group; -1 without parts). A
     group is a region's cells of one part that holds MIN_PART_SHARE of it and MIN_PART_CELLS;
-    the cells of a smaller part join the region's largest part."""
+    the cells of a smaller part join the region's largest part. Labels and parts are (h, w)."""
     if parts is None:
         regions = np.arange(int(labels.max()) + 1)
-        return labels, regions, np.full(regions.size, -1)
-    parts = parts.ravel().astype(np.int64)
-    n_parts = int(parts.max()) + 1
-    table = np.bincount(labels * n_parts + parts, minlength=(int(labels.max()) + 1) * n_parts)
-    table = table.reshape(-1, n_parts)  # (regions, parts) cell counts
+        return labels.ravel(), regions, np.full(regions.size, -1)
+    if unsplit:
+        parts = _fill_unsplit(labels, parts, unsplit)
+    labels, parts = labels.ravel(), parts.ravel().astype(np.int64)
+    table = _part_table(labels, parts)
+    n_parts = table.shape[1]
     size = table.sum(axis=1, keepdims=True)
     own = (table >= MIN_PART_CELLS) & (table >= MIN_PART_SHARE * size)
     own[np.arange(table.shape[0]), table.argmax(axis=1)] = True
     part = np.where(own[labels, parts], parts, table.argmax(axis=1)[labels])
     keys, groups = np.unique(labels * n_parts + part, return_inverse=True)
     return groups.astype(np.int64), keys // n_parts, keys % n_parts
+
+
+def _part_table(labels: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """(regions, parts) how many cells of each part each region holds (flat labels, parts)."""
+    n_parts = int(parts.max()) + 1
+    table = np.bincount(labels * n_parts + parts, minlength=(int(labels.max()) + 1) * n_parts)
+    return table.reshape(-1, n_parts)
+
+
+def _fill_unsplit(labels: np.ndarray, parts: np.ndarray, unsplit: frozenset[int]) -> np.ndarray:
+    """(h, w) parts where the cells of an ``unsplit`` part in a region it is not the largest
+    part of take the part of the nearest cell of another part: the part head's background
+    inside a face is a hole in the face, not paper."""
+    parts = parts.astype(np.int64)
+    table = _part_table(labels.ravel(), parts.ravel())
+    loose = np.isin(parts, list(unsplit))
+    holes = loose & (table.argmax(axis=1)[labels] != parts)
+    if not holes.any() or loose.all():
+        return parts
+    _, nearest = cv2.distanceTransformWithLabels(
+        loose.astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    part_of_source = np.zeros(int(nearest.max()) + 1, np.int64)
+    part_of_source[nearest[~loose]] = parts[~loose]
+    filled = parts.copy()
+    filled[holes] = part_of_source[nearest[holes]]
+    return filled
 
 
 def _stroked_groups(

@@ -9,6 +9,7 @@ import pytest
 from colorizer_app.engine.flatfill import Decided
 from colorizer_app.engine.upsample import (
     DECIDED_SHADING,
+    HeldColor,
     RegionConsistency,
     RegionUpsampler,
     upsample_color,
@@ -195,6 +196,48 @@ def test_the_background_part_is_paper_white_unless_tagged(synthetic):
     )
     lab = srgb_to_lab(tagged[away])
     assert np.ptp(lab[:, 0]) < 1 and not np.all(tagged[away] == 255)
+
+
+def test_a_held_part_moves_to_its_color_and_a_stroked_one_follows_the_stroke(synthetic):
+    """A tag holds its part (here the hair side of a joined region) to its palette color, the
+    face beside it untouched; once a stroke decides the hair somewhere, the hold gives way."""
+    ink, regions, small, parts, face, hair = _joined_square(synthetic)
+    blue = srgb_to_lab(np.array([40, 90, 220], np.uint8))
+    hold = {2: HeldColor(tuple(float(v) for v in blue), 1.0)}
+    held = upsample_color(small, ink, regions, RegionConsistency(parts=parts, held=hold))
+    away = (np.abs(np.arange(SIZE) - 90) > 12)[None, :] & (ink == 0)
+    skin = srgb_to_lab(np.array([250, 215, 190], np.uint8))
+    assert delta_e(np.median(srgb_to_lab(held[hair & away]), axis=0), blue) < 3
+    assert delta_e(np.median(srgb_to_lab(held[face & away]), axis=0), skin) < 4
+    half = {2: HeldColor(hold[2].lab, 0.5)}
+    halfway = upsample_color(small, ink, regions, RegionConsistency(parts=parts, held=half))
+    pink = srgb_to_lab(np.array([240, 120, 200], np.uint8))
+    middle = np.median(srgb_to_lab(halfway[hair & away]), axis=0)
+    assert delta_e(middle, blue) > 5 and delta_e(middle, pink) > 5
+    label = int(regions[90, 90])
+    decided = Decided(regions, np.array([label]), np.array([[200, 40, 40]], np.uint8))
+    stroked = np.zeros((WORKING, WORKING), bool)
+    stroked[20:24, 26:30] = True
+    both = upsample_color(
+        small, ink, regions, RegionConsistency(decided, parts, stroked, held=hold)
+    )
+    red = srgb_to_lab(decided.colors[0])
+    assert delta_e(np.median(srgb_to_lab(both[hair & away]), axis=0), red) < 3
+
+
+def test_background_cells_inside_a_face_are_no_hole_in_it(synthetic):
+    """The part head calls a patch of a face background: the patch takes the face's color,
+    not paper white, since the background is not the region's largest part."""
+    ink, regions, small, parts, face, hair = _joined_square(synthetic)
+    holed = parts.copy()
+    holed[10:30, 10:20] = 0  # 200 cells, a fifth of the joined region
+    out = upsample_color(
+        small, ink, regions, RegionConsistency(parts=holed, flat_parts=frozenset({0}))
+    )
+    patch = np.zeros((SIZE, SIZE), bool)
+    patch[48:112, 44:76] = True
+    skin = srgb_to_lab(np.array([250, 215, 190], np.uint8))
+    assert delta_e(np.median(srgb_to_lab(out[patch & face]), axis=0), skin) < 4
 
 
 def test_edges_are_crisp_at_the_line():
