@@ -44,7 +44,9 @@ def with_saved_document(options: ColorizeOptions, state: DocumentState) -> Color
         options,
         tags={**state.tag_values, **options.tags},
         hints=Hints(
-            state.hints.strokes + options.hints.strokes, state.hints.fills + options.hints.fills
+            state.hints.strokes + options.hints.strokes,
+            state.hints.fills + options.hints.fills,
+            state.hints.parts + options.hints.parts,
         ),
         reference=options.reference if options.reference is not None else state.reference,
     )

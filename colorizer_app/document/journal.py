@@ -50,7 +50,7 @@ from colorizer_app.document.project import tags_from_json, tags_to_json
 from colorizer_app.document.state import DocumentState
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.atomic import atomic_write_bytes
-from colorizer_app.imaging.hints import Fill, Hints, Stroke
+from colorizer_app.imaging.hints import Fill, Hints, PartMark, Stroke
 from colorizer_app.imaging.oserrors import describe_os_error
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,7 @@ def _describe(
     """One journal line: ``state`` relative to ``base`` (None: the whole state, as snapshots)."""
     keep_strokes = _common_prefix(base.hints.strokes, state.hints.strokes) if base else 0
     keep_fills = _common_prefix(base.hints.fills, state.hints.fills) if base else 0
+    keep_parts = _common_prefix(base.hints.parts, state.hints.parts) if base else 0
     return {
         "drawing": drawing_file,
         "drawing_name": state.drawing_name,
@@ -131,9 +132,10 @@ def _describe(
         "reference_name": state.reference_name,
         "tags": tags_to_json(state.tags),
         "project_path": str(state.project_path) if state.project_path else None,
-        "keep": [keep_strokes, keep_fills],
+        "keep": [keep_strokes, keep_fills, keep_parts],
         "strokes": [s.to_json() for s in state.hints.strokes[keep_strokes:]],
         "fills": [f.to_json() for f in state.hints.fills[keep_fills:]],
+        "parts": [p.to_json() for p in state.hints.parts[keep_parts:]],
     }
 
 
@@ -171,14 +173,20 @@ class _Replayer:
 
     def apply(self, line: dict[str, Any]) -> None:
         base = self.state
-        keep_strokes, keep_fills = line["keep"]
-        strokes = base.hints.strokes if base else ()
-        fills = base.hints.fills if base else ()
-        if not (0 <= keep_strokes <= len(strokes) and 0 <= keep_fills <= len(fills)):
+        # A journal written before part marks keeps two counts and has no "parts".
+        keep_strokes, keep_fills, keep_parts = (*line["keep"], 0)[:3]
+        previous = base.hints if base else Hints()
+        if not (
+            0 <= keep_strokes <= len(previous.strokes)
+            and 0 <= keep_fills <= len(previous.fills)
+            and 0 <= keep_parts <= len(previous.parts)
+        ):
             raise ValueError("the line keeps more hints than there are")
         hints = Hints(
-            strokes[:keep_strokes] + tuple(Stroke.from_json(s) for s in line["strokes"]),
-            fills[:keep_fills] + tuple(Fill.from_json(f) for f in line["fills"]),
+            previous.strokes[:keep_strokes] + tuple(Stroke.from_json(s) for s in line["strokes"]),
+            previous.fills[:keep_fills] + tuple(Fill.from_json(f) for f in line["fills"]),
+            previous.parts[:keep_parts]
+            + tuple(PartMark.from_json(p) for p in line.get("parts", [])),
         )
         reference = (
             None if line["reference"] is None else self._image("reference", line["reference"])

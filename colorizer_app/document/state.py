@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from colorizer_app.imaging.hints import Fill, Hints, Stroke
+from colorizer_app.imaging.hints import Fill, Hints, PartMark, Stroke
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,10 +29,13 @@ class DocumentState:
         return dict(self.tags)
 
     def with_stroke(self, stroke: Stroke) -> DocumentState:
-        return replace(self, hints=Hints(self.hints.strokes + (stroke,), self.hints.fills))
+        return replace(self, hints=replace(self.hints, strokes=self.hints.strokes + (stroke,)))
 
     def with_fill(self, fill: Fill) -> DocumentState:
-        return replace(self, hints=Hints(self.hints.strokes, self.hints.fills + (fill,)))
+        return replace(self, hints=replace(self.hints, fills=self.hints.fills + (fill,)))
+
+    def with_part_mark(self, mark: PartMark) -> DocumentState:
+        return replace(self, hints=replace(self.hints, parts=self.hints.parts + (mark,)))
 
     def with_hints(self, hints: Hints) -> DocumentState:
         return replace(self, hints=hints)

@@ -41,13 +41,13 @@ import cv2
 import numpy as np
 import torch
 from torch import Tensor
-from torch.nn import functional as F
 
 from colorizer_app.engine.cache import LRUCache
 from colorizer_app.engine.devices import autocast_dtype, default_threads, pick_device
 from colorizer_app.engine.flatfill import FlatFill
+from colorizer_app.engine.partmap import apply_marks, full_size, part_cells
 from colorizer_app.engine.registry import ModelEntry, ModelRegistry, Refusal
-from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeResult
+from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeResult, PartMap
 from colorizer_app.engine.upsample import HeldColor, RegionConsistency, RegionUpsampler
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import srgb_to_lab
@@ -171,20 +171,25 @@ class Engine:
             notes.append(FINISHED_PICTURE_NOTE)
         check()
         chosen = self._choose(request, notes)
+        part_map: PartMap | None = None
         if chosen is None:
             layers = self._flat_layers(request, prepared, notes)
             name = FLAT
         else:
             name = chosen[0].name
             try:
-                layers = self._neural_layers(request, prepared, *chosen, notes, check)
+                layers, part_map = self._neural_layers(request, prepared, *chosen, notes, check)
             except (MemoryError, RuntimeError) as error:  # torch's OutOfMemoryError included
                 if not isinstance(error, MemoryError) and "out of memory" not in str(error).lower():
                     raise
                 raise self._out_of_memory(request, chosen[0]) from error
         seconds = time.perf_counter() - start
         log.debug("colorized %s with %s in %.3f s", request.drawing.shape[:2], name, seconds)
-        return ColorizeResult(layers=layers, model=name, seconds=seconds, notes=tuple(notes))
+        if request.hints.parts and part_map is None:
+            notes.append(f"model '{name}' finds no parts; the part marks were ignored")
+        return ColorizeResult(
+            layers=layers, model=name, seconds=seconds, notes=tuple(notes), parts=part_map
+        )
 
     def warm(self) -> None:
         """Loads the model Auto colors with when nothing is given and runs it once on a small
@@ -278,7 +283,7 @@ class Engine:
         loaded: LoadedModel,
         notes: list[str],
         check: Callable[[], None],
-    ) -> dict[str, np.ndarray]:
+    ) -> tuple[dict[str, np.ndarray], PartMap | None]:
         module = self._module(entry.name, loaded)
         ink = prepared.lineart.ink
         size = request.size or working_side(entry.resolution, ink.shape)
@@ -324,21 +329,32 @@ class Engine:
             # (1, 3, H', W') in [-1, 1]
             rgb, _ = module.decode(encoding, hints=hints, cvt=cvt, ref_features=reference)
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
-            parts = _part_cells(module, encoding, geometry) if request.region_consistency else None
+            cells = part_cells(module, encoding, geometry.scaled, geometry.padded)
         check()
+        upsampler = self._upsampler(prepared, geometry)
+        if cells is not None:
+            cells = apply_marks(cells, request.hints.parts, prepared.regions, upsampler.cell_labels)
         consistency = (
-            self._consistency(request, ink, geometry, parts, paints_strokes)
+            self._consistency(
+                request, ink, geometry, None if cells is None else cells.parts, paints_strokes
+            )
             if request.region_consistency
             else None
         )
-        color = self._upsampler(prepared, geometry)(small, consistency)
+        color = upsampler(small, consistency)
         check()
         flats = self._flat.flats(ink, request.hints, neural=color)
         color_layer = cv2.cvtColor(color, cv2.COLOR_RGB2RGBA)  # opaque
         del color  # 108 MB at 36 MP, no longer needed while the other layers are made
-        return self._layers(
+        layers = self._layers(
             request, prepared, color_layer, flats, _under_lines(color_layer, prepared)
         )
+        part_map = (
+            None
+            if cells is None
+            else full_size(cells, prepared.regions, upsampler.cell_labels, _unsplit_parts())
+        )
+        return layers, part_map
 
     def _consistency(
         self,
@@ -359,7 +375,7 @@ class Engine:
             else None
         )
         vocabulary = load_vocabulary()
-        background = frozenset({vocabulary.parts.index(BACKGROUND)})
+        background = _unsplit_parts()
         background_tags = {tag.name for tag in vocabulary.cvt_for_part(BACKGROUND)}
         tagged = any(value > 0 and name in background_tags for name, value in request.tags.items())
         return RegionConsistency(
@@ -533,14 +549,9 @@ class Engine:
 # ---------------------------------------------------------------------- helpers
 
 
-def _part_cells(module: ColorNet, encoding: Any, geometry: _Geometry) -> np.ndarray | None:
-    """(h, w) int the network's part of each cell at the working size, None without a part head
-    or with one that does not name the vocabulary's parts."""
-    logits = module.part_map(encoding)
-    if logits is None or logits.shape[1] != len(load_vocabulary().parts):
-        return None
-    full = F.interpolate(logits.float(), size=geometry.padded, mode="bilinear", align_corners=False)
-    return full[0].argmax(0)[: geometry.scaled[0], : geometry.scaled[1]].cpu().numpy()
+def _unsplit_parts() -> frozenset[int]:
+    """The parts region consistency keeps flat and never splits off a region: the background."""
+    return frozenset({load_vocabulary().parts.index(BACKGROUND)})
 
 
 def held_by_tags(tags: Mapping[str, float]) -> dict[int, HeldColor]:

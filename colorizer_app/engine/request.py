@@ -148,11 +148,22 @@ class ColorizeRequest:
 
 
 @dataclass(frozen=True, eq=False)
+class PartMap:
+    """The part map at the drawing's size: ``parts`` (H, W) uint8 indices into ``names`` (the
+    vocabulary's parts), ``confidence`` (H, W) uint8 (255: certain, or marked by the artist)."""
+
+    parts: np.ndarray
+    confidence: np.ndarray
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
 class ColorizeResult:
     layers: Mapping[str, np.ndarray]  # name -> (H, W, 4) uint8 RGBA at the original size
     model: str  # the model that actually ran
     seconds: float
     notes: tuple[str, ...] = ()  # e.g. "tag 'x' is unknown to model y; ignored"
+    parts: PartMap | None = None  # what the engine took each area for; None: no part head
 
     @property
     def composite(self) -> np.ndarray:

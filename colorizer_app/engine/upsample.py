@@ -146,6 +146,11 @@ class RegionUpsampler:
         )
         self._plan_pixels(regions, _uniform_blocks(labels, trust).ravel())
 
+    @property
+    def cell_labels(self) -> np.ndarray:
+        """(h, w) the full-resolution region label at each cell's centre."""
+        return self._labels
+
     def _plan_pixels(self, regions: np.ndarray, uniform: np.ndarray) -> None:
         """The pixels that are not plain bilinear: where all four cells around a pixel are
         trusted and of its region, the constrained interpolation is plain bilinear (most pixels,
@@ -435,7 +440,7 @@ def _groups(
     if unsplit:
         parts = _fill_unsplit(labels, parts, unsplit)
     labels, parts = labels.ravel(), parts.ravel().astype(np.int64)
-    table = _part_table(labels, parts)
+    table = part_table(labels, parts)
     n_parts = table.shape[1]
     size = table.sum(axis=1, keepdims=True)
     own = (table >= MIN_PART_CELLS) & (table >= MIN_PART_SHARE * size)
@@ -445,11 +450,21 @@ def _groups(
     return groups.astype(np.int64), keys // n_parts, keys % n_parts
 
 
-def _part_table(labels: np.ndarray, parts: np.ndarray) -> np.ndarray:
-    """(regions, parts) how many cells of each part each region holds (flat labels, parts)."""
+def part_table(labels: np.ndarray, parts: np.ndarray, regions: int = 0) -> np.ndarray:
+    """(regions, parts) how many cells of each part each region holds (flat labels, parts); at
+    least ``regions`` rows."""
     n_parts = int(parts.max()) + 1
-    table = np.bincount(labels * n_parts + parts, minlength=(int(labels.max()) + 1) * n_parts)
+    rows = max(int(labels.max()) + 1, regions)
+    table = np.bincount(labels * n_parts + parts, minlength=rows * n_parts)
     return table.reshape(-1, n_parts)
+
+
+def grouped_parts(
+    labels: np.ndarray, parts: np.ndarray, unsplit: frozenset[int] = frozenset()
+) -> np.ndarray:
+    """(h, w) each cell's part as region consistency groups the cells (``_groups``)."""
+    groups, _, part_of = _groups(labels, parts, unsplit)
+    return part_of[groups].reshape(labels.shape)
 
 
 def _fill_unsplit(labels: np.ndarray, parts: np.ndarray, unsplit: frozenset[int]) -> np.ndarray:
@@ -457,7 +472,7 @@ def _fill_unsplit(labels: np.ndarray, parts: np.ndarray, unsplit: frozenset[int]
     part of take the part of the nearest cell of another part: the part head's background
     inside a face is a hole in the face, not paper."""
     parts = parts.astype(np.int64)
-    table = _part_table(labels.ravel(), parts.ravel())
+    table = part_table(labels.ravel(), parts.ravel())
     loose = np.isin(parts, list(unsplit))
     holes = loose & (table.argmax(axis=1)[labels] != parts)
     if not holes.any() or loose.all():

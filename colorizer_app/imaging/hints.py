@@ -13,21 +13,24 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
 
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import hex_to_rgb
+from colorizer_app.vocabulary import load_vocabulary
 
 FILL_DISC_RADIUS = 4.0  # source pixels: a fill's footprint when no region map is at hand
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _STROKE_KEYS = {"color", "width", "points", "pressure", "opacity", "erase"}
 _FILL_KEYS = {"color", "point"}
+_PART_KEYS = {"part", "point"}
+T = TypeVar("T")
 
 
 class HintsError(ColorizerError):
@@ -154,14 +157,49 @@ class Fill:
 
 
 @dataclass(frozen=True)
+class PartMark:
+    """The artist's correction of the part map: the closed area under ``point`` (x, y in source
+    pixels) is ``part`` (one of the vocabulary's parts), whatever the network thinks."""
+
+    part: str
+    point: tuple[float, float]
+
+    def __post_init__(self) -> None:
+        parts = load_vocabulary().parts
+        if self.part not in parts:
+            raise HintsError(f"unknown part '{self.part}' (the parts: {', '.join(parts)})")
+        _point(self.point, "part point")
+
+    @staticmethod
+    def from_json(obj: Any) -> PartMark:
+        if not isinstance(obj, Mapping):
+            raise HintsError(f"a part mark must be an object, not {type(obj).__name__}")
+        unknown = set(obj) - _PART_KEYS
+        if unknown:
+            raise HintsError(f"unknown part mark field(s): {', '.join(sorted(unknown))}")
+        for key in ("part", "point"):
+            if key not in obj:
+                raise HintsError(f"a part mark lacks '{key}'")
+        if not isinstance(obj["part"], str):
+            raise HintsError("a part mark's part must be a name")
+        return PartMark(part=obj["part"], point=_point(obj["point"], "part point"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"part": self.part, "point": list(self.point)}
+
+
+@dataclass(frozen=True)
 class Hints:
-    """Everything the user painted: strokes (applied in order) and region fills."""
+    """Everything the user painted: strokes (applied in order), region fills, and part marks
+    (corrections of the part map, which color nothing by themselves)."""
 
     strokes: tuple[Stroke, ...] = ()
     fills: tuple[Fill, ...] = ()
+    parts: tuple[PartMark, ...] = ()
 
     @property
     def is_empty(self) -> bool:
+        """No color hints (part marks give no color)."""
         return not self.strokes and not self.fills
 
     @staticmethod
@@ -169,29 +207,20 @@ class Hints:
         """Parse the docs/architecture.md §3 structure; raises HintsError saying what is wrong."""
         if not isinstance(obj, Mapping):
             raise HintsError(f"hints must be a JSON object, not {type(obj).__name__}")
-        unknown = set(obj) - {"strokes", "fills"}
+        unknown = set(obj) - {"strokes", "fills", "parts"}
         if unknown:
             raise HintsError(f"unknown hint field(s): {', '.join(sorted(unknown))}")
-        strokes, fills = obj.get("strokes", []), obj.get("fills", [])
-        if not isinstance(strokes, list) or not isinstance(fills, list):
-            raise HintsError("'strokes' and 'fills' must be lists")
-        parsed_strokes, parsed_fills = [], []
-        for i, stroke in enumerate(strokes):
-            try:
-                parsed_strokes.append(Stroke.from_json(stroke))
-            except HintsError as error:
-                raise HintsError(f"stroke {i}: {error}") from None
-        for i, fill in enumerate(fills):
-            try:
-                parsed_fills.append(Fill.from_json(fill))
-            except HintsError as error:
-                raise HintsError(f"fill {i}: {error}") from None
-        return Hints(tuple(parsed_strokes), tuple(parsed_fills))
+        return Hints(
+            _parsed(obj, "strokes", "stroke", Stroke.from_json),
+            _parsed(obj, "fills", "fill", Fill.from_json),
+            _parsed(obj, "parts", "part mark", PartMark.from_json),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "strokes": [s.to_json() for s in self.strokes],
             "fills": [f.to_json() for f in self.fills],
+            "parts": [p.to_json() for p in self.parts],
         }
 
     @staticmethod
@@ -212,6 +241,22 @@ class Hints:
             return Hints.from_json(obj)
         except HintsError as error:
             raise HintsError(f"{path}: {error}") from None
+
+
+def _parsed(
+    obj: Mapping[str, Any], key: str, what: str, parse: Callable[[Any], T]
+) -> tuple[T, ...]:
+    """The list under ``key`` (absent: none), each item parsed; errors name the item."""
+    items = obj.get(key, [])
+    if not isinstance(items, list):
+        raise HintsError(f"'{key}' must be a list")
+    parsed = []
+    for i, item in enumerate(items):
+        try:
+            parsed.append(parse(item))
+        except HintsError as error:
+            raise HintsError(f"{what} {i}: {error}") from None
+    return tuple(parsed)
 
 
 def _stroke_coverage(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -127,6 +127,7 @@ class Canvas(QWidget):
         self.setMinimumSize(200, 150)
         self.flats = CanvasLayer("flats", visible=False)
         self.color = CanvasLayer("color")
+        self.parts = CanvasLayer("parts", visible=False)  # the Parts view
         self.lineart = CanvasLayer("line art", QPainter.CompositionMode.CompositionMode_Multiply)
         self.hints = CanvasLayer("hints")
         self.view = View.OVERLAY
@@ -147,7 +148,7 @@ class Canvas(QWidget):
 
     @property
     def layers(self) -> tuple[CanvasLayer, ...]:
-        return self.flats, self.color, self.lineart, self.hints
+        return self.flats, self.color, self.parts, self.lineart, self.hints
 
     @property
     def has_drawing(self) -> bool:
@@ -164,15 +165,20 @@ class Canvas(QWidget):
         self.lineart.set_image(_on_paper(to_qimage(drawing)))
         self.color.set_image(None)
         self.flats.set_image(None)
+        self.parts.set_image(None)
         self.result_pixels = None
         self.hints.set_image(blank_layer(width, height))
         self.shown_hints = Hints()
         self.fit()
 
-    def set_result(self, color: np.ndarray, flats: np.ndarray) -> None:
+    def set_result(
+        self, color: np.ndarray, flats: np.ndarray, parts: np.ndarray | None = None
+    ) -> None:
+        """The result's layers; ``parts`` the RGBA part map (None: the model finds no parts)."""
         self.result_pixels = color
         self.color.set_image(to_qimage(color))
         self.flats.set_image(to_qimage(flats))
+        self.parts.set_image(None if parts is None else to_qimage(parts))
         self.update()
 
     def show_hints(self, hints: Hints) -> None:
@@ -208,7 +214,7 @@ class Canvas(QWidget):
 
     def stroke_committed(self, stroke: Stroke) -> None:
         """The stroke just drawn live is now part of the hints the layer depicts."""
-        self.shown_hints = Hints(self.shown_hints.strokes + (stroke,), self.shown_hints.fills)
+        self.shown_hints = replace(self.shown_hints, strokes=self.shown_hints.strokes + (stroke,))
 
     def sample(self, image_pos: QPointF, source: str) -> QColor | None:
         """The color under ``image_pos``: of the color result, or as seen on the canvas."""

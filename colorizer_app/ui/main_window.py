@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QActionGroup,
     QCloseEvent,
     QColor,
+    QCursor,
     QDragEnterEvent,
     QDropEvent,
     QIcon,
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QSlider,
@@ -58,13 +60,15 @@ from colorizer_app.engine.pipeline import Engine, ModelInfo
 from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeResult
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.finished_picture import extract_lines, looks_finished
-from colorizer_app.imaging.hints import Fill, Hints, Stroke
+from colorizer_app.imaging.hints import Fill, Hints, PartMark, Stroke
 from colorizer_app.imaging.layers import Layer
 from colorizer_app.imaging.loader import IMAGE_SUFFIXES, load_image
+from colorizer_app.imaging.parts import parts_layer
 from colorizer_app.ui.canvas import Canvas, View
 from colorizer_app.ui.color_picker import ColorPicker
 from colorizer_app.ui.engine_controls import EngineControls, EngineOptions
 from colorizer_app.ui.export_dialog import ExportDialog
+from colorizer_app.ui.part_tool import part_menu, part_under
 from colorizer_app.ui.reference_panel import IMAGE_FILTER, IMAGE_PATTERNS, ReferencePanel
 from colorizer_app.ui.samples import WelcomePanel, sample_files, sample_title
 from colorizer_app.ui.tag_panel import TagPanel
@@ -119,6 +123,7 @@ class MainWindow(QMainWindow):
         self.tools = ToolController(self)
         self.canvas = Canvas(self.tools)
         self.result: ColorizeResult | None = None
+        self.part_menu: QMenu | None = None  # the part tool's menu, while it is open
         self.result_request: ColorizeRequest | None = None
         self.models: list[ModelInfo] = []
         self.model_tags: dict[str, tuple[str, ...]] = {}
@@ -273,6 +278,14 @@ class MainWindow(QMainWindow):
                 "format-color-fill",
                 True,
             ),
+            ToolKind.PART: a(
+                "Mark &Part",
+                lambda: self.tools.set_tool(ToolKind.PART),
+                "P",
+                "Click a closed area to say what it is (hair, skin, eyes…): its tag colors it",
+                "puzzle-outline",
+                True,
+            ),
         }
         group = QActionGroup(self)
         for action in self.tool_actions.values():
@@ -334,6 +347,7 @@ class MainWindow(QMainWindow):
             ("line art", "&Line Art", ""),
             ("color", "&Color Result", ""),
             ("flats", "&Flats", ""),
+            ("parts", "&Parts", "Ctrl+3"),
         ):
             action = a(
                 title,
@@ -416,6 +430,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.overlay_action)
         view_menu.addAction(self.side_action)
+        view_menu.addAction(self.layer_actions["parts"])
         layers_menu = view_menu.addMenu("&Layers")
         for action in self.layer_actions.values():
             layers_menu.addAction(action)
@@ -539,6 +554,7 @@ class MainWindow(QMainWindow):
         self.history.stack.canRedoChanged.connect(self.redo_action.setEnabled)
         self.tools.strokeFinished.connect(self._stroke_finished)
         self.tools.fillClicked.connect(self._fill_clicked)
+        self.tools.partClicked.connect(self._part_clicked)
         self.tools.colorChanged.connect(self._color_changed)
         self.tools.settingsChanged.connect(self._sync_brush)
         self.tools.toolChanged.connect(self._tool_changed)
@@ -667,6 +683,21 @@ class MainWindow(QMainWindow):
         self.color_picker.add_recent(fill.color)
         if self.state is not None:
             self._commit(self.state.with_fill(fill), "Fill")
+
+    def _part_clicked(self, point: tuple[float, float]) -> None:
+        """The part tool clicked an area: ask which part it is, at the cursor."""
+        if self.state is None:
+            return
+        self.part_menu = part_menu(self, lambda name: self.mark_part(name, point))
+        self.part_menu.popup(QCursor.pos())
+
+    def mark_part(self, name: str, point: tuple[float, float]) -> None:
+        """The closed area under ``point`` is part ``name`` (an undoable hint); the Parts view
+        opens so the artist sees the correction."""
+        if self.state is None:
+            return
+        self._commit(self.state.with_part_mark(PartMark(name, point)), f"Mark {name}")
+        self.set_layer_visible("parts", True)
 
     def clear_hints(self) -> None:
         if self.state is not None and not self.state.hints.is_empty:
@@ -880,7 +911,12 @@ class MainWindow(QMainWindow):
         if state is None or request.drawing is not state.drawing:
             return  # colors of a drawing that is no longer open
         self.result, self.result_request = result, request
-        self.canvas.set_result(result.layers["color"], result.layers["flats"])
+        parts = result.parts
+        self.canvas.set_result(
+            result.layers["color"],
+            result.layers["flats"],
+            None if parts is None else parts_layer(parts.parts, parts.names, parts.confidence),
+        )
         note = f" — {'; '.join(result.notes)}" if result.notes else ""
         self.statusBar().showMessage(
             f"Colored by {result.model} in {result.seconds:.2f} s{note}", 8000
@@ -1081,4 +1117,8 @@ class MainWindow(QMainWindow):
     def _show_position(self, point: QPointF) -> None:
         size = self.canvas.image_size
         inside = 0 <= point.x() < size.width() and 0 <= point.y() < size.height()
-        self.position_label.setText(f"{int(point.x())}, {int(point.y())}" if inside else "")
+        text = f"{int(point.x())}, {int(point.y())}" if inside else ""
+        parts = self.result.parts if self.result is not None else None
+        if inside and parts is not None and self.layer_actions["parts"].isChecked():
+            text += " · " + part_under(parts, int(point.x()), int(point.y()))
+        self.position_label.setText(text)

@@ -1,4 +1,5 @@
-"""The painting tools: brush, eraser, eyedropper and region fill.
+"""The painting tools: brush, eraser, eyedropper, region fill, and the part tool (which names
+what a closed area is: the window asks which part).
 
 Tools see pen input already in line-art pixels (the canvas converts), so the mouse, a tablet and
 the ``--replay`` script all drive the very same ``press``/``move``/``release`` calls. A stroke is
@@ -27,6 +28,7 @@ class ToolKind(Enum):
     ERASER = "eraser"
     EYEDROPPER = "eyedropper"
     FILL = "fill"
+    PART = "part"
 
 
 class Surface(Protocol):
@@ -42,6 +44,7 @@ class ToolController(QObject):
 
     strokeFinished = Signal(object)  # Stroke
     fillClicked = Signal(object)  # Fill
+    partClicked = Signal(object)  # (x, y) in line-art pixels
     colorChanged = Signal(QColor)
     toolChanged = Signal(object)  # ToolKind
     settingsChanged = Signal()  # size or opacity
@@ -105,6 +108,8 @@ class ToolController(QObject):
             self._sample(pos)
         elif self.kind is ToolKind.FILL:
             self.fillClicked.emit(Fill(self.color.name(), (pos.x(), pos.y())))
+        elif self.kind is ToolKind.PART:
+            self.partClicked.emit((pos.x(), pos.y()))
         else:
             self._erase = eraser_end or self.kind is ToolKind.ERASER
             self._points = [(pos.x(), pos.y())]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from colorizer_app.document.state import DocumentState
-from colorizer_app.imaging.hints import Fill, Hints, Stroke
+from colorizer_app.imaging.hints import Fill, Hints, PartMark, Stroke
 
 
 def drawing(height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:
@@ -37,7 +37,11 @@ def full_document() -> DocumentState:
     return DocumentState(
         drawing=drawing(),
         drawing_name="lines.png",
-        hints=Hints(tuple(stroke(i) for i in range(4)), (Fill("#ff0000", (5.0, 6.5)),)),
+        hints=Hints(
+            tuple(stroke(i) for i in range(4)),
+            (Fill("#ff0000", (5.0, 6.5)),),
+            (PartMark("hair", (20.0, 10.0)), PartMark("eyes", (30.5, 12.0))),
+        ),
         tags=(("blue_hair", 1.0), ("red_eyes", 0.35), ("blonde_hair", 2.5)),
         reference=reference(),
         reference_name="ref.jpg",
@@ -45,8 +49,8 @@ def full_document() -> DocumentState:
 
 
 def next_edit(state: DocumentState, index: int) -> DocumentState:
-    """The ``index``-th edit of a scripted session: strokes, fills, tag moves, reference changes,
-    undos and a clear, as an artist's session mixes them."""
+    """The ``index``-th edit of a scripted session: strokes, fills, part marks, tag moves,
+    reference changes, undos and a clear, as an artist's session mixes them."""
     if index % 11 == 10:
         return state.with_hints(type(state.hints)())  # clear
     if index % 7 == 6:
@@ -57,4 +61,6 @@ def next_edit(state: DocumentState, index: int) -> DocumentState:
         return state.with_reference(reference(seed=index), f"ref{index}.png")
     if index % 3 == 2:
         return state.with_fill(Fill("#00ff00", (float(index), 3.0)))
+    if index % 4 == 1:
+        return state.with_part_mark(PartMark("eyes", (float(index), 7.0)))
     return state.with_stroke(stroke(index))

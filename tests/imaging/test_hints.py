@@ -146,7 +146,7 @@ def test_json_round_trip_and_load(tmp_path):
             "opacity",
         ),
         ({"fills": [{"color": "#ff0000"}]}, "fill 0"),
-        ({"strokes": {}}, "lists"),
+        ({"strokes": {}}, "must be a list"),
         ({"stroke": []}, "unknown"),
     ],
 )

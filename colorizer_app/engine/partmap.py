@@ -1,0 +1,102 @@
+"""The part map: what the engine thinks each area of the drawing is (hair, skin, eyes, …).
+
+The network's part head gives each working-size cell a part and a confidence (``part_cells``).
+The artist's part marks (``Hints.parts``) correct it a whole closed area at a time
+(``apply_marks``): every cell of the region under the mark takes the mark's part, with full
+confidence. Region consistency colors through the result (a tag holds its part's cells to its
+color), and ``full_size`` brings it to the drawing's size for the Parts view and the exports:
+one part per closed area where the area holds one part, the cells' own parts where a gap joined
+two parts into one area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from torch.nn import functional as F
+
+from colorizer_app.engine.request import PartMap
+from colorizer_app.engine.upsample import grouped_parts, part_table
+from colorizer_app.imaging.hints import PartMark
+from colorizer_app.nets.interface import ColorNet
+from colorizer_app.vocabulary import load_vocabulary
+
+
+@dataclass(frozen=True)
+class PartCells:
+    """The part map at the working size: (h, w) part index and (h, w) float32 confidence."""
+
+    parts: np.ndarray
+    confidence: np.ndarray
+
+
+def part_cells(
+    module: ColorNet, encoding: Any, scaled: tuple[int, int], padded: tuple[int, int]
+) -> PartCells | None:
+    """The network's part of each cell of the ``scaled`` drawing (at the top left of a
+    ``padded`` canvas) and its softmax probability; None without a part head or with one that
+    does not name the vocabulary's parts."""
+    logits = module.part_map(encoding)
+    if logits is None or logits.shape[1] != len(load_vocabulary().parts):
+        return None
+    full = F.interpolate(logits.float(), size=padded, mode="bilinear", align_corners=False)
+    probability, part = full[0].softmax(0).max(0)
+    rows, cols = scaled
+    return PartCells(
+        part[:rows, :cols].cpu().numpy().astype(np.int64),
+        probability[:rows, :cols].cpu().numpy().astype(np.float32),
+    )
+
+
+def apply_marks(
+    cells: PartCells,
+    marks: Sequence[PartMark],
+    regions: np.ndarray,
+    cell_labels: np.ndarray,
+) -> PartCells:
+    """``cells`` with every mark's closed area (the full-resolution ``regions`` label under its
+    point; ``cell_labels`` is each cell's label) set to its part, later marks over earlier ones.
+    An area too small to hold a cell centre still marks the cell under the point."""
+    if not marks:
+        return cells
+    names = load_vocabulary().parts
+    parts, confidence = cells.parts.copy(), cells.confidence.copy()
+    height, width = regions.shape
+    rows, cols = parts.shape
+    for mark in marks:
+        x = min(max(int(mark.point[0]), 0), width - 1)
+        y = min(max(int(mark.point[1]), 0), height - 1)
+        inside = cell_labels == regions[y, x]
+        inside[min(rows - 1, y * rows // height), min(cols - 1, x * cols // width)] = True
+        parts[inside] = names.index(mark.part)
+        confidence[inside] = 1.0
+    return PartCells(parts, confidence)
+
+
+def full_size(
+    cells: PartCells, regions: np.ndarray, cell_labels: np.ndarray, unsplit: frozenset[int]
+) -> PartMap:
+    """The part map at the size of ``regions``: each closed area whose cells hold one part (as
+    region consistency groups them) takes it whole; an area split among parts, and one with no
+    cell, takes the nearest cell's part. Confidence is the cells' mean over the area."""
+    height, width = regions.shape
+    grouped = grouped_parts(cell_labels, cells.parts, unsplit)
+    nearest = cv2.resize(grouped.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+    table = part_table(cell_labels.ravel(), grouped.ravel(), int(regions.max()) + 1)
+    single = (table > 0).sum(axis=1) == 1
+    whole = single[regions]
+    parts = nearest
+    parts[whole] = table.argmax(axis=1).astype(np.uint8)[regions[whole]]
+    sums = np.bincount(
+        cell_labels.ravel(), weights=cells.confidence.ravel(), minlength=table.shape[0]
+    )
+    counts = np.maximum(table.sum(axis=1), 1)
+    mean = np.rint(255 * sums / counts).clip(0, 255).astype(np.uint8)
+    near = cv2.resize(cells.confidence, (width, height), interpolation=cv2.INTER_NEAREST)
+    confidence = np.rint(255 * near).clip(0, 255).astype(np.uint8)
+    confidence[whole] = mean[regions[whole]]
+    return PartMap(parts, confidence, load_vocabulary().parts)

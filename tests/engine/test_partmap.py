@@ -1,0 +1,89 @@
+"""The part map: the result says what the engine took each area for, at the drawing's size;
+the artist's part mark corrects a whole closed area, and a color tag then colors it."""
+
+import numpy as np
+import pytest
+
+from bench.stand_in import save_untrained_unified
+from colorizer_app.engine.pipeline import Engine
+from colorizer_app.engine.registry import ModelRegistry
+from colorizer_app.engine.request import ColorizeRequest
+from colorizer_app.imaging.color import delta_e, srgb_to_lab
+from colorizer_app.imaging.hints import Hints, HintsError, PartMark
+from colorizer_app.imaging.lineart import normalize_lineart
+from colorizer_app.imaging.regions import segment_regions
+from colorizer_app.vocabulary import load_vocabulary
+from tests.tiny_model import drawing
+
+ART = drawing(96, 128)
+INSIDE = (64, 48)  # x, y: inside the ellipse
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    save_untrained_unified(folder / "parted.safetensors", resolution=32, region_hints=True)
+    save_untrained_unified(folder / "partless.safetensors", resolution=32, seed=1)
+    return Engine(ModelRegistry(shipped_dir=None, user_dir=folder), device="cpu", threads=1)
+
+
+def _ellipse():
+    ink = normalize_lineart(ART).ink
+    regions = segment_regions(ink)
+    return (regions == regions[INSIDE[1], INSIDE[0]]) & (ink == 0)
+
+
+def test_the_result_carries_a_part_map_at_the_drawings_size(engine):
+    parts = engine.colorize(ColorizeRequest(ART, model="parted")).parts
+    assert parts is not None and parts.names == load_vocabulary().parts
+    assert parts.parts.shape == parts.confidence.shape == ART.shape[:2]
+    assert parts.parts.dtype == parts.confidence.dtype == np.uint8
+    assert parts.parts.max() < len(parts.names)
+    assert engine.colorize(ColorizeRequest(ART, model="partless")).parts is None
+
+
+@pytest.mark.parametrize("part", ["hair", "top"])
+def test_a_part_mark_makes_the_whole_area_that_part_with_full_confidence(engine, part):
+    marks = Hints(parts=(PartMark(part, (float(INSIDE[0]), float(INSIDE[1]))),))
+    result = engine.colorize(ColorizeRequest(ART, model="parted", hints=marks))
+    area = _ellipse()
+    index = load_vocabulary().parts.index(part)
+    assert result.parts is not None
+    assert np.all(result.parts.parts[area] == index)
+    assert np.all(result.parts.confidence[area] == 255)
+
+
+def test_after_marking_an_area_hair_the_hair_tag_colors_it(engine):
+    """An untrained network paints anything; the area marked hair takes the blue_hair color
+    (held to it by region consistency), the same area marked top does not."""
+    blue = srgb_to_lab(np.array(load_vocabulary().tag("blue_hair").rgb, np.uint8))
+    area = _ellipse()
+    distances = {}
+    for part in ("hair", "top"):
+        marks = Hints(parts=(PartMark(part, (float(INSIDE[0]), float(INSIDE[1]))),))
+        color = engine.colorize(
+            ColorizeRequest(ART, model="parted", hints=marks, tags={"blue_hair": 1.0})
+        ).layers["color"]
+        distances[part] = float(delta_e(np.median(srgb_to_lab(color[area][:, :3]), 0), blue))
+    assert distances["hair"] < 15 < distances["top"]
+
+
+def test_part_marks_a_model_cannot_use_get_a_note(engine):
+    marks = Hints(parts=(PartMark("hair", (10.0, 10.0)),))
+    for model in ("partless", "flat"):
+        notes = engine.colorize(ColorizeRequest(ART, model=model, hints=marks)).notes
+        assert any("part marks were ignored" in note for note in notes)
+
+
+def test_part_marks_round_trip_through_hints_json_and_bad_ones_say_why():
+    hints = Hints(parts=(PartMark("eyes", (3.0, 4.5)),))
+    assert Hints.from_json(hints.to_json()) == hints
+    assert hints.to_json()["parts"] == [{"part": "eyes", "point": [3.0, 4.5]}]
+    for bad, words in (
+        ({"parts": [{"part": "wings", "point": [0, 0]}]}, "unknown part 'wings'"),
+        ({"parts": [{"part": "hair"}]}, "part mark 0: a part mark lacks 'point'"),
+        ({"parts": [{"part": 3, "point": [0, 0]}]}, "must be a name"),
+        ({"parts": {}}, "'parts' must be a list"),
+    ):
+        with pytest.raises(HintsError, match=words):
+            Hints.from_json(bad)

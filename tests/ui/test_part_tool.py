@@ -1,0 +1,60 @@
+"""The part tool and the Parts view: the window shows what the engine took each area for,
+a click of the part tool asks which part an area is, and the correction is an undoable hint
+the colors follow."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF
+
+from bench.stand_in import save_untrained_unified
+from colorizer_app.engine.pipeline import Engine
+from colorizer_app.engine.registry import ModelRegistry
+from colorizer_app.imaging.hints import PartMark
+from colorizer_app.ui.tools import ToolKind
+from colorizer_app.vocabulary import load_vocabulary
+from tests.ui.main_windows import make_window, wait_for_result
+
+POINT = (100.0, 80.0)  # inside the ellipse of the test drawing
+
+
+def _window(qtbot, tmp_path):
+    folder = tmp_path / "models"
+    save_untrained_unified(folder / "parted.safetensors", resolution=32, region_hints=True)
+
+    def factory(device: str) -> Engine:
+        return Engine(ModelRegistry(shipped_dir=None, user_dir=folder), device="cpu", threads=1)
+
+    window = make_window(qtbot, tmp_path, factory)
+    qtbot.waitUntil(lambda: any(m.name == "parted" for m in window.models), timeout=20_000)
+    return window
+
+
+def test_marking_an_area_is_an_undoable_hint_the_parts_view_shows(
+    qtbot, tmp_path, dialogs, drawing_file
+):
+    window = _window(qtbot, tmp_path)
+    try:
+        assert window.open_file(drawing_file)
+        wait_for_result(qtbot, window)
+        assert window.result.parts is not None and window.canvas.parts.image is not None
+        assert not window.layer_actions["parts"].isChecked()  # the Parts view starts hidden
+        window.tool_actions[ToolKind.PART].trigger()
+        window.tools.press(QPointF(*POINT))
+        window.tools.release(QPointF(*POINT))
+        menu = window.part_menu
+        assert menu is not None
+        titles = [action.text() for action in menu.actions()]
+        assert len(titles) == len(load_vocabulary().parts) and "Eye whites" in titles
+        next(action for action in menu.actions() if action.text() == "Hair").trigger()
+        assert window.state.hints.parts == (PartMark("hair", POINT),)
+        assert window.layer_actions["parts"].isChecked()
+        wait_for_result(qtbot, window)
+        hair = load_vocabulary().parts.index("hair")
+        assert window.result.parts.parts[int(POINT[1]), int(POINT[0])] == hair
+        window.canvas.cursorMoved.emit(QPointF(*POINT))
+        assert window.position_label.text().endswith("· Hair")
+        window.undo_action.trigger()
+        assert window.state.hints.parts == ()
+        assert window.state.hints.is_empty and not dialogs
+    finally:
+        window.close()
