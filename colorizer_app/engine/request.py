@@ -20,6 +20,7 @@ import numpy as np
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.hints import Hints
 from colorizer_app.imaging.layers import Layer
+from colorizer_app.imaging.parts import parts_layer
 from colorizer_app.vocabulary import load_vocabulary
 
 LAYER_NAMES = ("composite", "color", "flats", "lineart", "hints")
@@ -172,10 +173,15 @@ class ColorizeResult:
     def stack(self) -> list[Layer]:
         """The layers bottom to top, as the exports write them: flats and hints hidden (there
         to edit), the color, the line art in multiply on top; the visible ones flatten to the
-        composite."""
-        return [
+        composite. With a part map, a hidden ``parts`` layer (each part its own color) to
+        select by part in a painting program."""
+        layers = [
             Layer("flats", self.layers["flats"], visible=False),
             Layer("color", self.layers["color"]),
             Layer("hints", self.layers["hints"], visible=False),
             Layer("line art", self.layers["lineart"], blend="multiply"),
         ]
+        if self.parts is not None:
+            parts = parts_layer(self.parts.parts, self.parts.names)
+            layers.insert(2, Layer("parts", parts, visible=False))
+        return layers

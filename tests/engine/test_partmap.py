@@ -87,3 +87,19 @@ def test_part_marks_round_trip_through_hints_json_and_bad_ones_say_why():
     ):
         with pytest.raises(HintsError, match=words):
             Hints.from_json(bad)
+
+
+def test_the_exports_carry_a_hidden_parts_layer_each_part_its_own_color(engine, tmp_path):
+    from colorizer_app.imaging.export import read_ora, write_ora
+    from colorizer_app.imaging.parts import part_colors
+
+    result = engine.colorize(ColorizeRequest(ART, model="parted"))
+    layer = next(layer for layer in result.stack() if layer.name == "parts")
+    assert not layer.visible and layer.pixels.shape == ART.shape
+    colors = part_colors(result.parts.names)
+    assert len({tuple(c) for c in colors}) == len(colors)  # one color, one part
+    np.testing.assert_array_equal(layer.pixels[..., :3], colors[result.parts.parts])
+    write_ora(tmp_path / "out.ora", result.stack(), merged=result.composite)
+    assert "parts" in [layer.name for layer in read_ora(tmp_path / "out.ora").layers]
+    flat = engine.colorize(ColorizeRequest(ART, model="partless"))
+    assert "parts" not in [layer.name for layer in flat.stack()]
