@@ -25,6 +25,7 @@ from colorizer_app.engine.request import (
 )
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.hints import Hints
+from colorizer_app.imaging.palette import Palette
 
 if TYPE_CHECKING:
     from colorizer_app.engine.pipeline import Engine
@@ -49,6 +50,13 @@ def add_colorize_options(parser: argparse.ArgumentParser) -> None:
         "RGBA image of the drawing's size, transparent where there is no hint",
     )
     parser.add_argument("--reference", metavar="REF", help="a colored illustration to follow")
+    parser.add_argument(
+        "--palette",
+        metavar="P.json",
+        help="a character palette (each part's color, saved with colorize --save-palette or "
+        "the app's Palettes panel): every drawing gets the same hair, eyes, skin and clothes; "
+        "strokes and tags of a part win over it",
+    )
     parser.add_argument(
         "--model",
         default=MODEL.default,
@@ -100,6 +108,7 @@ class ColorizeOptions:
     size: int | None
     region_consistency: bool
     extract_lines: bool = False
+    palette: Palette | None = None
 
     def request(self, drawing: np.ndarray) -> ColorizeRequest:
         if self.extract_lines:
@@ -116,6 +125,7 @@ class ColorizeOptions:
             size=self.size,
             region_consistency=self.region_consistency,
             hint_image=self.hint_image,
+            palette=self.palette,
         )
 
 
@@ -145,6 +155,7 @@ def read_options(args: argparse.Namespace) -> ColorizeOptions:
         size=args.size,
         region_consistency=args.region_consistency,
         extract_lines=args.extract_lines,
+        palette=Palette.load(args.palette) if args.palette else None,
     )
 
 

@@ -50,12 +50,13 @@ from colorizer_app.engine.registry import ModelEntry, ModelRegistry, Refusal
 from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeResult, PartMap
 from colorizer_app.engine.upsample import HeldColor, RegionConsistency, RegionUpsampler
 from colorizer_app.errors import ColorizerError
-from colorizer_app.imaging.color import srgb_to_lab
+from colorizer_app.imaging.color import hex_to_rgb, srgb_to_lab
 from colorizer_app.imaging.finished_picture import looks_finished
 from colorizer_app.imaging.hints import hints_from_png, rasterize_hints
 from colorizer_app.imaging.layers import Layer, composite, lineart_layer
 from colorizer_app.imaging.lineart import LineArt, normalize_lineart
 from colorizer_app.imaging.loader import MAX_PIXELS, too_large
+from colorizer_app.imaging.palette import Palette
 from colorizer_app.nets.interface import ColorNet
 from colorizer_app.nets.modelfile import LoadedModel, ModelFileError
 from colorizer_app.vocabulary import BACKGROUND, Tag, load_vocabulary
@@ -72,6 +73,8 @@ REAL_DRAWING_SIDE = 384
 # decides it) to the tag's palette color; a weaker tag holds it proportionally less. On real
 # drawings the network's tag colors miss much of the part, worst on irises.
 TAG_HOLD = 0.85
+# A character palette holds its parts all the way: the point is the same color on every page.
+PALETTE_HOLD = 1.0
 # Full-size float stages run in row bands of about this many pixels (a 36 MP drawing's float
 # RGBA map alone is 576 MB).
 BAND_PIXELS = 1 << 20
@@ -185,8 +188,14 @@ class Engine:
                 raise self._out_of_memory(request, chosen[0]) from error
         seconds = time.perf_counter() - start
         log.debug("colorized %s with %s in %.3f s", request.drawing.shape[:2], name, seconds)
-        if request.hints.parts and part_map is None:
-            notes.append(f"model '{name}' finds no parts; the part marks were ignored")
+        for given, what in (
+            (request.hints.parts, "the part marks"),
+            (request.palette, "the palette"),
+        ):
+            if given and part_map is None:
+                notes.append(f"model '{name}' finds no parts; {what} ignored")
+        if request.palette is not None and part_map is not None and not request.region_consistency:
+            notes.append("the palette colors through region consistency, which is off; ignored")
         return ColorizeResult(
             layers=layers, model=name, seconds=seconds, notes=tuple(notes), parts=part_map
         )
@@ -384,7 +393,7 @@ class Engine:
             stroked,
             background,
             background if tagged else frozenset(),
-            held_by_tags(request.tags),
+            {**held_by_palette(request.palette), **held_by_tags(request.tags)},
         )
 
     def _flat_layers(
@@ -552,6 +561,19 @@ class Engine:
 def _unsplit_parts() -> frozenset[int]:
     """The parts region consistency keeps flat and never splits off a region: the background."""
     return frozenset({load_vocabulary().parts.index(BACKGROUND)})
+
+
+def held_by_palette(palette: Palette | None) -> dict[int, HeldColor]:
+    """The parts a character palette holds, wholly, to its colors (``PALETTE_HOLD``): the same
+    character colored alike on every page. A tag of the part wins over the palette."""
+    if palette is None:
+        return {}
+    parts = load_vocabulary().parts
+    held = {}
+    for part, color in palette.colors.items():
+        lab = srgb_to_lab(np.array(hex_to_rgb(color), np.uint8)).astype(float)
+        held[parts.index(part)] = HeldColor((lab[0], lab[1], lab[2]), PALETTE_HOLD)
+    return held
 
 
 def held_by_tags(tags: Mapping[str, float]) -> dict[int, HeldColor]:

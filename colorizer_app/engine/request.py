@@ -20,6 +20,7 @@ import numpy as np
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.hints import Hints
 from colorizer_app.imaging.layers import Layer
+from colorizer_app.imaging.palette import Palette
 from colorizer_app.imaging.parts import parts_layer
 from colorizer_app.vocabulary import load_vocabulary
 
@@ -99,6 +100,7 @@ class ColorizeRequest:
     region_consistency: bool = REGION_CONSISTENCY.default
     hint_image: np.ndarray | None = None  # (H, W, 4) uint8 hints painted elsewhere, at the
     # drawing's size; transparent = no hint (under strokes)
+    palette: Palette | None = None  # a character's part colors, below strokes and tags
 
     def __post_init__(self) -> None:
         """Bad input raises ColorizerError with a one-line message."""

@@ -72,7 +72,7 @@ def test_part_marks_a_model_cannot_use_get_a_note(engine):
     marks = Hints(parts=(PartMark("hair", (10.0, 10.0)),))
     for model in ("partless", "flat"):
         notes = engine.colorize(ColorizeRequest(ART, model=model, hints=marks)).notes
-        assert any("part marks were ignored" in note for note in notes)
+        assert any("part marks ignored" in note for note in notes)
 
 
 def test_part_marks_round_trip_through_hints_json_and_bad_ones_say_why():
@@ -103,3 +103,25 @@ def test_the_exports_carry_a_hidden_parts_layer_each_part_its_own_color(engine, 
     assert "parts" in [layer.name for layer in read_ora(tmp_path / "out.ora").layers]
     flat = engine.colorize(ColorizeRequest(ART, model="partless"))
     assert "parts" not in [layer.name for layer in flat.stack()]
+
+
+def test_a_palette_holds_its_parts_to_its_colors_below_tags(engine):
+    """The area marked hair takes the palette's hair color; a hair tag wins over the palette."""
+    from colorizer_app.imaging.palette import Palette
+
+    marks = Hints(parts=(PartMark("hair", (float(INSIDE[0]), float(INSIDE[1]))),))
+    palette = Palette("x", {"hair": "#3a9e48"})
+    green = srgb_to_lab(np.array([0x3A, 0x9E, 0x48], np.uint8))
+    blue = srgb_to_lab(np.array(load_vocabulary().tag("blue_hair").rgb, np.uint8))
+    area = _ellipse()
+
+    def median(**extra):
+        color = engine.colorize(
+            ColorizeRequest(ART, model="parted", hints=marks, palette=palette, **extra)
+        ).layers["color"]
+        return np.median(srgb_to_lab(color[area][:, :3]), 0)
+
+    assert delta_e(median(), green) < 3
+    assert delta_e(median(tags={"blue_hair": 1.0}), blue) < 15
+    notes = engine.colorize(ColorizeRequest(ART, model="partless", palette=palette)).notes
+    assert any("palette ignored" in note for note in notes)

@@ -15,6 +15,8 @@ from colorizer_app.cli.colorize_options import (
 )
 from colorizer_app.cli.project_input import PROJECT_INPUT_HELP, load_drawing
 from colorizer_app.commandline import EXIT_OK, Subcommand
+from colorizer_app.errors import ColorizerError
+from colorizer_app.imaging.palette import palette_of
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +47,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--psd", metavar="FILE.psd", type=Path, help="also write a Photoshop file with named layers"
     )
+    parser.add_argument(
+        "--save-palette",
+        metavar="P.json",
+        type=Path,
+        help="also save the result's character palette (each part's color) for --palette; "
+        "the character is named after the file",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +65,15 @@ def run(args: argparse.Namespace) -> int:
         source = Path(args.lineart)
         output = source.with_name(f"{source.stem}-colored.png")
     written = write_outputs(result, png=output, layers=args.layers, ora=args.ora, psd=args.psd)
+    if args.save_palette is not None:
+        if result.parts is None:
+            raise ColorizerError(f"model '{result.model}' finds no parts: no palette to save")
+        parts = result.parts
+        palette = palette_of(
+            args.save_palette.stem, result.layers["color"], parts.parts, parts.names
+        )
+        palette.save(args.save_palette)
+        written.append(args.save_palette)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(
