@@ -5,7 +5,7 @@ the command line gives combines with that, the same way for every option:
 
 - ``--tags`` add to the saved tags; a tag in both takes the command line's value;
 - ``--hints`` strokes and fills are drawn after the saved ones (a hint image, under them all);
-- ``--reference`` replaces the saved reference.
+- ``--reference`` replaces the saved reference, ``--palette`` the saved palette.
 """
 
 from __future__ import annotations
@@ -49,4 +49,5 @@ def with_saved_document(options: ColorizeOptions, state: DocumentState) -> Color
             state.hints.parts + options.hints.parts,
         ),
         reference=options.reference if options.reference is not None else state.reference,
+        palette=options.palette if options.palette is not None else state.palette,
     )

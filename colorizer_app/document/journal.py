@@ -52,6 +52,7 @@ from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.atomic import atomic_write_bytes
 from colorizer_app.imaging.hints import Fill, Hints, PartMark, Stroke
 from colorizer_app.imaging.oserrors import describe_os_error
+from colorizer_app.imaging.palette import Palette
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ def _describe(
         "strokes": [s.to_json() for s in state.hints.strokes[keep_strokes:]],
         "fills": [f.to_json() for f in state.hints.fills[keep_fills:]],
         "parts": [p.to_json() for p in state.hints.parts[keep_parts:]],
+        "palette": None if state.palette is None else state.palette.to_json(),
     }
 
 
@@ -148,6 +150,7 @@ def _unchanged(a: DocumentState, b: DocumentState) -> bool:
         and a.drawing_name == b.drawing_name
         and a.reference_name == b.reference_name
         and a.project_path == b.project_path
+        and a.palette == b.palette
     )
 
 
@@ -200,6 +203,7 @@ class _Replayer:
             reference=reference,
             reference_name=str(line["reference_name"]),
             project_path=Path(project_path) if project_path else None,
+            palette=None if line.get("palette") is None else Palette.from_json(line["palette"]),
         )
 
 

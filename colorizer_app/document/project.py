@@ -6,7 +6,9 @@ artist may have painted over them). Everything needed to reopen the document liv
 entries under ``colorizer/``, which OpenRaster readers ignore:
 
 - ``colorizer/project.json``: format version, names, tag values (in the order ticked);
-- ``colorizer/hints.json``: the strokes and fills in the docs/architecture.md §3 format;
+- ``colorizer/hints.json``: the strokes, fills and part marks in the docs/architecture.md §3
+  format;
+- ``colorizer/palette.json``: the character palette applied, if any (``imaging/palette.py``);
 - ``colorizer/drawing.png`` and ``colorizer/reference.png``: lossless RGBA, so pixels round-trip.
 
 No Qt here: the crash journal, the command line and the tests use it without a window.
@@ -30,6 +32,7 @@ from colorizer_app.imaging.export import read_ora, write_ora
 from colorizer_app.imaging.hints import Hints, HintsError
 from colorizer_app.imaging.layers import Layer
 from colorizer_app.imaging.loader import decode_image_bytes
+from colorizer_app.imaging.palette import Palette, PaletteError
 
 PROJECT_SUFFIX = ".ora"
 FORMAT_NAME = "colorizer-project"
@@ -37,6 +40,7 @@ FORMAT_VERSION = 1
 DRAWING_LAYER = "drawing"
 _META = "colorizer/project.json"
 _HINTS = "colorizer/hints.json"
+_PALETTE = "colorizer/palette.json"
 _DRAWING = "colorizer/drawing.png"
 _REFERENCE = "colorizer/reference.png"
 
@@ -111,6 +115,8 @@ def save_project(
     }
     if state.reference is not None:
         extra[_REFERENCE] = encode_png(state.reference)
+    if state.palette is not None:
+        extra[_PALETTE] = json.dumps(state.palette.to_json(), ensure_ascii=False).encode("utf-8")
     write_ora(path, layers, merged=merged, extra_files=extra)
 
 
@@ -130,6 +136,7 @@ def open_project(path: str | Path) -> DocumentState:
     try:
         meta = json.loads(extra[_META].decode("utf-8"))
         hints_json = json.loads(extra[_HINTS].decode("utf-8")) if _HINTS in extra else {}
+        palette_json = json.loads(extra[_PALETTE].decode("utf-8")) if _PALETTE in extra else None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise fail(f"the project data is damaged ({error})") from error
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
@@ -143,6 +150,10 @@ def open_project(path: str | Path) -> DocumentState:
         hints = Hints.from_json(hints_json)
     except HintsError as error:
         raise fail(f"the hint strokes are damaged ({error})") from error
+    try:
+        palette = None if palette_json is None else Palette.from_json(palette_json)
+    except PaletteError as error:
+        raise fail(f"the character palette is damaged ({error})") from error
     drawing = decode_image_bytes(extra[_DRAWING], f"{path}:{_DRAWING}").pixels
     reference = (
         decode_image_bytes(extra[_REFERENCE], f"{path}:{_REFERENCE}").pixels
@@ -160,4 +171,5 @@ def open_project(path: str | Path) -> DocumentState:
         reference=reference,
         reference_name=names[1] if reference is not None else "",
         project_path=path,
+        palette=palette,
     )

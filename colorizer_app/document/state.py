@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from colorizer_app.imaging.hints import Fill, Hints, PartMark, Stroke
+from colorizer_app.imaging.palette import Palette
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,6 +24,7 @@ class DocumentState:
     reference: np.ndarray | None = None  # (h, w, 4) uint8 RGBA reference illustration
     reference_name: str = ""
     project_path: Path | None = None  # the .ora it was opened from / saved to
+    palette: Palette | None = None  # the character palette applied to the drawing
 
     @property
     def tag_values(self) -> dict[str, float]:
@@ -52,8 +54,12 @@ class DocumentState:
             self, reference=reference, reference_name=name if reference is not None else ""
         )
 
+    def with_palette(self, palette: Palette | None) -> DocumentState:
+        return replace(self, palette=palette)
+
     def same_content(self, other: DocumentState) -> bool:
-        """True when both hold the same drawing, hints, tags and reference (for tests, undo)."""
+        """True when both hold the same drawing, hints, tags, reference and palette (for tests,
+        undo)."""
 
         def same_array(a: np.ndarray | None, b: np.ndarray | None) -> bool:
             return (a is None and b is None) or (
@@ -65,4 +71,5 @@ class DocumentState:
             and self.hints == other.hints
             and self.tags == other.tags
             and same_array(self.reference, other.reference)
+            and self.palette == other.palette
         )

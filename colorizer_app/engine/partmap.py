@@ -58,19 +58,29 @@ def apply_marks(
     regions: np.ndarray,
     cell_labels: np.ndarray,
 ) -> PartCells:
-    """``cells`` with every mark's closed area (the full-resolution ``regions`` label under its
-    point; ``cell_labels`` is each cell's label) set to its part, later marks over earlier ones.
-    An area too small to hold a cell centre still marks the cell under the point."""
+    """``cells`` with every mark applied, later marks over earlier ones: a mark sets its closed
+    area (the full-resolution ``regions`` label under its point; ``cell_labels`` is each cell's
+    label) to its part, or with a radius the cells whose centres lie that close to the point,
+    whatever their area. The cell under the point is always set (an area too small to hold a
+    cell centre)."""
     if not marks:
         return cells
     names = load_vocabulary().parts
     parts, confidence = cells.parts.copy(), cells.confidence.copy()
     height, width = regions.shape
     rows, cols = parts.shape
+    centre_y = (np.arange(rows) + 0.5) * height / rows
+    centre_x = (np.arange(cols) + 0.5) * width / cols
     for mark in marks:
         x = min(max(int(mark.point[0]), 0), width - 1)
         y = min(max(int(mark.point[1]), 0), height - 1)
-        inside = cell_labels == regions[y, x]
+        if mark.radius is None:
+            inside = cell_labels == regions[y, x]
+        else:
+            distance = np.hypot(
+                centre_y[:, None] - mark.point[1], centre_x[None, :] - mark.point[0]
+            )
+            inside = distance <= mark.radius
         inside[min(rows - 1, y * rows // height), min(cols - 1, x * cols // width)] = True
         parts[inside] = names.index(mark.part)
         confidence[inside] = 1.0

@@ -29,7 +29,7 @@ FILL_DISC_RADIUS = 4.0  # source pixels: a fill's footprint when no region map i
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _STROKE_KEYS = {"color", "width", "points", "pressure", "opacity", "erase"}
 _FILL_KEYS = {"color", "point"}
-_PART_KEYS = {"part", "point"}
+_PART_KEYS = {"part", "point", "radius"}
 T = TypeVar("T")
 
 
@@ -158,17 +158,22 @@ class Fill:
 
 @dataclass(frozen=True)
 class PartMark:
-    """The artist's correction of the part map: the closed area under ``point`` (x, y in source
-    pixels) is ``part`` (one of the vocabulary's parts), whatever the network thinks."""
+    """The artist's correction of the part map: ``part`` (one of the vocabulary's parts) is what
+    the closed area under ``point`` (x, y in source pixels) is, whatever the network thinks;
+    with a ``radius``, only what lies within that many pixels of the point (a brushed mark, for
+    an iris whose outline has a gap into the face)."""
 
     part: str
     point: tuple[float, float]
+    radius: float | None = None
 
     def __post_init__(self) -> None:
         parts = load_vocabulary().parts
         if self.part not in parts:
             raise HintsError(f"unknown part '{self.part}' (the parts: {', '.join(parts)})")
         _point(self.point, "part point")
+        if self.radius is not None and not (_finite_number(self.radius, "part mark radius") > 0):
+            raise HintsError(f"a part mark's radius must be positive, not {self.radius!r}")
 
     @staticmethod
     def from_json(obj: Any) -> PartMark:
@@ -182,10 +187,18 @@ class PartMark:
                 raise HintsError(f"a part mark lacks '{key}'")
         if not isinstance(obj["part"], str):
             raise HintsError("a part mark's part must be a name")
-        return PartMark(part=obj["part"], point=_point(obj["point"], "part point"))
+        radius = obj.get("radius")
+        return PartMark(
+            part=obj["part"],
+            point=_point(obj["point"], "part point"),
+            radius=None if radius is None else _finite_number(radius, "part mark radius"),
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"part": self.part, "point": list(self.point)}
+        obj: dict[str, Any] = {"part": self.part, "point": list(self.point)}
+        if self.radius is not None:
+            obj["radius"] = self.radius
+        return obj
 
 
 @dataclass(frozen=True)

@@ -63,11 +63,13 @@ from colorizer_app.imaging.finished_picture import extract_lines, looks_finished
 from colorizer_app.imaging.hints import Fill, Hints, PartMark, Stroke
 from colorizer_app.imaging.layers import Layer
 from colorizer_app.imaging.loader import IMAGE_SUFFIXES, load_image
+from colorizer_app.imaging.palette import Palette, palette_of
 from colorizer_app.imaging.parts import parts_layer
 from colorizer_app.ui.canvas import Canvas, View
 from colorizer_app.ui.color_picker import ColorPicker
 from colorizer_app.ui.engine_controls import EngineControls, EngineOptions
 from colorizer_app.ui.export_dialog import ExportDialog
+from colorizer_app.ui.palette_panel import PalettePanel
 from colorizer_app.ui.part_tool import part_menu, part_under
 from colorizer_app.ui.reference_panel import IMAGE_FILTER, IMAGE_PATTERNS, ReferencePanel
 from colorizer_app.ui.samples import WelcomePanel, sample_files, sample_title
@@ -505,8 +507,16 @@ class MainWindow(QMainWindow):
         )
         self.reference_panel.colorSampled.connect(self.tools.set_color)
         reference = self._add_dock("reference", "Reference", self.reference_panel, right)
+        self.palette_panel = PalettePanel(self.settings)
+        self.palette_panel.applyRequested.connect(self.set_palette)
+        self.palette_panel.saveRequested.connect(self.save_palette)
+        self.palette_panel.loadFailed.connect(
+            lambda m: self.show_error("Cannot use the palette", m)
+        )
+        palettes = self._add_dock("palettes", "Palettes", self.palette_panel, right)
         engine = self._add_dock("engine", "Engine", self.engine_controls, right)
-        self.tabifyDockWidget(reference, engine)
+        self.tabifyDockWidget(reference, palettes)
+        self.tabifyDockWidget(palettes, engine)
         reference.raise_()
         self.resizeDocks(
             [self.docks["color"], self.docks["tags"], reference],
@@ -729,6 +739,36 @@ class MainWindow(QMainWindow):
                 "Reference" if pixels is not None else "Clear reference",
             )
 
+    def set_palette(self, palette: Palette | None) -> None:
+        """Applies a character palette (None removes it): an undoable edit."""
+        if self.state is not None and palette != self.state.palette:
+            self._commit(
+                self.state.with_palette(palette),
+                "Apply palette" if palette is not None else "Remove palette",
+            )
+
+    def save_palette(self, path: str | Path) -> bool:
+        """Saves the current result's colors, part by part, as the palette of the character
+        named after the file; says why when it cannot."""
+        path = Path(path)
+        parts = self.result.parts if self.result is not None else None
+        if self.result is None or parts is None:
+            self.show_error(
+                "Cannot save the palette",
+                "the current colors come from a model that finds no parts (flat fill?): "
+                "color the drawing with a neural model first",
+            )
+            return False
+        palette = palette_of(path.stem, self.result.layers["color"], parts.parts, parts.names)
+        try:
+            palette.save(path)
+        except ColorizerError as error:  # a full disk, a read-only folder
+            self.show_error("Cannot save the palette", str(error))
+            return False
+        self.palette_panel.remember(path)
+        self.statusBar().showMessage(f"Saved the palette of {path.stem} to {path}", 8000)
+        return True
+
     def open_reference(self, path: str | Path) -> bool:
         """As if the file were dropped on the reference panel."""
         return self.reference_panel.open_file(path)
@@ -755,6 +795,7 @@ class MainWindow(QMainWindow):
         if self.tag_panel.values() != state.tag_values:
             self.tag_panel.set_values(state.tag_values)
         self.reference_panel.set_reference(state.reference, state.reference_name)
+        self.palette_panel.show_palette(state.palette)
 
     def _update_title(self) -> None:
         state = self.state
@@ -779,6 +820,10 @@ class MainWindow(QMainWindow):
         ):
             action.setEnabled(has)
         self.export_action.setEnabled(self._current_layers() is not None)
+        self.palette_panel.set_can_apply(has)
+        self.palette_panel.set_can_save(
+            has and self.result is not None and self.result.parts is not None
+        )
         self.undo_action.setEnabled(self.history.stack.canUndo())
         self.redo_action.setEnabled(self.history.stack.canRedo())
 
@@ -879,6 +924,7 @@ class MainWindow(QMainWindow):
                 model=options.model,
                 size=options.size,
                 region_consistency=options.region_consistency,
+                palette=state.palette,
             )
         except ColorizerError as error:  # e.g. a project's tag value out of range
             self._request_failed(0, str(error), True)

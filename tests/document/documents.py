@@ -6,6 +6,7 @@ import numpy as np
 
 from colorizer_app.document.state import DocumentState
 from colorizer_app.imaging.hints import Fill, Hints, PartMark, Stroke
+from colorizer_app.imaging.palette import Palette
 
 
 def drawing(height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:
@@ -45,6 +46,7 @@ def full_document() -> DocumentState:
         tags=(("blue_hair", 1.0), ("red_eyes", 0.35), ("blonde_hair", 2.5)),
         reference=reference(),
         reference_name="ref.jpg",
+        palette=Palette("Aoi", {"hair": "#5a7fd0", "eyes": "#c03040"}),
     )
 
 
@@ -61,6 +63,8 @@ def next_edit(state: DocumentState, index: int) -> DocumentState:
         return state.with_reference(reference(seed=index), f"ref{index}.png")
     if index % 3 == 2:
         return state.with_fill(Fill("#00ff00", (float(index), 3.0)))
+    if index % 19 == 18:
+        return state.with_palette(Palette(f"c{index}", {"skin": "#f0d0c0"}))
     if index % 4 == 1:
         return state.with_part_mark(PartMark("eyes", (float(index), 7.0)))
     return state.with_stroke(stroke(index))

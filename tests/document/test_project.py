@@ -19,7 +19,7 @@ def test_save_then_open_round_trips_everything(tmp_path):
     reopened = open_project(path)
     assert reopened.same_content(state)
     assert reopened.tags == state.tags  # order kept: the order the tags were ticked
-    assert reopened.hints == state.hints
+    assert reopened.hints == state.hints and reopened.palette == state.palette
     assert (reopened.drawing_name, reopened.reference_name) == ("lines.png", "ref.jpg")
     assert reopened.project_path == path
 

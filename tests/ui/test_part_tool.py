@@ -58,3 +58,40 @@ def test_marking_an_area_is_an_undoable_hint_the_parts_view_shows(
         assert window.state.hints.is_empty and not dialogs
     finally:
         window.close()
+
+
+def test_a_palette_is_saved_from_the_result_and_applied_as_an_undoable_edit(
+    qtbot, tmp_path, dialogs, drawing_file
+):
+    window = _window(qtbot, tmp_path)
+    try:
+        assert window.open_file(drawing_file)
+        wait_for_result(qtbot, window)
+        assert window.palette_panel.save_button.isEnabled()
+        saved = tmp_path / "aoi.json"
+        assert window.save_palette(saved) and saved.exists()
+        assert window.palette_panel.recent_files() == [str(saved.resolve())]
+        assert window.palette_panel.recent.count() == 1
+        assert window.palette_panel.apply_file(saved)
+        assert window.state.palette is not None and window.state.palette.character == "aoi"
+        assert "aoi" in window.palette_panel.title.text()
+        wait_for_result(qtbot, window)
+        assert window.result_request.palette == window.state.palette
+        window.undo_action.trigger()
+        assert window.state.palette is None and "No palette" in window.palette_panel.title.text()
+        bad = tmp_path / "bad.json"
+        bad.write_text("{}")
+        assert not window.palette_panel.apply_file(bad)
+        assert dialogs[-1][0] == "Cannot use the palette" and "bad.json" in dialogs[-1][1]
+        assert not window.save_palette(tmp_path / "missing-folder" / "x.json")
+        assert dialogs[-1][0] == "Cannot save the palette"
+    finally:
+        window.close()
+
+
+def test_flat_fill_has_no_palette_to_save(window, dialogs, drawing_file, qtbot):
+    assert window.open_file(drawing_file)
+    wait_for_result(qtbot, window)
+    assert not window.palette_panel.save_button.isEnabled()
+    assert not window.save_palette(drawing_file.with_name("p.json"))
+    assert dialogs[-1][0] == "Cannot save the palette" and "finds no parts" in dialogs[-1][1]

@@ -400,3 +400,17 @@ def generate(
         reference=reference,
         source="synthetic",
     )
+
+
+def reposed_sketch(
+    seed: int, config: SyntheticConfig | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(sketch, true part map) of the character of ``seed`` in its other pose (the one its
+    reference is drawn from), in clean lines: the same character on another page, for the
+    palette-consistency measure."""
+    config = config or SyntheticConfig()
+    r = render(seed, config, reposed=True)
+    rng = _streams(seed)[_LINES]
+    width = rng.uniform(*config.augment.width_px) * config.size / 256
+    ink = clean_ink(r.drawing, rng, width, config.size, gaps=False)
+    return augment(ink, rng, config.augment), r.regions

@@ -105,7 +105,7 @@ def direct_colorizer(path: Path) -> Colorizer:
     return colorize
 
 
-def _registry_serving(path: Path) -> tuple[ModelRegistry, str]:
+def registry_serving(path: Path) -> tuple[ModelRegistry, str]:
     """A registry that serves ``path``, and the name it serves it under: the folder's catalogue
     where there is one (so a paper model finds its companions), else the folder read as a
     user folder."""
@@ -130,7 +130,7 @@ def engine_colorizer(path: Path, *, region_consistency: bool = False) -> Coloriz
     from colorizer_app.engine.request import ColorizeRequest
 
     path = Path(path)
-    registry, name = _registry_serving(path)
+    registry, name = registry_serving(path)
     engine = Engine(registry, device="cpu")
 
     def colorize(request: EvalRequest) -> np.ndarray:
