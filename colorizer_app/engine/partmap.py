@@ -28,10 +28,12 @@ from colorizer_app.vocabulary import load_vocabulary
 
 @dataclass(frozen=True)
 class PartCells:
-    """The part map at the working size: (h, w) part index and (h, w) float32 confidence."""
+    """The part map at the working size: (h, w) part index, (h, w) float32 confidence and
+    (h, w) bool ``marked``, the cells whose part the artist set."""
 
     parts: np.ndarray
     confidence: np.ndarray
+    marked: np.ndarray
 
 
 def part_cells(
@@ -49,6 +51,7 @@ def part_cells(
     return PartCells(
         part[:rows, :cols].cpu().numpy().astype(np.int64),
         probability[:rows, :cols].cpu().numpy().astype(np.float32),
+        np.zeros(scaled, bool),
     )
 
 
@@ -66,7 +69,7 @@ def apply_marks(
     if not marks:
         return cells
     names = load_vocabulary().parts
-    parts, confidence = cells.parts.copy(), cells.confidence.copy()
+    parts, confidence, marked = cells.parts.copy(), cells.confidence.copy(), cells.marked.copy()
     height, width = regions.shape
     rows, cols = parts.shape
     centre_y = (np.arange(rows) + 0.5) * height / rows
@@ -84,7 +87,8 @@ def apply_marks(
         inside[min(rows - 1, y * rows // height), min(cols - 1, x * cols // width)] = True
         parts[inside] = names.index(mark.part)
         confidence[inside] = 1.0
-    return PartCells(parts, confidence)
+        marked |= inside
+    return PartCells(parts, confidence, marked)
 
 
 def full_size(
@@ -94,7 +98,7 @@ def full_size(
     region consistency groups them) takes it whole; an area split among parts, and one with no
     cell, takes the nearest cell's part. Confidence is the cells' mean over the area."""
     height, width = regions.shape
-    grouped = grouped_parts(cell_labels, cells.parts, unsplit)
+    grouped = grouped_parts(cell_labels, cells.parts, unsplit, cells.marked)
     nearest = cv2.resize(grouped.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
     table = part_table(cell_labels.ravel(), grouped.ravel(), int(regions.max()) + 1)
     single = (table > 0).sum(axis=1) == 1

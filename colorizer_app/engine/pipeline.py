@@ -45,7 +45,7 @@ from torch import Tensor
 from colorizer_app.engine.cache import LRUCache
 from colorizer_app.engine.devices import autocast_dtype, default_threads, pick_device
 from colorizer_app.engine.flatfill import FlatFill
-from colorizer_app.engine.partmap import apply_marks, full_size, part_cells
+from colorizer_app.engine.partmap import PartCells, apply_marks, full_size, part_cells
 from colorizer_app.engine.registry import ModelEntry, ModelRegistry, Refusal
 from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeResult, PartMap
 from colorizer_app.engine.upsample import HeldColor, RegionConsistency, RegionUpsampler
@@ -344,9 +344,7 @@ class Engine:
         if cells is not None:
             cells = apply_marks(cells, request.hints.parts, prepared.regions, upsampler.cell_labels)
         consistency = (
-            self._consistency(
-                request, ink, geometry, None if cells is None else cells.parts, paints_strokes
-            )
+            self._consistency(request, ink, geometry, cells, paints_strokes)
             if request.region_consistency
             else None
         )
@@ -370,13 +368,14 @@ class Engine:
         request: ColorizeRequest,
         ink: np.ndarray,
         geometry: _Geometry,
-        parts: np.ndarray | None,
+        cells: PartCells | None,
         paints_strokes: bool,
     ) -> RegionConsistency:
         """What region consistency holds this result to: the stroked regions' colors, the
-        network's parts, and a clean background (white unless a background tag asks)."""
+        parts (the network's, as the artist corrected them), the colors the palette and the
+        tags give parts, and a clean background (white unless a background tag asks)."""
         decided = self._flat.decided(ink, request.hints) if paints_strokes else None
-        if parts is None:
+        if cells is None:
             return RegionConsistency(decided)
         stroked = (
             rasterize_hints(request.hints, ink.shape, geometry.scaled)[..., 3] > 0
@@ -389,11 +388,12 @@ class Engine:
         tagged = any(value > 0 and name in background_tags for name, value in request.tags.items())
         return RegionConsistency(
             decided,
-            parts,
+            cells.parts,
             stroked,
             background,
             background if tagged else frozenset(),
             {**held_by_palette(request.palette), **held_by_tags(request.tags)},
+            cells.marked,
         )
 
     def _flat_layers(

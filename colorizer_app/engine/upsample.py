@@ -78,7 +78,8 @@ class RegionConsistency:
     (the background) loses its shading, and takes white unless it is decided or in
     ``colored_parts`` (a background tag asks for a color). A part in ``held`` (a tag names its
     color) moves that ``share`` of the way to the color, where no stroke decides it: on real
-    drawings the network's tag colors often miss the part the part head finds (an iris)."""
+    drawings the network's tag colors often miss the part the part head finds (an iris). The
+    ``marked`` cells keep their part however small their share."""
 
     decided: Decided | None = None  # the flat fill's, whose regions may split the planned ones
     parts: np.ndarray | None = None  # (h, w) int: each cell's part index
@@ -86,6 +87,7 @@ class RegionConsistency:
     flat_parts: frozenset[int] = frozenset()
     colored_parts: frozenset[int] = frozenset()
     held: Mapping[int, HeldColor] = field(default_factory=dict)
+    marked: np.ndarray | None = None  # (h, w) bool: cells whose part the artist set
 
 
 @dataclass(frozen=True)
@@ -387,7 +389,7 @@ def _consistent(
     median is the decided one and whose departures from it are DECIDED_SHADING times the
     network's; a flat part's group keeps no shading, and one not colored turns paper white."""
     lab = srgb_to_lab(cells).reshape(-1, 3)
-    groups, region_of, part_of = _groups(labels, rules.parts, rules.flat_parts)
+    groups, region_of, part_of = _groups(labels, rules.parts, rules.flat_parts, rules.marked)
     count = region_of.size
     voters = clean.ravel()
     has_clean = np.bincount(groups[voters], minlength=count) > 0
@@ -429,23 +431,28 @@ def _consistent(
 
 
 def _groups(
-    labels: np.ndarray, parts: np.ndarray | None, unsplit: frozenset[int] = frozenset()
+    labels: np.ndarray,
+    parts: np.ndarray | None,
+    unsplit: frozenset[int] = frozenset(),
+    marked: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(group of each cell, region of each group, part of each group; -1 without parts). A
     group is a region's cells of one part that holds MIN_PART_SHARE of it and MIN_PART_CELLS;
-    the cells of a smaller part join the region's largest part. Labels and parts are (h, w)."""
+    the cells of a smaller part join the region's largest part, unless the artist ``marked``
+    them. Labels, parts and marked are (h, w)."""
     if parts is None:
         regions = np.arange(int(labels.max()) + 1)
         return labels.ravel(), regions, np.full(regions.size, -1)
     if unsplit:
-        parts = _fill_unsplit(labels, parts, unsplit)
+        parts = _fill_unsplit(labels, parts, unsplit, marked)
     labels, parts = labels.ravel(), parts.ravel().astype(np.int64)
     table = part_table(labels, parts)
     n_parts = table.shape[1]
     size = table.sum(axis=1, keepdims=True)
     own = (table >= MIN_PART_CELLS) & (table >= MIN_PART_SHARE * size)
     own[np.arange(table.shape[0]), table.argmax(axis=1)] = True
-    part = np.where(own[labels, parts], parts, table.argmax(axis=1)[labels])
+    keep = own[labels, parts] if marked is None else own[labels, parts] | marked.ravel()
+    part = np.where(keep, parts, table.argmax(axis=1)[labels])
     keys, groups = np.unique(labels * n_parts + part, return_inverse=True)
     return groups.astype(np.int64), keys // n_parts, keys % n_parts
 
@@ -460,21 +467,28 @@ def part_table(labels: np.ndarray, parts: np.ndarray, regions: int = 0) -> np.nd
 
 
 def grouped_parts(
-    labels: np.ndarray, parts: np.ndarray, unsplit: frozenset[int] = frozenset()
+    labels: np.ndarray,
+    parts: np.ndarray,
+    unsplit: frozenset[int] = frozenset(),
+    marked: np.ndarray | None = None,
 ) -> np.ndarray:
     """(h, w) each cell's part as region consistency groups the cells (``_groups``)."""
-    groups, _, part_of = _groups(labels, parts, unsplit)
+    groups, _, part_of = _groups(labels, parts, unsplit, marked)
     return part_of[groups].reshape(labels.shape)
 
 
-def _fill_unsplit(labels: np.ndarray, parts: np.ndarray, unsplit: frozenset[int]) -> np.ndarray:
+def _fill_unsplit(
+    labels: np.ndarray, parts: np.ndarray, unsplit: frozenset[int], marked: np.ndarray | None
+) -> np.ndarray:
     """(h, w) parts where the cells of an ``unsplit`` part in a region it is not the largest
-    part of take the part of the nearest cell of another part: the part head's background
-    inside a face is a hole in the face, not paper."""
+    part of (and the artist did not mark) take the part of the nearest cell of another part:
+    the part head's background inside a face is a hole in the face, not paper."""
     parts = parts.astype(np.int64)
     table = part_table(labels.ravel(), parts.ravel())
     loose = np.isin(parts, list(unsplit))
     holes = loose & (table.argmax(axis=1)[labels] != parts)
+    if marked is not None:
+        holes &= ~marked
     if not holes.any() or loose.all():
         return parts
     _, nearest = cv2.distanceTransformWithLabels(

@@ -284,7 +284,8 @@ class MainWindow(QMainWindow):
                 "Mark &Part",
                 lambda: self.tools.set_tool(ToolKind.PART),
                 "P",
-                "Click a closed area to say what it is (hair, skin, eyes…): its tag colors it",
+                "Click a closed area, or brush over part of one, to say what it is (hair, "
+                "skin, eyes…): its tag colors it",
                 "puzzle-outline",
                 True,
             ),
@@ -694,19 +695,24 @@ class MainWindow(QMainWindow):
         if self.state is not None:
             self._commit(self.state.with_fill(fill), "Fill")
 
-    def _part_clicked(self, point: tuple[float, float]) -> None:
-        """The part tool clicked an area: ask which part it is, at the cursor."""
+    def _part_clicked(self, places: tuple[tuple[tuple[float, float], float | None], ...]) -> None:
+        """The part tool clicked an area or brushed over some: ask which part, at the cursor."""
         if self.state is None:
             return
-        self.part_menu = part_menu(self, lambda name: self.mark_part(name, point))
+        self.part_menu = part_menu(self, lambda name: self.mark_part(name, places))
         self.part_menu.popup(QCursor.pos())
 
-    def mark_part(self, name: str, point: tuple[float, float]) -> None:
-        """The closed area under ``point`` is part ``name`` (an undoable hint); the Parts view
+    def mark_part(
+        self, name: str, places: tuple[tuple[tuple[float, float], float | None], ...]
+    ) -> None:
+        """What the part tool touched is part ``name`` (one undoable hint); the Parts view
         opens so the artist sees the correction."""
         if self.state is None:
             return
-        self._commit(self.state.with_part_mark(PartMark(name, point)), f"Mark {name}")
+        state = self.state
+        for point, radius in places:
+            state = state.with_part_mark(PartMark(name, point, radius))
+        self._commit(state, f"Mark {name}")
         self.set_layer_visible("parts", True)
 
     def clear_hints(self) -> None:

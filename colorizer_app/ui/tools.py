@@ -1,5 +1,6 @@
 """The painting tools: brush, eraser, eyedropper, region fill, and the part tool (which names
-what a closed area is: the window asks which part).
+what an area is: a click names the closed area under it, a drag the areas the brush passes
+over, a disc of the brush size at each point; the window asks which part).
 
 Tools see pen input already in line-art pixels (the canvas converts), so the mouse, a tablet and
 the ``--replay`` script all drive the very same ``press``/``move``/``release`` calls. A stroke is
@@ -44,7 +45,7 @@ class ToolController(QObject):
 
     strokeFinished = Signal(object)  # Stroke
     fillClicked = Signal(object)  # Fill
-    partClicked = Signal(object)  # (x, y) in line-art pixels
+    partClicked = Signal(object)  # tuple of ((x, y), radius or None: the whole area)
     colorChanged = Signal(QColor)
     toolChanged = Signal(object)  # ToolKind
     settingsChanged = Signal()  # size or opacity
@@ -58,6 +59,7 @@ class ToolController(QObject):
         self.opacity = 1.0
         self.sample_source = "canvas"  # eyedropper: "canvas" (what is seen) or "result"
         self._points: list[tuple[float, float]] = []
+        self._part_path: list[tuple[float, float]] = []  # the part tool's drag
         self._pressure: list[float] | None = None
         self._erase = False
         self._sampling = False
@@ -109,7 +111,7 @@ class ToolController(QObject):
         elif self.kind is ToolKind.FILL:
             self.fillClicked.emit(Fill(self.color.name(), (pos.x(), pos.y())))
         elif self.kind is ToolKind.PART:
-            self.partClicked.emit((pos.x(), pos.y()))
+            self._part_path = [(pos.x(), pos.y())]
         else:
             self._erase = eraser_end or self.kind is ToolKind.ERASER
             self._points = [(pos.x(), pos.y())]
@@ -119,6 +121,11 @@ class ToolController(QObject):
     def move(self, pos: QPointF, pressure: float | None = None) -> None:
         if self._sampling:
             self._sample(pos)
+            return
+        if self._part_path:
+            last = self._part_path[-1]
+            if math.hypot(pos.x() - last[0], pos.y() - last[1]) >= self.size / 4:
+                self._part_path.append((pos.x(), pos.y()))
             return
         if not self._points:
             return
@@ -134,6 +141,14 @@ class ToolController(QObject):
         """Pen up: the finished stroke is emitted as one ``Stroke``."""
         if self._sampling:
             self._sampling = False
+            return
+        if self._part_path:
+            self.move(pos)
+            path, self._part_path = self._part_path, []
+            if len(path) == 1:
+                self.partClicked.emit(((path[0], None),))
+            else:
+                self.partClicked.emit(tuple((point, self.size / 2) for point in path))
             return
         if not self._points:
             return

@@ -76,14 +76,18 @@ def test_part_marks_a_model_cannot_use_get_a_note(engine):
 
 
 def test_part_marks_round_trip_through_hints_json_and_bad_ones_say_why():
-    hints = Hints(parts=(PartMark("eyes", (3.0, 4.5)),))
+    hints = Hints(parts=(PartMark("eyes", (3.0, 4.5)), PartMark("hair", (1.0, 2.0), 6.5)))
     assert Hints.from_json(hints.to_json()) == hints
-    assert hints.to_json()["parts"] == [{"part": "eyes", "point": [3.0, 4.5]}]
+    assert hints.to_json()["parts"] == [
+        {"part": "eyes", "point": [3.0, 4.5]},
+        {"part": "hair", "point": [1.0, 2.0], "radius": 6.5},
+    ]
     for bad, words in (
         ({"parts": [{"part": "wings", "point": [0, 0]}]}, "unknown part 'wings'"),
         ({"parts": [{"part": "hair"}]}, "part mark 0: a part mark lacks 'point'"),
         ({"parts": [{"part": 3, "point": [0, 0]}]}, "must be a name"),
         ({"parts": {}}, "'parts' must be a list"),
+        ({"parts": [{"part": "hair", "point": [0, 0], "radius": -1}]}, "must be positive"),
     ):
         with pytest.raises(HintsError, match=words):
             Hints.from_json(bad)
@@ -125,3 +129,26 @@ def test_a_palette_holds_its_parts_to_its_colors_below_tags(engine):
     assert delta_e(median(tags={"blue_hair": 1.0}), blue) < 15
     notes = engine.colorize(ColorizeRequest(ART, model="partless", palette=palette)).notes
     assert any("palette ignored" in note for note in notes)
+
+
+def test_a_brushed_mark_sets_only_its_disc_however_small_a_share_of_the_area():
+    """An iris whose outline opens into the face: a mark with a radius makes the disc eyes and
+    keeps it so through region consistency's grouping, the rest of the area untouched."""
+    from colorizer_app.engine.partmap import PartCells, apply_marks, full_size
+
+    regions = np.ones((64, 64), np.int32)  # one closed area: the face
+    cell_labels = np.ones((32, 32), np.int32)
+    names = load_vocabulary().parts
+    skin, eyes = names.index("skin"), names.index("eyes")
+    cells = PartCells(
+        np.full((32, 32), skin, np.int64),
+        np.full((32, 32), 0.9, np.float32),
+        np.zeros((32, 32), bool),
+    )
+    marked = apply_marks(cells, (PartMark("eyes", (20.0, 20.0), 4.0),), regions, cell_labels)
+    assert 8 <= int((marked.parts == eyes).sum()) <= 16  # a few cells: far below the share rule
+    parts = full_size(marked, regions, cell_labels, frozenset({0})).parts
+    assert parts[20, 20] == eyes and parts[19, 21] == eyes
+    assert parts[40, 40] == skin and parts[20, 30] == skin
+    whole = apply_marks(cells, (PartMark("eyes", (20.0, 20.0)),), regions, cell_labels)
+    assert np.all(whole.parts == eyes)

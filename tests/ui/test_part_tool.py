@@ -53,6 +53,16 @@ def test_marking_an_area_is_an_undoable_hint_the_parts_view_shows(
         assert window.result.parts.parts[int(POINT[1]), int(POINT[0])] == hair
         window.canvas.cursorMoved.emit(QPointF(*POINT))
         assert window.position_label.text().endswith("· Hair")
+        window.tools.set_size(10.0)
+        window.tools.press(QPointF(60, 40))
+        window.tools.move(QPointF(70, 40))
+        window.tools.release(QPointF(80, 40))
+        next(action for action in window.part_menu.actions() if action.text() == "Eyes").trigger()
+        brushed = window.state.hints.parts[1:]
+        assert [mark.point for mark in brushed] == [(60.0, 40.0), (70.0, 40.0), (80.0, 40.0)]
+        assert {mark.part for mark in brushed} == {"eyes"} and {m.radius for m in brushed} == {5.0}
+        window.undo_action.trigger()  # the brushed marks are one edit
+        assert window.state.hints.parts == (PartMark("hair", POINT),)
         window.undo_action.trigger()
         assert window.state.hints.parts == ()
         assert window.state.hints.is_empty and not dialogs

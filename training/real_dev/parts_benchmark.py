@@ -67,22 +67,50 @@ def _wrong_points(
 
 
 def clicks_to_fix(engine: Engine, prepared: PreparedDrawing, model: str) -> dict:
-    """{"wrong": labelled points wrong before any click, "points", "clicks", "fixed"}."""
+    """{"wrong": labelled points wrong before any click, "points", "clicks", "fixed"}.
+
+    The artist clicks the first wrong point's area with its true part; when that turns a point
+    that was right wrong (an iris whose outline opens into the face), they undo it and brush
+    the part over the point instead, a disc reaching halfway to the nearest labelled point of
+    another part. Each click, undo and brush counts one."""
     request = ColorizeRequest(_drawing_rgba(prepared.sketch), model=model)
     result = engine.colorize(request)
     if result.parts is None:
         raise ValueError(f"model '{model}' finds no parts")
     names = result.parts.names
     wrong = _wrong_points(result, prepared, names)
-    first = len(wrong)
-    marks: list[PartMark] = []
-    while wrong and len(marks) < MAX_CLICKS:
+    first, actions = len(wrong), 0
+    marks: tuple[PartMark, ...] = ()
+    while wrong and actions < MAX_CLICKS:
         part, (x, y) = wrong[0]
-        marks.append(PartMark(part, (float(x), float(y))))
-        request = replace(request, hints=Hints(parts=tuple(marks)))
-        wrong = _wrong_points(engine.colorize(request), prepared, names)
+        clicked = marks + (PartMark(part, (float(x), float(y))),)
+        now = _wrong_points(
+            engine.colorize(replace(request, hints=Hints(parts=clicked))), prepared, names
+        )
+        actions += 1
+        if set(now) - set(wrong):
+            radius = max(2.0, _nearest_other(prepared, part, (x, y)) / 2)
+            clicked = marks + (PartMark(part, (float(x), float(y)), radius),)
+            now = _wrong_points(
+                engine.colorize(replace(request, hints=Hints(parts=clicked))), prepared, names
+            )
+            actions += 2
+        marks, wrong = clicked, now
     points = sum(len(p) for label, p in prepared.points.items() if label in LABEL_PARTS)
-    return {"wrong": first, "points": points, "clicks": len(marks), "fixed": not wrong}
+    return {"wrong": first, "points": points, "clicks": actions, "fixed": not wrong}
+
+
+def _nearest_other(prepared: PreparedDrawing, part: str, point: tuple[int, int]) -> float:
+    """Pixels from ``point`` to the nearest labelled point of another part."""
+    others = [
+        p
+        for label, points in prepared.points.items()
+        if LABEL_PARTS.get(label) not in (None, part)
+        for p in points
+    ]
+    if not others:
+        return float(max(prepared.sketch.shape))
+    return float(min(np.hypot(px - point[0], py - point[1]) for px, py in others))
 
 
 def _pairwise(colors: Sequence[np.ndarray]) -> list[float]:
