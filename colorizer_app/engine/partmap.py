@@ -92,13 +92,17 @@ def apply_marks(
 
 
 def full_size(
-    cells: PartCells, regions: np.ndarray, cell_labels: np.ndarray, unsplit: frozenset[int]
+    cells: PartCells,
+    regions: np.ndarray,
+    cell_labels: np.ndarray,
+    unsplit: frozenset[int],
+    face_parts: frozenset[int],
 ) -> PartMap:
     """The part map at the size of ``regions``: each closed area whose cells hold one part (as
     region consistency groups them) takes it whole; an area split among parts, and one with no
     cell, takes the nearest cell's part. Confidence is the cells' mean over the area."""
     height, width = regions.shape
-    grouped = grouped_parts(cell_labels, cells.parts, unsplit, cells.marked)
+    grouped = grouped_parts(cell_labels, cells.parts, unsplit, cells.marked, face_parts)
     nearest = cv2.resize(grouped.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
     table = part_table(cell_labels.ravel(), grouped.ravel(), int(regions.max()) + 1)
     single = (table > 0).sum(axis=1) == 1

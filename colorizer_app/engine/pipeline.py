@@ -359,7 +359,9 @@ class Engine:
         part_map = (
             None
             if cells is None
-            else full_size(cells, prepared.regions, upsampler.cell_labels, _unsplit_parts())
+            else full_size(
+                cells, prepared.regions, upsampler.cell_labels, _unsplit_parts(), _face_parts()
+            )
         )
         return layers, part_map
 
@@ -394,6 +396,7 @@ class Engine:
             background if tagged else frozenset(),
             {**held_by_palette(request.palette), **held_by_tags(request.tags)},
             cells.marked,
+            _face_parts(),
         )
 
     def _flat_layers(
@@ -561,6 +564,12 @@ class Engine:
 def _unsplit_parts() -> frozenset[int]:
     """The parts region consistency keeps flat and never splits off a region: the background."""
     return frozenset({load_vocabulary().parts.index(BACKGROUND)})
+
+
+def _face_parts() -> frozenset[int]:
+    """The parts region consistency splits off a region most readily: skin and eyes."""
+    parts = load_vocabulary().parts
+    return frozenset({parts.index("skin"), parts.index("eyes")})
 
 
 def held_by_palette(palette: Palette | None) -> dict[int, HeldColor]:

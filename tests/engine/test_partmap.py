@@ -147,7 +147,7 @@ def test_a_brushed_mark_sets_only_its_disc_however_small_a_share_of_the_area():
     )
     marked = apply_marks(cells, (PartMark("eyes", (20.0, 20.0), 4.0),), regions, cell_labels)
     assert 8 <= int((marked.parts == eyes).sum()) <= 16  # a few cells: far below the share rule
-    parts = full_size(marked, regions, cell_labels, frozenset({0})).parts
+    parts = full_size(marked, regions, cell_labels, frozenset({0}), frozenset()).parts
     assert parts[20, 20] == eyes and parts[19, 21] == eyes
     assert parts[40, 40] == skin and parts[20, 30] == skin
     whole = apply_marks(cells, (PartMark("eyes", (20.0, 20.0)),), regions, cell_labels)
