@@ -51,12 +51,12 @@ from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeRe
 from colorizer_app.engine.upsample import HeldColor, RegionConsistency, RegionUpsampler
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import hex_to_rgb, srgb_to_lab
-from colorizer_app.imaging.finished_picture import looks_finished
+from colorizer_app.imaging.finished_picture import extract_lines, looks_finished
 from colorizer_app.imaging.hints import hints_from_png, rasterize_hints
 from colorizer_app.imaging.layers import Layer, composite, lineart_layer
 from colorizer_app.imaging.lineart import LineArt, normalize_lineart
 from colorizer_app.imaging.loader import MAX_PIXELS, too_large
-from colorizer_app.imaging.palette import Palette
+from colorizer_app.imaging.palette import Palette, palette_of
 from colorizer_app.nets.interface import ColorNet
 from colorizer_app.nets.modelfile import LoadedModel, ModelFileError
 from colorizer_app.vocabulary import BACKGROUND, Tag, load_vocabulary
@@ -73,6 +73,9 @@ REAL_DRAWING_SIDE = 384
 # decides it) to the tag's palette color; a weaker tag holds it proportionally less. On real
 # drawings the network's tag colors miss much of the part, worst on irises.
 TAG_HOLD = 0.85
+# How far a reference at full strength holds each part of the drawing to the color of the same
+# part of the reference (its part map found on its extracted lines).
+REFERENCE_HOLD = 0.85
 # A character palette holds its parts all the way: the point is the same color on every page.
 PALETTE_HOLD = 1.0
 # Full-size float stages run in row bands of about this many pixels (a 36 MP drawing's float
@@ -339,12 +342,17 @@ class Engine:
             rgb, _ = module.decode(encoding, hints=hints, cvt=cvt, ref_features=reference)
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
             cells = part_cells(module, encoding, geometry.scaled, geometry.padded)
+            reference_colors = (
+                self._reference_palette(module, entry.name, request.reference)
+                if cells is not None and request.reference is not None
+                else None
+            )
         check()
         upsampler = self._upsampler(prepared, geometry)
         if cells is not None:
             cells = apply_marks(cells, request.hints.parts, prepared.regions, upsampler.cell_labels)
         consistency = (
-            self._consistency(request, ink, geometry, cells, paints_strokes)
+            self._consistency(request, ink, geometry, cells, paints_strokes, reference_colors)
             if request.region_consistency
             else None
         )
@@ -372,6 +380,7 @@ class Engine:
         geometry: _Geometry,
         cells: PartCells | None,
         paints_strokes: bool,
+        reference_colors: Palette | None = None,
     ) -> RegionConsistency:
         """What region consistency holds this result to: the stroked regions' colors, the
         parts (the network's, as the artist corrected them), the colors the palette and the
@@ -394,7 +403,11 @@ class Engine:
             stroked,
             background,
             background if tagged else frozenset(),
-            {**held_by_palette(request.palette), **held_by_tags(request.tags)},
+            {
+                **held_by_palette(reference_colors, REFERENCE_HOLD * request.reference_strength),
+                **held_by_palette(request.palette),
+                **held_by_tags(request.tags),
+            },
             cells.marked,
             _face_parts(),
         )
@@ -452,8 +465,11 @@ class Engine:
             return contextlib.nullcontext()
         return torch.autocast(device_type=self.device.type, dtype=dtype)
 
-    def _encode(self, module: ColorNet, ink: np.ndarray, geometry: _Geometry) -> Any:
-        self.calls["encode_sketch"] += 1
+    def _encode(
+        self, module: ColorNet, ink: np.ndarray, geometry: _Geometry, what: str = "encode_sketch"
+    ) -> Any:
+        """The network's encoding of an ink map (``what`` names it in ``calls``)."""
+        self.calls[what] += 1
         scaled = _resize(ink, geometry.scaled)
         canvas = np.zeros(geometry.padded, dtype=np.uint8)  # ink 0 = paper
         canvas[: scaled.shape[0], : scaled.shape[1]] = scaled
@@ -543,6 +559,32 @@ class Engine:
                 notes.append(f"tag '{name}' is unknown to model '{entry.name}'; ignored")
         return vector.to(self.device)
 
+    def _reference_palette(
+        self, module: ColorNet, model: str, reference: np.ndarray
+    ) -> Palette | None:
+        """The reference's color for each part: the part head run on its extracted lines, and
+        the median color of each part found (None without a part head)."""
+        key = ("palette", _digest(reference), model, str(self.device))
+
+        def make() -> Palette | None:
+            rgb = _on_white(reference)
+            side = min(REAL_DRAWING_SIDE, max(rgb.shape[:2]))
+            scale = side / max(rgb.shape[:2])
+            size = (max(1, round(rgb.shape[0] * scale)), max(1, round(rgb.shape[1] * scale)))
+            rgb = _resize(rgb, size)
+            ink = normalize_lineart(extract_lines(rgb)).ink
+            geometry = _geometry(ink.shape, side, module.size_multiple)
+            encoding = self._encode(module, ink, geometry, "encode_reference_lines")
+            cells = part_cells(module, encoding, geometry.scaled, geometry.padded)
+            if cells is None:
+                return None
+            parts = cv2.resize(
+                cells.parts.astype(np.uint8), rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST
+            )
+            return palette_of("reference", rgb, parts, load_vocabulary().parts)
+
+        return self._references.get_or_make(key, make)
+
     def _reference_features(
         self, module: ColorNet, reference: np.ndarray, model: str, size: int
     ) -> Any:
@@ -572,16 +614,17 @@ def _face_parts() -> frozenset[int]:
     return frozenset({parts.index("skin"), parts.index("eyes")})
 
 
-def held_by_palette(palette: Palette | None) -> dict[int, HeldColor]:
-    """The parts a character palette holds, wholly, to its colors (``PALETTE_HOLD``): the same
-    character colored alike on every page. A tag of the part wins over the palette."""
-    if palette is None:
+def held_by_palette(palette: Palette | None, share: float = PALETTE_HOLD) -> dict[int, HeldColor]:
+    """The parts a palette holds to its colors, ``share`` of the way: a character palette
+    wholly (``PALETTE_HOLD``, the same character alike on every page), the reference's part
+    colors by the reference strength. A tag of the part wins over either."""
+    if palette is None or share <= 0:
         return {}
     parts = load_vocabulary().parts
     held = {}
     for part, color in palette.colors.items():
         lab = srgb_to_lab(np.array(hex_to_rgb(color), np.uint8)).astype(float)
-        held[parts.index(part)] = HeldColor((lab[0], lab[1], lab[2]), PALETTE_HOLD)
+        held[parts.index(part)] = HeldColor((lab[0], lab[1], lab[2]), share)
     return held
 
 

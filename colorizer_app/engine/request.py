@@ -78,6 +78,14 @@ WORKING_SIZE: BoundedSetting[int | None] = BoundedSetting(
     low=16,
     high=2048,
 )
+REFERENCE_STRENGTH: BoundedSetting[float] = BoundedSetting(
+    "reference strength",
+    1.0,
+    "how far each part takes the color of the same part of the reference: 1 nearly all the "
+    "way, 0 leaves the colors to the model; tags and strokes of a part win over it",
+    low=0.0,
+    high=1.0,
+)
 # On by default: on 100 evaluation drawings it cut bleeding 3.4× at no cost in accuracy.
 REGION_CONSISTENCY: Setting[bool] = Setting(
     "region consistency",
@@ -101,6 +109,8 @@ class ColorizeRequest:
     hint_image: np.ndarray | None = None  # (H, W, 4) uint8 hints painted elsewhere, at the
     # drawing's size; transparent = no hint (under strokes)
     palette: Palette | None = None  # a character's part colors, below strokes and tags
+    reference_strength: float = REFERENCE_STRENGTH.default  # how far the reference's part
+    # colors hold the drawing's parts (0: only the network's own use of the reference)
 
     def __post_init__(self) -> None:
         """Bad input raises ColorizerError with a one-line message."""
@@ -141,6 +151,11 @@ class ColorizeRequest:
                 or min(reference.shape[:2]) < 1
             ):
                 raise ColorizerError("the reference must be an (h, w, 3) or (h, w, 4) uint8 image")
+        if not REFERENCE_STRENGTH.admits(self.reference_strength):
+            raise ColorizerError(
+                f"reference strength {self.reference_strength!r} is not between "
+                f"{REFERENCE_STRENGTH.low:g} and {REFERENCE_STRENGTH.high:g}"
+            )
         if self.size is not None and not WORKING_SIZE.admits(self.size):
             raise ColorizerError(
                 f"working size {self.size} is not between "
