@@ -17,6 +17,7 @@ import numpy as np
 
 from colorizer_app.engine.request import (
     MODEL,
+    REFERENCE_STRENGTH,
     REGION_CONSISTENCY,
     TAG_VALUE,
     WORKING_SIZE,
@@ -50,6 +51,14 @@ def add_colorize_options(parser: argparse.ArgumentParser) -> None:
         "RGBA image of the drawing's size, transparent where there is no hint",
     )
     parser.add_argument("--reference", metavar="REF", help="a colored illustration to follow")
+    parser.add_argument(
+        "--reference-strength",
+        type=float,
+        default=REFERENCE_STRENGTH.default,
+        metavar="S",
+        help=f"{REFERENCE_STRENGTH.description} ({REFERENCE_STRENGTH.low:g} to "
+        f"{REFERENCE_STRENGTH.high:g}, default {REFERENCE_STRENGTH.default:g})",
+    )
     parser.add_argument(
         "--palette",
         metavar="P.json",
@@ -109,6 +118,7 @@ class ColorizeOptions:
     region_consistency: bool
     extract_lines: bool = False
     palette: Palette | None = None
+    reference_strength: float = REFERENCE_STRENGTH.default
 
     def request(self, drawing: np.ndarray) -> ColorizeRequest:
         if self.extract_lines:
@@ -126,6 +136,7 @@ class ColorizeOptions:
             region_consistency=self.region_consistency,
             hint_image=self.hint_image,
             palette=self.palette,
+            reference_strength=self.reference_strength,
         )
 
 
@@ -144,6 +155,11 @@ def read_options(args: argparse.Namespace) -> ColorizeOptions:
         raise ColorizerError(
             f"--size {args.size}: the working size must be at least {WORKING_SIZE.low:g} pixels"
         )
+    if not REFERENCE_STRENGTH.admits(args.reference_strength):
+        raise ColorizerError(
+            f"--reference-strength {args.reference_strength:g}: must be between "
+            f"{REFERENCE_STRENGTH.low:g} and {REFERENCE_STRENGTH.high:g}"
+        )
     if args.threads is not None and args.threads < 1:
         raise ColorizerError(f"--threads {args.threads}: need at least one thread")
     return ColorizeOptions(
@@ -156,6 +172,7 @@ def read_options(args: argparse.Namespace) -> ColorizeOptions:
         region_consistency=args.region_consistency,
         extract_lines=args.extract_lines,
         palette=Palette.load(args.palette) if args.palette else None,
+        reference_strength=args.reference_strength,
     )
 
 

@@ -34,7 +34,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import cv2
@@ -56,7 +56,7 @@ from colorizer_app.imaging.hints import hints_from_png, rasterize_hints
 from colorizer_app.imaging.layers import Layer, composite, lineart_layer
 from colorizer_app.imaging.lineart import LineArt, normalize_lineart
 from colorizer_app.imaging.loader import MAX_PIXELS, too_large
-from colorizer_app.imaging.palette import Palette, palette_of
+from colorizer_app.imaging.palette import Palette, by_area, colorless, palette_of
 from colorizer_app.nets.interface import ColorNet
 from colorizer_app.nets.modelfile import LoadedModel, ModelFileError
 from colorizer_app.vocabulary import BACKGROUND, Tag, load_vocabulary
@@ -76,6 +76,15 @@ TAG_HOLD = 0.85
 # How far a reference at full strength holds each part of the drawing to the color of the same
 # part of the reference (its part map found on its extracted lines).
 REFERENCE_HOLD = 0.85
+# A reference below this long side is too small for its parts to be found.
+MIN_REFERENCE_SIDE = 64
+REFERENCE_NO_COLORS_NOTE = (
+    "the reference has no colors (grayscale or line art?): it lent none to the drawing's parts"
+)
+REFERENCE_BY_AREA_NOTE = (
+    "no character was found in the reference (a landscape, a photo, a swatch, or too small?): "
+    "its main colors went to the drawing's parts by area, the most common to the largest part"
+)
 # A character palette holds its parts all the way: the point is the same color on every page.
 PALETTE_HOLD = 1.0
 # Full-size float stages run in row bands of about this many pixels (a 36 MP drawing's float
@@ -178,13 +187,15 @@ class Engine:
         check()
         chosen = self._choose(request, notes)
         part_map: PartMap | None = None
+        reference_colors: Palette | None = None
         if chosen is None:
             layers = self._flat_layers(request, prepared, notes)
             name = FLAT
         else:
             name = chosen[0].name
             try:
-                layers, part_map = self._neural_layers(request, prepared, *chosen, notes, check)
+                neural = self._neural_layers(request, prepared, *chosen, notes, check)
+                layers, part_map, reference_colors = neural
             except (MemoryError, RuntimeError) as error:  # torch's OutOfMemoryError included
                 if not isinstance(error, MemoryError) and "out of memory" not in str(error).lower():
                     raise
@@ -200,7 +211,12 @@ class Engine:
         if request.palette is not None and part_map is not None and not request.region_consistency:
             notes.append("the palette colors through region consistency, which is off; ignored")
         return ColorizeResult(
-            layers=layers, model=name, seconds=seconds, notes=tuple(notes), parts=part_map
+            layers=layers,
+            model=name,
+            seconds=seconds,
+            notes=tuple(notes),
+            parts=part_map,
+            reference_colors=reference_colors,
         )
 
     def warm(self) -> None:
@@ -295,7 +311,8 @@ class Engine:
         loaded: LoadedModel,
         notes: list[str],
         check: Callable[[], None],
-    ) -> tuple[dict[str, np.ndarray], PartMap | None]:
+    ) -> tuple[dict[str, np.ndarray], PartMap | None, Palette | None]:
+        """The layers, the part map and the colors the reference lent its parts."""
         module = self._module(entry.name, loaded)
         ink = prepared.lineart.ink
         size = request.size or working_side(entry.resolution, ink.shape)
@@ -342,11 +359,20 @@ class Engine:
             rgb, _ = module.decode(encoding, hints=hints, cvt=cvt, ref_features=reference)
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
             cells = part_cells(module, encoding, geometry.scaled, geometry.padded)
-            reference_colors = (
-                self._reference_palette(module, entry.name, request.reference)
-                if cells is not None and request.reference is not None
-                else None
-            )
+            reference_colors = None
+            if cells is not None and request.reference is not None:
+                reference_colors, note = self._reference_palette(
+                    module, entry.name, request.reference, cells
+                )
+                if note is not None:
+                    notes.append(note)
+                if reference_colors is not None and request.reference_ignored:
+                    kept = {
+                        part: color
+                        for part, color in reference_colors.colors.items()
+                        if part not in request.reference_ignored
+                    }
+                    reference_colors = replace(reference_colors, colors=kept)
         check()
         upsampler = self._upsampler(prepared, geometry)
         if cells is not None:
@@ -371,7 +397,7 @@ class Engine:
                 cells, prepared.regions, upsampler.cell_labels, _unsplit_parts(), _face_parts()
             )
         )
-        return layers, part_map
+        return layers, part_map, reference_colors if request.region_consistency else None
 
     def _consistency(
         self,
@@ -560,30 +586,37 @@ class Engine:
         return vector.to(self.device)
 
     def _reference_palette(
-        self, module: ColorNet, model: str, reference: np.ndarray
-    ) -> Palette | None:
-        """The reference's color for each part: the part head run on its extracted lines, and
-        the median color of each part found (None without a part head)."""
+        self, module: ColorNet, model: str, reference: np.ndarray, cells: PartCells
+    ) -> tuple[Palette | None, str | None]:
+        """The reference's color for each part, and a note when it could not be had part by
+        part: the part head run on its extracted lines gives each part's median color; a
+        reference where it finds neither hair nor skin (a landscape, a photo, a swatch), or too
+        small to find any, gives its main colors to the drawing's parts by area; one with no
+        colors (grayscale, line art) gives none."""
         key = ("palette", _digest(reference), model, str(self.device))
+        rgb = self._references.get_or_make(("rgb", key), lambda: _reference_rgb(reference))
+        if colorless(rgb):
+            return None, REFERENCE_NO_COLORS_NOTE
 
         def make() -> Palette | None:
-            rgb = _on_white(reference)
-            side = min(REAL_DRAWING_SIDE, max(rgb.shape[:2]))
-            scale = side / max(rgb.shape[:2])
-            size = (max(1, round(rgb.shape[0] * scale)), max(1, round(rgb.shape[1] * scale)))
-            rgb = _resize(rgb, size)
+            if max(rgb.shape[:2]) < MIN_REFERENCE_SIDE:
+                return None
             ink = normalize_lineart(extract_lines(rgb)).ink
-            geometry = _geometry(ink.shape, side, module.size_multiple)
+            geometry = _geometry(ink.shape, max(ink.shape), module.size_multiple)
             encoding = self._encode(module, ink, geometry, "encode_reference_lines")
-            cells = part_cells(module, encoding, geometry.scaled, geometry.padded)
-            if cells is None:
+            found = part_cells(module, encoding, geometry.scaled, geometry.padded)
+            if found is None:
                 return None
             parts = cv2.resize(
-                cells.parts.astype(np.uint8), rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST
+                found.parts.astype(np.uint8), rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST
             )
-            return palette_of("reference", rgb, parts, load_vocabulary().parts)
+            palette = palette_of("reference", rgb, parts, load_vocabulary().parts)
+            return palette if {"hair", "skin"} & palette.colors.keys() else None
 
-        return self._references.get_or_make(key, make)
+        palette = self._references.get_or_make(key, make)
+        if palette is not None:
+            return palette, None
+        return by_area(rgb, cells.parts), REFERENCE_BY_AREA_NOTE
 
     def _reference_features(
         self, module: ColorNet, reference: np.ndarray, model: str, size: int
@@ -612,6 +645,18 @@ def _face_parts() -> frozenset[int]:
     """The parts region consistency splits off a region most readily: skin and eyes."""
     parts = load_vocabulary().parts
     return frozenset({parts.index("skin"), parts.index("eyes")})
+
+
+def _reference_rgb(reference: np.ndarray) -> np.ndarray:
+    """(h, w, 3) uint8: the reference at most REAL_DRAWING_SIDE on its long side (scaled before
+    anything else: a 50-megapixel picture is never converted whole), on white."""
+    scale = min(1.0, REAL_DRAWING_SIDE / max(reference.shape[:2]))
+    if scale < 1.0:
+        height, width = reference.shape[:2]
+        reference = _resize(
+            reference, (max(1, round(height * scale)), max(1, round(width * scale)))
+        )
+    return _on_white(reference)
 
 
 def held_by_palette(palette: Palette | None, share: float = PALETTE_HOLD) -> dict[int, HeldColor]:

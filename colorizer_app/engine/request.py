@@ -111,6 +111,7 @@ class ColorizeRequest:
     palette: Palette | None = None  # a character's part colors, below strokes and tags
     reference_strength: float = REFERENCE_STRENGTH.default  # how far the reference's part
     # colors hold the drawing's parts (0: only the network's own use of the reference)
+    reference_ignored: frozenset[str] = frozenset()  # parts whose reference color is unticked
 
     def __post_init__(self) -> None:
         """Bad input raises ColorizerError with a one-line message."""
@@ -182,6 +183,7 @@ class ColorizeResult:
     seconds: float
     notes: tuple[str, ...] = ()  # e.g. "tag 'x' is unknown to model y; ignored"
     parts: PartMap | None = None  # what the engine took each area for; None: no part head
+    reference_colors: Palette | None = None  # the color each part took from the reference
 
     @property
     def composite(self) -> np.ndarray:

@@ -40,49 +40,18 @@ from PySide6.QtWidgets import (
 )
 
 from colorizer_app.errors import ColorizerError
-from colorizer_app.imaging.color import lab_to_srgb, rgb_to_hex, srgb_to_lab
 from colorizer_app.imaging.loader import (
     IMAGE_SUFFIXES,
     LoadedImage,
     decode_image_bytes,
     load_image,
 )
+from colorizer_app.imaging.palette import main_colors
 
 IMAGE_PATTERNS = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)  # for file dialogs
 IMAGE_FILTER = f"Images ({IMAGE_PATTERNS})"
-MAIN_COLORS = 6
 THUMBNAIL_SIZE = 220
-_SAMPLE_SIDE = 64  # k-means runs on a copy this small: a few thousand pixels are plenty
-_MIN_SHARE = 0.01  # a cluster smaller than this is a speck, not a main color
 _DROPPED_TYPES = ("image/png", "image/jpeg", "image/webp", "image/bmp", "image/gif")
-
-
-def main_colors(pixels: np.ndarray, count: int = MAIN_COLORS) -> list[str]:
-    """Up to ``count`` main colors of an RGBA image as hex, most common first: k-means in CIELAB
-    (distances there follow perception) on a subsampled copy, transparent pixels left out."""
-    height, width = pixels.shape[:2]
-    scale = min(1.0, _SAMPLE_SIDE / max(height, width))
-    small = cv2.resize(
-        pixels,
-        (max(1, round(width * scale)), max(1, round(height * scale))),
-        interpolation=cv2.INTER_NEAREST,
-    )  # samples real pixels, no blended edges
-    opaque = small[small[..., 3] >= 128][:, :3]
-    if len(opaque) == 0:
-        return []
-    distinct = len(np.unique(opaque, axis=0))
-    clusters = min(count, distinct)
-    lab = srgb_to_lab(opaque).astype(np.float32)
-    cv2.setRNGSeed(0)  # the same image always gives the same palette
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.5)
-    _, labels, centers = cv2.kmeans(lab, clusters, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
-    sizes = np.bincount(labels.ravel(), minlength=clusters)
-    colors = [
-        rgb_to_hex(lab_to_srgb(centers[i]))
-        for i in np.argsort(-sizes)
-        if sizes[i] >= _MIN_SHARE * len(lab)
-    ]
-    return list(dict.fromkeys(colors))
 
 
 def _qimage(pixels: np.ndarray) -> QImage:

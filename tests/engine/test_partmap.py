@@ -8,6 +8,7 @@ from bench.stand_in import save_untrained_unified
 from colorizer_app.engine.pipeline import Engine
 from colorizer_app.engine.registry import ModelRegistry
 from colorizer_app.engine.request import ColorizeRequest
+from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from colorizer_app.imaging.hints import Hints, HintsError, PartMark
 from colorizer_app.imaging.lineart import normalize_lineart
@@ -152,3 +153,37 @@ def test_a_brushed_mark_sets_only_its_disc_however_small_a_share_of_the_area():
     assert parts[40, 40] == skin and parts[20, 30] == skin
     whole = apply_marks(cells, (PartMark("eyes", (20.0, 20.0)),), regions, cell_labels)
     assert np.all(whole.parts == eyes)
+
+
+def test_a_reference_lends_its_part_colors_and_odd_references_say_why(engine):
+    """A reference always gives a note where it could not lend its colors part by part: no
+    colors at all (grayscale), or no character found (a tiny picture, a swatch): then its main
+    colors go to the drawing's parts by area. No reference stops the coloring."""
+    from colorizer_app.engine.pipeline import REFERENCE_BY_AREA_NOTE, REFERENCE_NO_COLORS_NOTE
+
+    gray = np.dstack([np.tile(np.arange(256, dtype=np.uint8), (64, 1))] * 3)
+    swatch = np.zeros((16, 16, 4), np.uint8)
+    swatch[...] = (200, 40, 60, 255)
+    see_through = np.zeros((120, 90, 4), np.uint8)  # a transparent PNG: a red square on nothing
+    see_through[30:90, 20:70] = (220, 30, 30, 255)
+    for reference, note in (
+        (gray, REFERENCE_NO_COLORS_NOTE),
+        (swatch, REFERENCE_BY_AREA_NOTE),
+        (see_through, None),
+    ):
+        result = engine.colorize(ColorizeRequest(ART, model="parted", reference=reference))
+        if note is not None:
+            assert note in result.notes
+        assert result.layers["color"].shape == ART.shape
+    red = srgb_to_lab(np.array([200, 40, 60], np.uint8))
+    marks = Hints(parts=(PartMark("top", (float(INSIDE[0]), float(INSIDE[1]))),))
+    color = engine.colorize(
+        ColorizeRequest(ART, model="parted", hints=marks, reference=swatch)
+    ).layers["color"]
+    parts = engine.colorize(ColorizeRequest(ART, model="parted", hints=marks)).parts
+    largest = np.bincount(parts.parts[parts.parts > 0].ravel()).argmax()
+    on_largest = (parts.parts == largest) & (normalize_lineart(ART).ink == 0)
+    # the swatch's one color went to the drawing's largest part, 0.85 of the way
+    assert delta_e(np.median(srgb_to_lab(color[on_largest][:, :3]), 0), red) < 20
+    with pytest.raises(ColorizerError, match="reference strength"):
+        ColorizeRequest(ART, reference=swatch, reference_strength=1.5)

@@ -51,3 +51,18 @@ def test_bad_palette_files_say_what_is_wrong(tmp_path, content, words):
     assert str(path) in str(raised.value)
     with pytest.raises(PaletteError, match="cannot read"):
         Palette.load(tmp_path / "missing.json")
+
+
+def test_a_picture_without_parts_gives_its_main_colors_by_area_and_gray_has_none():
+    from colorizer_app.imaging.palette import by_area, colorless
+
+    picture = np.full((40, 40, 3), 255, np.uint8)  # paper: no color of the picture
+    picture[:20] = (40, 80, 200)
+    picture[20:30] = (200, 40, 40)
+    assert not colorless(picture)
+    gray = np.repeat(np.linspace(0, 255, 40, dtype=np.uint8)[None, :, None], 40, 0).repeat(3, 2)
+    assert colorless(gray)
+    names = load_vocabulary().parts
+    parts = np.full((10, 10), names.index("top"), np.uint8)
+    parts[:3] = names.index("hair")
+    assert by_area(picture, parts).colors == {"top": "#2850c8", "hair": "#c82828"}

@@ -6,8 +6,9 @@ from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
+from colorizer_app.imaging.palette import main_colors
 from colorizer_app.ui import reference_panel
-from colorizer_app.ui.reference_panel import ReferencePanel, main_colors
+from colorizer_app.ui.reference_panel import ReferencePanel
 from tests.ui.main_windows import thumbnail_point
 
 COLORS = ("#d8323c", "#3c8cdc", "#f5d23c")
