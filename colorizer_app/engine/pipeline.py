@@ -366,19 +366,14 @@ class Engine:
                 )
                 if note is not None:
                     notes.append(note)
-                if reference_colors is not None and request.reference_ignored:
-                    kept = {
-                        part: color
-                        for part, color in reference_colors.colors.items()
-                        if part not in request.reference_ignored
-                    }
-                    reference_colors = replace(reference_colors, colors=kept)
         check()
         upsampler = self._upsampler(prepared, geometry)
         if cells is not None:
             cells = apply_marks(cells, request.hints.parts, prepared.regions, upsampler.cell_labels)
         consistency = (
-            self._consistency(request, ink, geometry, cells, paints_strokes, reference_colors)
+            self._consistency(
+                request, ink, geometry, cells, paints_strokes, _without(reference_colors, request)
+            )
             if request.region_consistency
             else None
         )
@@ -645,6 +640,14 @@ def _face_parts() -> frozenset[int]:
     """The parts region consistency splits off a region most readily: skin and eyes."""
     parts = load_vocabulary().parts
     return frozenset({parts.index("skin"), parts.index("eyes")})
+
+
+def _without(colors: Palette | None, request: ColorizeRequest) -> Palette | None:
+    """The reference's part colors less the parts the artist unticked."""
+    if colors is None or not request.reference_ignored:
+        return colors
+    kept = {p: c for p, c in colors.colors.items() if p not in request.reference_ignored}
+    return replace(colors, colors=kept)
 
 
 def _reference_rgb(reference: np.ndarray) -> np.ndarray:

@@ -183,7 +183,8 @@ class ColorizeResult:
     seconds: float
     notes: tuple[str, ...] = ()  # e.g. "tag 'x' is unknown to model y; ignored"
     parts: PartMap | None = None  # what the engine took each area for; None: no part head
-    reference_colors: Palette | None = None  # the color each part took from the reference
+    reference_colors: Palette | None = None  # the reference's color for each part found
+    # in it, unticked ones included (``ColorizeRequest.reference_ignored``)
 
     @property
     def composite(self) -> np.ndarray:

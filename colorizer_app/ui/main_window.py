@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QStackedWidget,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -72,6 +73,7 @@ from colorizer_app.ui.export_dialog import ExportDialog
 from colorizer_app.ui.palette_panel import PalettePanel
 from colorizer_app.ui.part_tool import part_menu, part_under
 from colorizer_app.ui.reference_panel import IMAGE_FILTER, IMAGE_PATTERNS, ReferencePanel
+from colorizer_app.ui.reference_parts import ReferencePartColors
 from colorizer_app.ui.samples import WelcomePanel, sample_files, sample_title
 from colorizer_app.ui.tag_panel import TagPanel
 from colorizer_app.ui.tools import ToolController, ToolKind
@@ -134,7 +136,9 @@ class MainWindow(QMainWindow):
         self.dialogs_enabled = True  # … and reports errors without modal dialogs
         self._last_id = 0  # newest request submitted
         self._submitted: DocumentState | None = None
-        self._submitted_options: EngineOptions | None = None
+        # what the last request was sent with: the engine options, the reference strength and
+        # the unticked reference parts
+        self._submitted_options: tuple[EngineOptions, tuple[float, frozenset[str]]] | None = None
         self._errors_shown: set[str] = set()
 
         self.welcome = WelcomePanel()
@@ -507,7 +511,14 @@ class MainWindow(QMainWindow):
             lambda m: self.show_error("Cannot use the reference", m)
         )
         self.reference_panel.colorSampled.connect(self.tools.set_color)
-        reference = self._add_dock("reference", "Reference", self.reference_panel, right)
+        self.reference_parts = ReferencePartColors()
+        self.reference_parts.optionsChanged.connect(self.request_colors)
+        reference_box = QWidget()
+        reference_layout = QVBoxLayout(reference_box)
+        reference_layout.setContentsMargins(0, 0, 0, 0)
+        reference_layout.addWidget(self.reference_panel)
+        reference_layout.addWidget(self.reference_parts)
+        reference = self._add_dock("reference", "Reference", reference_box, right)
         self.palette_panel = PalettePanel(self.settings)
         self.palette_panel.applyRequested.connect(self.set_palette)
         self.palette_panel.saveRequested.connect(self.save_palette)
@@ -918,9 +929,11 @@ class MainWindow(QMainWindow):
         """Sends the current document to the worker (the latest request wins)."""
         self._request_timer.stop()
         state, options = self.state, self.engine_controls.options()
-        if state is None or (state is self._submitted and options == self._submitted_options):
+        reference_options = (self.reference_parts.strength(), self.reference_parts.ignored())
+        submitted = (options, reference_options)
+        if state is None or (state is self._submitted and submitted == self._submitted_options):
             return
-        self._submitted, self._submitted_options = state, options
+        self._submitted, self._submitted_options = state, submitted
         try:
             request = ColorizeRequest(
                 drawing=state.drawing,
@@ -931,6 +944,8 @@ class MainWindow(QMainWindow):
                 size=options.size,
                 region_consistency=options.region_consistency,
                 palette=state.palette,
+                reference_strength=reference_options[0],
+                reference_ignored=reference_options[1],
             )
         except ColorizerError as error:  # e.g. a project's tag value out of range
             self._request_failed(0, str(error), True)
@@ -974,6 +989,7 @@ class MainWindow(QMainWindow):
             f"Colored by {result.model} in {result.seconds:.2f} s{note}", 8000
         )
         self.model_label.setText(f"{result.model} · {self.device_name.upper()}")
+        self.reference_parts.show_colors(result.reference_colors, request.reference is not None)
         self._update_enabled()
 
     def _request_failed(self, request_id: int, message: str, user_error: bool) -> None:

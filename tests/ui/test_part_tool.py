@@ -105,3 +105,32 @@ def test_flat_fill_has_no_palette_to_save(window, dialogs, drawing_file, qtbot):
     assert not window.palette_panel.save_button.isEnabled()
     assert not window.save_palette(drawing_file.with_name("p.json"))
     assert dialogs[-1][0] == "Cannot save the palette" and "finds no parts" in dialogs[-1][1]
+
+
+def test_the_reference_shows_its_colors_by_part_and_a_part_can_be_unticked(
+    qtbot, tmp_path, dialogs, drawing_file
+):
+    import numpy as np
+
+    window = _window(qtbot, tmp_path)
+    try:
+        assert window.open_file(drawing_file)
+        reference = np.zeros((120, 90, 4), np.uint8)
+        reference[..., 3] = 255
+        reference[:60] = (40, 80, 200, 255)
+        reference[60:] = (230, 200, 180, 255)
+        window.set_reference(reference, "ref.png")
+        wait_for_result(qtbot, window)
+        parts = window.reference_parts
+        assert window.result.reference_colors is not None and parts.boxes
+        part, box = next(iter(parts.boxes.items()))
+        box.setChecked(False)
+        wait_for_result(qtbot, window)
+        assert window.result_request.reference_ignored == frozenset({part})
+        assert not parts.boxes[part].isChecked()  # the box stays, unticked, with its swatch
+        parts.slider.setValue(40)
+        wait_for_result(qtbot, window)
+        assert window.result_request.reference_strength == 0.4
+        assert parts.value.text() == "0.40" and not dialogs
+    finally:
+        window.close()
