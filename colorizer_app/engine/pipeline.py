@@ -48,7 +48,12 @@ from colorizer_app.engine.flatfill import FlatFill
 from colorizer_app.engine.partmap import PartCells, apply_marks, full_size, part_cells
 from colorizer_app.engine.registry import ModelEntry, ModelRegistry, Refusal
 from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeResult, PartMap
-from colorizer_app.engine.upsample import HeldColor, RegionConsistency, RegionUpsampler
+from colorizer_app.engine.upsample import (
+    HeldColor,
+    RegionConsistency,
+    RegionUpsampler,
+    row_bands,
+)
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import hex_to_rgb, srgb_to_lab
 from colorizer_app.imaging.finished_picture import extract_lines, looks_finished
@@ -87,9 +92,6 @@ REFERENCE_BY_AREA_NOTE = (
 )
 # A character palette holds its parts all the way: the point is the same color on every page.
 PALETTE_HOLD = 1.0
-# Full-size float stages run in row bands of about this many pixels (a 36 MP drawing's float
-# RGBA map alone is 576 MB).
-BAND_PIXELS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -549,7 +551,7 @@ class Engine:
             if request.hints.is_empty and request.hint_image is None:
                 return np.zeros(ink.shape + (4,), np.uint8)  # a huge drawing needs no float map
             layer = np.empty(ink.shape + (4,), np.uint8)
-            for rows in _row_bands(ink.shape):
+            for rows in row_bands(ink.shape):
                 band = rasterize_hints(
                     request.hints, ink.shape, regions=prepared.regions, rows=rows
                 )
@@ -702,13 +704,6 @@ def working_side(resolution: int, shape: tuple[int, ...]) -> int:
     the request names none: REAL_DRAWING_SIDE, but never above the drawing's long side, nor
     below the model's own."""
     return max(resolution, min(REAL_DRAWING_SIDE, max(shape[:2])))
-
-
-def _row_bands(shape: tuple[int, ...]) -> list[slice]:
-    """Row slices of about BAND_PIXELS pixels each: full-size float work, a band at a time."""
-    height, width = shape[:2]
-    step = max(1, BAND_PIXELS // max(width, 1))
-    return [slice(top, min(height, top + step)) for top in range(0, height, step)]
 
 
 def _given_kinds(request: ColorizeRequest) -> frozenset[str]:

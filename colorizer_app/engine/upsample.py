@@ -40,8 +40,9 @@ from colorizer_app.engine.flatfill import Decided
 from colorizer_app.imaging.color import lab_to_srgb, srgb_to_lab
 from colorizer_app.imaging.regions import LINE_THRESHOLD
 
-# Full-resolution pixels processed at once, so a 40-megapixel drawing needs a few hundred MB.
-_CHUNK_PIXELS = 1 << 20
+# Full-resolution pixels processed at once, so a 40-megapixel drawing needs a few hundred MB
+# (its float RGBA map alone would be 576 MB).
+CHUNK_PIXELS = 1 << 20
 # A cell counts for its region's median (consistency) when at most this share is line or border.
 _CLEAN_CELL = 0.5
 # Trust = (1 - share of the cell on lines or borders) ** this: a cell a fifth covered counts a
@@ -170,7 +171,7 @@ class RegionUpsampler:
         y0, y1, wy = _taps(height, rows)
         x0, x1, wx = _taps(width, cols)
         pixels, corners, weights, sums, lonely, lonely_labels = [], [], [], [], [], []
-        step = max(1, _CHUNK_PIXELS // width)
+        step = max(1, CHUNK_PIXELS // width)
         for top in range(0, height, step):
             band = slice(top, min(height, top + step))
             own = regions[band]  # (r, W)
@@ -238,8 +239,8 @@ class RegionUpsampler:
         out_flat = out.reshape(-1, 3)
         padded = cv2.copyMakeBorder(cells, 0, 1, 0, 1, cv2.BORDER_REPLICATE)
         padded = np.ascontiguousarray(padded.transpose(2, 0, 1)).reshape(3, -1)
-        for start in range(0, self._pixels.size, _CHUNK_PIXELS):
-            part = slice(start, start + _CHUNK_PIXELS)
+        for start in range(0, self._pixels.size, CHUNK_PIXELS):
+            part = slice(start, start + CHUNK_PIXELS)
             taps = [self._corners[part] + offset for offset in (0, 1, cols + 1, cols + 2)]
             weights, sums = self._weights[:, part], self._sums[part]
             value = np.empty((3, sums.size), dtype=np.float32)
@@ -274,6 +275,13 @@ class RegionUpsampler:
             ).astype(np.float32)
             out_flat[self._lonely] = np.clip(np.rint(mean), 0, 255).astype(np.uint8)
         return out
+
+
+def row_bands(shape: tuple[int, ...]) -> list[slice]:
+    """Row slices of about CHUNK_PIXELS pixels each: full-size work, a band at a time."""
+    height, width = shape[:2]
+    step = max(1, CHUNK_PIXELS // max(width, 1))
+    return [slice(top, min(height, top + step)) for top in range(0, height, step)]
 
 
 def _uniform_blocks(labels: np.ndarray, trust: np.ndarray) -> np.ndarray:
