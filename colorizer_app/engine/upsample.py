@@ -61,15 +61,19 @@ _MIN_TRUST = 1e-3
 DECIDED_SHADING = 0.25
 # A part gets its own color in a region when it holds at least this share of the region's cells
 # (and MIN_PART_CELLS of them); a smaller share is the part head's noise and joins the region's
-# largest part. A face's parts (``RegionConsistency.face_parts``: skin, eyes) split off at
-# FACE_PART_SHARE: a gap joins a face with the hair and an iris with the face far more often than
-# it joins two pieces of clothing, and on real drawings most other minority shares are the part
-# head's noise (real dev set, unified-small: with every part at 0.15, background stains 0.029
-# and the hair tag on hair 0.89; at 0.3 but the face's parts at 0.15, 0.016 and 0.93, faces that
-# stay skin and the eye tag unchanged; every part at 0.3 let faces take the hair color).
+# largest part. ``RegionConsistency.ready_parts`` split off at READY_SPLIT_SHARE: the face's
+# parts (a gap joins a face with the hair and an iris with the face far more often than it joins
+# two pieces of clothing) and the parts a tag, palette or reference gives a color (the artist
+# asked for that part). On real drawings most other minority shares are the part head's noise
+# (real dev set, unified-small: every part at 0.15, background stains 0.029 and the hair tag on
+# hair 0.89; at 0.3 but the ready parts at 0.15, 0.021 and 0.93, faces that stay skin and the eye
+# tag unchanged; every part at 0.3 let faces take the hair color).
 MIN_PART_SHARE = 0.3
-FACE_PART_SHARE = 0.15
+READY_SPLIT_SHARE = 0.15
 MIN_PART_CELLS = 12
+# A group the part map puts in one held part but whose network color lies this close (ΔE76) to
+# another held part's color, and not to its own part's, keeps the network's color.
+CLAIM_DE = 15.0
 PAPER_LIGHTNESS = 100.0  # CIELAB L* of white paper (a*, b* 0)
 
 
@@ -95,7 +99,7 @@ class RegionConsistency:
     colored_parts: frozenset[int] = frozenset()
     held: Mapping[int, HeldColor] = field(default_factory=dict)
     marked: np.ndarray | None = None  # (h, w) bool: cells whose part the artist set
-    face_parts: frozenset[int] = frozenset()  # split off a region at FACE_PART_SHARE
+    ready_parts: frozenset[int] = frozenset()  # split off a region at READY_SPLIT_SHARE
 
 
 @dataclass(frozen=True)
@@ -405,7 +409,7 @@ def _consistent(
     network's; a flat part's group keeps no shading, and one not colored turns paper white."""
     lab = srgb_to_lab(cells).reshape(-1, 3)
     groups, region_of, part_of = _groups(
-        labels, rules.parts, rules.flat_parts, rules.marked, rules.face_parts
+        labels, rules.parts, rules.flat_parts, rules.marked, rules.ready_parts
     )
     count = region_of.size
     voters = clean.ravel()
@@ -431,8 +435,9 @@ def _consistent(
         medians[decided_groups, 1:] = target[:, 1:]
     # A part a stroke decides somewhere is left to the strokes: they say what its colors are.
     held = {p: c for p, c in rules.held.items() if not (decided_groups & (part_of == p)).any()}
+    claimed = _claimed_by_others(centre, medians, part_of, held)
     for part, color in held.items():
-        chosen = part_of == part
+        chosen = (part_of == part) & ~claimed
         target = np.asarray(color.lab, np.float64)
         centre[chosen] += color.share * (target[0] - centre[chosen])
         medians[chosen, 1:] += color.share * (target[1:] - medians[chosen, 1:])
@@ -447,16 +452,35 @@ def _consistent(
     return lab_to_srgb(lab).reshape(cells.shape).astype(np.float32)
 
 
+def _claimed_by_others(
+    centre: np.ndarray, medians: np.ndarray, part_of: np.ndarray, held: Mapping[int, HeldColor]
+) -> np.ndarray:
+    """(groups,) bool: the groups of a held part whose network color is within CLAIM_DE of
+    another held part's color and not within it of their own part's: the part head took a thin
+    part for its neighbour (gloves for skin), and the network's colors say which it is."""
+    if len(held) < 2:
+        return np.zeros(part_of.size, bool)
+    current = np.column_stack([centre, medians[:, 1:]])
+    targets = {part: np.asarray(color.lab, np.float64) for part, color in held.items()}
+    distance = {part: np.linalg.norm(current - lab, axis=1) for part, lab in targets.items()}
+    claimed = np.zeros(part_of.size, bool)
+    for part in held:
+        own = part_of == part
+        near_other = np.min([d for p, d in distance.items() if p != part], axis=0) < CLAIM_DE
+        claimed |= own & near_other & (distance[part] >= CLAIM_DE)
+    return claimed
+
+
 def _groups(
     labels: np.ndarray,
     parts: np.ndarray | None,
     unsplit: frozenset[int] = frozenset(),
     marked: np.ndarray | None = None,
-    face_parts: frozenset[int] = frozenset(),
+    ready_parts: frozenset[int] = frozenset(),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(group of each cell, region of each group, part of each group; -1 without parts). A
-    group is a region's cells of one part that holds MIN_PART_SHARE of it (FACE_PART_SHARE for
-    ``face_parts``) and MIN_PART_CELLS; the cells of a smaller part join the region's largest
+    group is a region's cells of one part that holds MIN_PART_SHARE of it (READY_SPLIT_SHARE for
+    ``ready_parts``) and MIN_PART_CELLS; the cells of a smaller part join the region's largest
     part, unless the artist ``marked`` them. Labels, parts and marked are (h, w)."""
     if parts is None:
         regions = np.arange(int(labels.max()) + 1)
@@ -468,7 +492,7 @@ def _groups(
     n_parts = table.shape[1]
     size = table.sum(axis=1, keepdims=True)
     share = np.full(n_parts, MIN_PART_SHARE)
-    share[[p for p in face_parts if p < n_parts]] = FACE_PART_SHARE
+    share[[p for p in ready_parts if p < n_parts]] = READY_SPLIT_SHARE
     own = (table >= MIN_PART_CELLS) & (table >= share * size)
     own[np.arange(table.shape[0]), table.argmax(axis=1)] = True
     keep = own[labels, parts] if marked is None else own[labels, parts] | marked.ravel()
@@ -491,10 +515,10 @@ def grouped_parts(
     parts: np.ndarray,
     unsplit: frozenset[int] = frozenset(),
     marked: np.ndarray | None = None,
-    face_parts: frozenset[int] = frozenset(),
+    ready_parts: frozenset[int] = frozenset(),
 ) -> np.ndarray:
     """(h, w) each cell's part as region consistency groups the cells (``_groups``)."""
-    groups, _, part_of = _groups(labels, parts, unsplit, marked, face_parts)
+    groups, _, part_of = _groups(labels, parts, unsplit, marked, ready_parts)
     return part_of[groups].reshape(labels.shape)
 
 

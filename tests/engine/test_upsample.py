@@ -283,3 +283,23 @@ def test_a_planned_upsampler_gives_each_coloring_what_a_fresh_one_does(synthetic
         )
     with pytest.raises(ValueError):
         planned(np.zeros((WORKING, WORKING + 1, 3), np.uint8))
+
+
+def test_an_area_the_network_colors_as_another_held_part_is_not_held_to_its_own():
+    """The part head takes a glove for skin: where the network's color of the area is the gloves
+    tag's (and not the skin tag's), the skin hold leaves it alone; the rest of the skin is held."""
+    ink = np.zeros((256, 256), np.uint8)
+    cv2.rectangle(ink, (20, 20), (110, 230), 255, 3)  # an arm
+    cv2.rectangle(ink, (140, 20), (230, 230), 255, 3)  # a glove
+    regions = segment_regions(ink)
+    color = np.full((256, 256, 3), 255, np.uint8)
+    color[20:230, 20:110] = (250, 215, 190)
+    color[20:230, 140:230] = (240, 120, 200)
+    small = cv2.resize(color, (64, 64), interpolation=cv2.INTER_AREA)
+    parts = np.ones((64, 64), np.int64)  # every cell "skin" (1); 7 stands for the gloves
+    tan, pink = (srgb_to_lab(np.array(c, np.uint8)) for c in ((200, 150, 110), (240, 120, 200)))
+    hold = {1: HeldColor(tuple(map(float, tan)), 1.0), 7: HeldColor(tuple(map(float, pink)), 1.0)}
+    out = upsample_color(small, ink, regions, RegionConsistency(parts=parts, held=hold))
+    arm, glove = (np.s_[40:210, 40:90], np.s_[40:210, 160:210])
+    assert delta_e(np.median(srgb_to_lab(out[arm].reshape(-1, 3)), axis=0), tan) < 3
+    assert delta_e(np.median(srgb_to_lab(out[glove].reshape(-1, 3)), axis=0), pink) < 3
