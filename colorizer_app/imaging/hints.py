@@ -9,13 +9,11 @@ was trained on, at whatever resolution it works.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import cv2
@@ -23,6 +21,7 @@ import numpy as np
 
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import hex_to_rgb
+from colorizer_app.imaging.json_file import read_json_file
 from colorizer_app.vocabulary import load_vocabulary
 
 FILL_DISC_RADIUS = 4.0  # source pixels: a fill's footprint when no region map is at hand
@@ -89,14 +88,7 @@ class Stroke:
 
     @staticmethod
     def from_json(obj: Any) -> Stroke:
-        if not isinstance(obj, Mapping):
-            raise HintsError(f"a stroke must be an object, not {type(obj).__name__}")
-        unknown = set(obj) - _STROKE_KEYS
-        if unknown:
-            raise HintsError(f"unknown stroke field(s): {', '.join(sorted(unknown))}")
-        for key in ("color", "width", "points"):
-            if key not in obj:
-                raise HintsError(f"a stroke lacks '{key}'")
+        _check_fields(obj, "stroke", _STROKE_KEYS, ("color", "width", "points"))
         points = obj["points"]
         if not isinstance(points, list):
             raise HintsError("stroke points must be a list of [x, y] pairs")
@@ -140,14 +132,7 @@ class Fill:
 
     @staticmethod
     def from_json(obj: Any) -> Fill:
-        if not isinstance(obj, Mapping):
-            raise HintsError(f"a fill must be an object, not {type(obj).__name__}")
-        unknown = set(obj) - _FILL_KEYS
-        if unknown:
-            raise HintsError(f"unknown fill field(s): {', '.join(sorted(unknown))}")
-        for key in ("color", "point"):
-            if key not in obj:
-                raise HintsError(f"a fill lacks '{key}'")
+        _check_fields(obj, "fill", _FILL_KEYS, ("color", "point"))
         return Fill(
             color=_color(obj["color"], "fill color"), point=_point(obj["point"], "fill point")
         )
@@ -177,14 +162,7 @@ class PartMark:
 
     @staticmethod
     def from_json(obj: Any) -> PartMark:
-        if not isinstance(obj, Mapping):
-            raise HintsError(f"a part mark must be an object, not {type(obj).__name__}")
-        unknown = set(obj) - _PART_KEYS
-        if unknown:
-            raise HintsError(f"unknown part mark field(s): {', '.join(sorted(unknown))}")
-        for key in ("part", "point"):
-            if key not in obj:
-                raise HintsError(f"a part mark lacks '{key}'")
+        _check_fields(obj, "part mark", _PART_KEYS, ("part", "point"))
         if not isinstance(obj["part"], str):
             raise HintsError("a part mark's part must be a name")
         radius = obj.get("radius")
@@ -239,21 +217,20 @@ class Hints:
     @staticmethod
     def load(path: str | os.PathLike[str]) -> Hints:
         """Read a hints JSON file; any problem becomes a HintsError naming the file."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise HintsError(f"{path}: cannot read hints: {error}") from None
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise HintsError(
-                f"{path}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-            ) from None
-        try:
-            return Hints.from_json(obj)
-        except HintsError as error:
-            raise HintsError(f"{path}: {error}") from None
+        return read_json_file(path, "hints", Hints.from_json, HintsError)
+
+
+def _check_fields(obj: Any, what: str, allowed: set[str], required: tuple[str, ...]) -> None:
+    """Raises HintsError unless ``obj`` is an object with ``required`` and only ``allowed``
+    fields."""
+    if not isinstance(obj, Mapping):
+        raise HintsError(f"a {what} must be an object, not {type(obj).__name__}")
+    unknown = set(obj) - allowed
+    if unknown:
+        raise HintsError(f"unknown {what} field(s): {', '.join(sorted(unknown))}")
+    for key in required:
+        if key not in obj:
+            raise HintsError(f"a {what} lacks '{key}'")
 
 
 def _parsed(

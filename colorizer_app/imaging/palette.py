@@ -26,6 +26,7 @@ import numpy as np
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.atomic import atomic_write_bytes
 from colorizer_app.imaging.color import hex_to_rgb, lab_to_srgb, rgb_to_hex, srgb_to_lab
+from colorizer_app.imaging.json_file import read_json_file
 from colorizer_app.vocabulary import BACKGROUND, load_vocabulary
 
 FORMAT, VERSION = "colorizer-palette", 1
@@ -87,19 +88,7 @@ class Palette:
     @staticmethod
     def load(path: str | os.PathLike[str]) -> Palette:
         """Read a palette file; any problem becomes a PaletteError naming the file."""
-        path = Path(path)
-        try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as error:
-            raise PaletteError(f"{path}: cannot read the palette: {error}") from None
-        except json.JSONDecodeError as error:
-            raise PaletteError(
-                f"{path}: not valid JSON: {error.msg} (line {error.lineno})"
-            ) from None
-        try:
-            return Palette.from_json(obj)
-        except PaletteError as error:
-            raise PaletteError(f"{path}: {error}") from None
+        return read_json_file(path, "the palette", Palette.from_json, PaletteError)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a failed write keeps the earlier file."""

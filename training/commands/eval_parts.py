@@ -10,26 +10,16 @@ import json
 from pathlib import Path
 
 from colorizer_app.commandline import Subcommand
+from training.real_dev.options import add_dev_set_options
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="a model file with a part head")
     parser.add_argument("--out", required=True, type=Path, help="folder for metrics.json")
     parser.add_argument(
-        "--size", type=int, default=512, help="drawings are scaled down to this long side"
-    )
-    parser.add_argument(
         "--pairs", type=int, default=20, help="synthetic re-posed pairs for palette consistency"
     )
-    parser.add_argument(
-        "--labels", type=Path, help="the dev set's labels file (default: the project's)"
-    )
-    parser.add_argument(
-        "--images",
-        type=Path,
-        default=Path("../shared"),
-        help="the folder that holds the dev set's image folders",
-    )
+    add_dev_set_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from colorizer_app.commandline import Subcommand
 from colorizer_app.engine.request import REGION_CONSISTENCY
+from training.real_dev.options import add_dev_set_options
 
 ADHERENCE_DE = 20.0
 MAX_REGIONS = 12
@@ -46,9 +47,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "drawings come in any size)",
     )
     parser.add_argument("--out", required=True, help="folder for metrics.json and the montages")
-    parser.add_argument(
-        "--size", type=int, default=512, help="drawings are scaled down to this long side"
-    )
     parser.add_argument("--seed", type=int, default=0, help="seed for stroke placement and colors")
     parser.add_argument(
         "--min-area",
@@ -63,15 +61,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"with a model file, {REGION_CONSISTENCY.name}: {REGION_CONSISTENCY.description} "
         "(the app's default: real drawings are scored as an artist gets them)",
     )
-    parser.add_argument(
-        "--labels", type=Path, help="the dev set's labels file (default: the project's)"
-    )
-    parser.add_argument(
-        "--images",
-        type=Path,
-        default=Path("../shared"),
-        help="the folder that holds the dev set's image folders",
-    )
+    add_dev_set_options(parser)
 
 
 def _mean(values: list[float]) -> float | None:

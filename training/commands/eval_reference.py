@@ -10,26 +10,16 @@ import json
 from pathlib import Path
 
 from colorizer_app.commandline import Subcommand
+from training.real_dev.options import add_dev_set_options
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="a model file")
     parser.add_argument("--out", required=True, type=Path, help="folder for metrics.json")
     parser.add_argument(
-        "--size", type=int, default=512, help="drawings are scaled down to this long side"
-    )
-    parser.add_argument(
         "--strength", type=float, default=1.0, help="the requests' reference strength (0-1)"
     )
-    parser.add_argument(
-        "--labels", type=Path, help="the dev set's labels file (default: the project's)"
-    )
-    parser.add_argument(
-        "--images",
-        type=Path,
-        default=Path("../shared"),
-        help="the folder that holds the dev set's image folders",
-    )
+    add_dev_set_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
