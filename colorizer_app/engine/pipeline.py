@@ -702,7 +702,7 @@ def held_by_tags(tags: Mapping[str, float]) -> dict[int, HeldColor]:
     for part, values in by_part.items():
         lab = srgb_to_lab(np.array(target_color(values, vocabulary), np.uint8)).astype(float)
         share = TAG_HOLD * min(1.0, sum(values.values())) ** 2
-        held[vocabulary.parts.index(part)] = HeldColor((lab[0], lab[1], lab[2]), share)
+        held[vocabulary.parts.index(part)] = HeldColor((lab[0], lab[1], lab[2]), share, True)
     return held
 
 

@@ -104,10 +104,13 @@ class RegionConsistency:
 
 @dataclass(frozen=True)
 class HeldColor:
-    """The color a part is held to, in CIELAB, and how far (0: the network's, 1: the color)."""
+    """The color a part is held to, in CIELAB, and how far (0: the network's, 1: the color).
+    A ``yielding`` hold (a tag's) leaves an area the network colors as another yielding hold's
+    part; a palette's or a reference's does not: their point is one color on every page."""
 
     lab: tuple[float, float, float]
     share: float
+    yielding: bool = False
 
 
 def upsample_color(
@@ -455,9 +458,11 @@ def _consistent(
 def _claimed_by_others(
     centre: np.ndarray, medians: np.ndarray, part_of: np.ndarray, held: Mapping[int, HeldColor]
 ) -> np.ndarray:
-    """(groups,) bool: the groups of a held part whose network color is within CLAIM_DE of
-    another held part's color and not within it of their own part's: the part head took a thin
-    part for its neighbour (gloves for skin), and the network's colors say which it is."""
+    """(groups,) bool: the groups of a part with a yielding hold whose network color is within
+    CLAIM_DE of another yielding hold's color and not within it of their own part's: the part
+    head took a thin part for its neighbour (gloves for skin), and the network's colors say
+    which it is."""
+    held = {part: color for part, color in held.items() if color.yielding}
     if len(held) < 2:
         return np.zeros(part_of.size, bool)
     current = np.column_stack([centre, medians[:, 1:]])

@@ -298,8 +298,12 @@ def test_an_area_the_network_colors_as_another_held_part_is_not_held_to_its_own(
     small = cv2.resize(color, (64, 64), interpolation=cv2.INTER_AREA)
     parts = np.ones((64, 64), np.int64)  # every cell "skin" (1); 7 stands for the gloves
     tan, pink = (srgb_to_lab(np.array(c, np.uint8)) for c in ((200, 150, 110), (240, 120, 200)))
-    hold = {1: HeldColor(tuple(map(float, tan)), 1.0), 7: HeldColor(tuple(map(float, pink)), 1.0)}
-    out = upsample_color(small, ink, regions, RegionConsistency(parts=parts, held=hold))
     arm, glove = (np.s_[40:210, 40:90], np.s_[40:210, 160:210])
-    assert delta_e(np.median(srgb_to_lab(out[arm].reshape(-1, 3)), axis=0), tan) < 3
-    assert delta_e(np.median(srgb_to_lab(out[glove].reshape(-1, 3)), axis=0), pink) < 3
+    for yielding, glove_color in ((True, pink), (False, tan)):  # a palette's hold does not yield
+        hold = {
+            1: HeldColor(tuple(map(float, tan)), 1.0, yielding),
+            7: HeldColor(tuple(map(float, pink)), 1.0, yielding),
+        }
+        out = upsample_color(small, ink, regions, RegionConsistency(parts=parts, held=hold))
+        assert delta_e(np.median(srgb_to_lab(out[arm].reshape(-1, 3)), axis=0), tan) < 3
+        assert delta_e(np.median(srgb_to_lab(out[glove].reshape(-1, 3)), axis=0), glove_color) < 3
