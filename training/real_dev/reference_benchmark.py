@@ -22,6 +22,7 @@ import numpy as np
 
 from colorizer_app.engine.pipeline import Engine
 from colorizer_app.engine.request import ColorizeRequest
+from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import delta_e, srgb_to_lab
 from training.real_dev import scoring
 from training.real_dev.drawings import PreparedDrawing, prepare
@@ -68,7 +69,8 @@ def _colorize(
 def self_reference(
     engine: Engine, illustrations: Sequence[PreparedDrawing], model: str, strength: float
 ) -> dict:
-    """Mean ΔE76 and PSNR of the mirrored self-reference, no reference, and the line art."""
+    """Mean ΔE76 and PSNR of the mirrored self-reference, no reference (left out for a model
+    that needs one), and the line art."""
     found: dict[str, list[tuple[float, float]]] = {"mirrored": [], "none": [], "lineart": []}
     for prepared in illustrations:
         original = prepared.original
@@ -81,11 +83,12 @@ def self_reference(
                 prepared.paper,
             )
         )
-        found["none"].append(
-            scoring.reconstruction(
-                _colorize(engine, prepared.sketch, None, model, strength), original, prepared.paper
-            )
-        )
+        try:
+            alone = _colorize(engine, prepared.sketch, None, model, strength)
+        except ColorizerError:  # a model that colors only after a reference (yan-small)
+            pass
+        else:
+            found["none"].append(scoring.reconstruction(alone, original, prepared.paper))
         lineart = np.repeat(prepared.sketch[..., None], 3, 2)
         found["lineart"].append(scoring.reconstruction(lineart, original, prepared.paper))
     return {
@@ -95,6 +98,7 @@ def self_reference(
             "drawings": len(values),
         }
         for name, values in found.items()
+        if values
     }
 
 
