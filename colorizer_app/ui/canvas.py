@@ -171,13 +171,15 @@ class Canvas(QWidget):
         self.shown_hints = Hints()
         self.fit()
 
-    def set_result(
-        self, color: np.ndarray, flats: np.ndarray, parts: np.ndarray | None = None
-    ) -> None:
-        """The result's layers; ``parts`` the RGBA part map (None: the model finds no parts)."""
+    def set_result(self, color: np.ndarray, flats: np.ndarray) -> None:
         self.result_pixels = color
         self.color.set_image(to_qimage(color))
         self.flats.set_image(to_qimage(flats))
+        self.parts.set_image(None)  # the window draws it again if the Parts view is shown
+        self.update()
+
+    def set_parts(self, parts: np.ndarray | None) -> None:
+        """The Parts view's picture: the RGBA part map (None: none to show)."""
         self.parts.set_image(None if parts is None else to_qimage(parts))
         self.update()
 

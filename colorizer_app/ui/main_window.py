@@ -793,6 +793,18 @@ class MainWindow(QMainWindow):
     def set_layer_visible(self, name: str, visible: bool) -> None:
         self.layer_actions[name].setChecked(visible)
         self.canvas.set_layer_visible(name, visible)
+        if name == "parts":
+            self._show_parts()
+
+    def _show_parts(self) -> None:
+        """Draws the Parts view's picture while it is shown: a 36-megapixel RGBA part map per
+        result is not worth making for a hidden layer."""
+        parts = self.result.parts if self.result is not None else None
+        shown = self.layer_actions["parts"].isChecked() and parts is not None
+        if not shown:
+            self.canvas.set_parts(None)
+        elif parts is not None and self.canvas.parts.image is None:
+            self.canvas.set_parts(parts_layer(parts.parts, parts.names, parts.confidence))
 
     def _state_changed(self, state: DocumentState | None) -> None:
         if state is None:
@@ -978,12 +990,8 @@ class MainWindow(QMainWindow):
         if state is None or request.drawing is not state.drawing:
             return  # colors of a drawing that is no longer open
         self.result, self.result_request = result, request
-        parts = result.parts
-        self.canvas.set_result(
-            result.layers["color"],
-            result.layers["flats"],
-            None if parts is None else parts_layer(parts.parts, parts.names, parts.confidence),
-        )
+        self.canvas.set_result(result.layers["color"], result.layers["flats"])
+        self._show_parts()
         note = f" — {'; '.join(result.notes)}" if result.notes else ""
         self.statusBar().showMessage(
             f"Colored by {result.model} in {result.seconds:.2f} s{note}", 8000

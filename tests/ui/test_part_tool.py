@@ -36,8 +36,13 @@ def test_marking_an_area_is_an_undoable_hint_the_parts_view_shows(
     try:
         assert window.open_file(drawing_file)
         wait_for_result(qtbot, window)
-        assert window.result.parts is not None and window.canvas.parts.image is not None
+        assert window.result.parts is not None
         assert not window.layer_actions["parts"].isChecked()  # the Parts view starts hidden
+        assert window.canvas.parts.image is None  # and is not drawn while hidden
+        window.layer_actions["parts"].trigger()
+        assert window.canvas.parts.image is not None
+        window.layer_actions["parts"].trigger()
+        assert window.canvas.parts.image is None
         window.tool_actions[ToolKind.PART].trigger()
         window.tools.press(QPointF(*POINT))
         window.tools.release(QPointF(*POINT))
