@@ -155,6 +155,7 @@ class Engine:
         self._flat = FlatFill(cache_size=cache_size)
         self._drawings: LRUCache[_Prepared] = LRUCache(cache_size)
         self._encodings: LRUCache[Any] = LRUCache(cache_size)
+        self._part_cells: LRUCache[PartCells | None] = LRUCache(cache_size)
         self._references: LRUCache[Any] = LRUCache(cache_size)
         self._hint_inputs: LRUCache[Tensor] = LRUCache(cache_size)
         self._hint_layers: LRUCache[np.ndarray] = LRUCache(cache_size)
@@ -363,7 +364,11 @@ class Engine:
             # (1, 3, H', W') in [-1, 1]
             rgb, _ = module.decode(encoding, hints=hints, cvt=cvt, ref_features=reference)
             small = _to_uint8(rgb)[: geometry.scaled[0], : geometry.scaled[1]]
-            cells = part_cells(module, encoding, geometry.scaled, geometry.padded)
+            # The network's parts depend on the line art alone: a slider drag reuses them.
+            cells = self._part_cells.get_or_make(
+                (prepared.key, entry.name, geometry, str(self.device)),
+                lambda: part_cells(module, encoding, geometry.scaled, geometry.padded),
+            )
             reference_colors = None
             if cells is not None and request.reference is not None:
                 reference_colors, note = self._reference_palette(
@@ -599,8 +604,10 @@ class Engine:
         small to find any, gives its main colors to the drawing's parts by area; one with no
         colors (grayscale, line art) gives none."""
         key = ("palette", _digest(reference), model, str(self.device))
-        rgb = self._references.get_or_make(("rgb", key), lambda: _reference_rgb(reference))
-        if colorless(rgb):
+        rgb, no_colors = self._references.get_or_make(
+            ("rgb", key), lambda: _reference_rgb(reference)
+        )
+        if no_colors:
             return None, REFERENCE_NO_COLORS_NOTE
 
         def make() -> Palette | None:
@@ -660,16 +667,18 @@ def _without(colors: Palette | None, request: ColorizeRequest) -> Palette | None
     return replace(colors, colors=kept)
 
 
-def _reference_rgb(reference: np.ndarray) -> np.ndarray:
+def _reference_rgb(reference: np.ndarray) -> tuple[np.ndarray, bool]:
     """(h, w, 3) uint8: the reference at most REAL_DRAWING_SIDE on its long side (scaled before
-    anything else: a 50-megapixel picture is never converted whole), on white."""
+    anything else: a 50-megapixel picture is never converted whole), on white; and whether it
+    has no colors to lend."""
     scale = min(1.0, REAL_DRAWING_SIDE / max(reference.shape[:2]))
     if scale < 1.0:
         height, width = reference.shape[:2]
         reference = _resize(
             reference, (max(1, round(height * scale)), max(1, round(width * scale)))
         )
-    return _on_white(reference)
+    rgb = _on_white(reference)
+    return rgb, colorless(rgb)
 
 
 def held_by_palette(palette: Palette | None, share: float = PALETTE_HOLD) -> dict[int, HeldColor]:

@@ -121,6 +121,11 @@ def registry_serving(path: Path) -> tuple[ModelRegistry, str]:
     return registry, served[0] if served else registry.entry(path.stem).name
 
 
+def sketch_rgba(sketch: np.ndarray) -> np.ndarray:
+    """(H, W, 4) uint8: a (H, W) sketch (255 = paper) as the opaque RGBA drawing the app loads."""
+    return np.dstack([np.repeat(sketch[..., None], 3, 2), np.full(sketch.shape, 255, np.uint8)])
+
+
 def engine_colorizer(path: Path, *, region_consistency: bool = False) -> Colorizer:
     """The model file served by the app's Engine at its own working size; the result is its color
     layer (the line art is not multiplied on top, as the ground truth has none). Region
@@ -134,12 +139,7 @@ def engine_colorizer(path: Path, *, region_consistency: bool = False) -> Coloriz
     engine = Engine(registry, device="cpu")
 
     def colorize(request: EvalRequest) -> np.ndarray:
-        drawing = np.dstack(
-            [
-                np.repeat(request.sketch[..., None], 3, 2),
-                np.full(request.sketch.shape, 255, np.uint8),
-            ]
-        )
+        drawing = sketch_rgba(request.sketch)
         reference = (
             None
             if request.reference is None

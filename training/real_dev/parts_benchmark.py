@@ -31,6 +31,7 @@ from colorizer_app.imaging.palette import palette_of
 from colorizer_app.vocabulary import Vocabulary, load_vocabulary
 from training.data.synthetic import SyntheticConfig, eval_seed, generate, reposed_sketch
 from training.data.synthetic_character import PARTS
+from training.evaluation.colorizers import sketch_rgba
 from training.real_dev.drawings import PreparedDrawing, part_tags, prepare
 from training.real_dev.labels import DevSet
 from training.real_dev.scoring import points_color
@@ -46,10 +47,6 @@ LABEL_PARTS = {
 }
 MAX_CLICKS = 30
 CONSISTENCY_PARTS = (("hair", "hair"), ("skin", "skin"), ("irises", "eyes"))
-
-
-def _drawing_rgba(sketch: np.ndarray) -> np.ndarray:
-    return np.dstack([np.repeat(sketch[..., None], 3, 2), np.full(sketch.shape, 255, np.uint8)])
 
 
 def _wrong_points(
@@ -73,7 +70,7 @@ def clicks_to_fix(engine: Engine, prepared: PreparedDrawing, model: str) -> dict
     that was right wrong (an iris whose outline opens into the face), they undo it and brush
     the part over the point instead, a disc reaching halfway to the nearest labelled point of
     another part. Each click, undo and brush counts one."""
-    request = ColorizeRequest(_drawing_rgba(prepared.sketch), model=model)
+    request = ColorizeRequest(sketch_rgba(prepared.sketch), model=model)
     result = engine.colorize(request)
     if result.parts is None:
         raise ValueError(f"model '{model}' finds no parts")
@@ -124,7 +121,7 @@ def real_palette_consistency(
     the first, colored with its hair and eye tags)."""
     first = drawings[0]
     tags = {tag: 1.0 for tag in part_tags(first.drawing, vocabulary, 0).values()}
-    result = engine.colorize(ColorizeRequest(_drawing_rgba(first.sketch), tags=tags, model=model))
+    result = engine.colorize(ColorizeRequest(sketch_rgba(first.sketch), tags=tags, model=model))
     assert result.parts is not None
     palette = palette_of("dev", result.layers["color"], result.parts.parts, result.parts.names)
     colors: dict[str, list[np.ndarray]] = {label: [] for label, _ in CONSISTENCY_PARTS}
@@ -133,7 +130,7 @@ def real_palette_consistency(
             result
             if prepared is first
             else engine.colorize(
-                ColorizeRequest(_drawing_rgba(prepared.sketch), palette=palette, model=model)
+                ColorizeRequest(sketch_rgba(prepared.sketch), palette=palette, model=model)
             )
         )
         lab = srgb_to_lab(output.layers["color"][..., :3])
@@ -160,13 +157,11 @@ def synthetic_palette_consistency(
             for name, value in load_vocabulary().decode_cvt(sample.cvt).items()
             if value > 0
         }
-        first = engine.colorize(
-            ColorizeRequest(_drawing_rgba(sample.sketch), tags=tags, model=model)
-        )
+        first = engine.colorize(ColorizeRequest(sketch_rgba(sample.sketch), tags=tags, model=model))
         assert first.parts is not None
         palette = palette_of("x", first.layers["color"], first.parts.parts, names)
         second = engine.colorize(
-            ColorizeRequest(_drawing_rgba(other_sketch), palette=palette, model=model)
+            ColorizeRequest(sketch_rgba(other_sketch), palette=palette, model=model)
         )
         for label, part in CONSISTENCY_PARTS:
             a = _part_median(first, sample.regions, part)

@@ -24,6 +24,7 @@ from colorizer_app.engine.pipeline import Engine
 from colorizer_app.engine.request import ColorizeRequest
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.color import delta_e, srgb_to_lab
+from training.evaluation.colorizers import sketch_rgba
 from training.real_dev import scoring
 from training.real_dev.drawings import PreparedDrawing, prepare
 from training.real_dev.labels import DevSet
@@ -38,10 +39,6 @@ REFERENCES = (
 )
 HISTOGRAM_BINS = 16
 AB_RANGE = (-100.0, 100.0)
-
-
-def _rgba(sketch: np.ndarray) -> np.ndarray:
-    return np.dstack([np.repeat(sketch[..., None], 3, 2), np.full(sketch.shape, 255, np.uint8)])
 
 
 def _histogram(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -61,7 +58,7 @@ def _colorize(
     engine: Engine, sketch: np.ndarray, reference: np.ndarray | None, model: str, strength: float
 ) -> np.ndarray:
     request = ColorizeRequest(
-        _rgba(sketch), reference=reference, model=model, reference_strength=strength
+        sketch_rgba(sketch), reference=reference, model=model, reference_strength=strength
     )
     return np.ascontiguousarray(engine.colorize(request).layers["color"][..., :3])
 
