@@ -54,10 +54,10 @@ def add_colorize_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reference-strength",
         type=float,
-        default=REFERENCE_STRENGTH.default,
         metavar="S",
         help=f"{REFERENCE_STRENGTH.description} ({REFERENCE_STRENGTH.low:g} to "
-        f"{REFERENCE_STRENGTH.high:g}, default {REFERENCE_STRENGTH.default:g})",
+        f"{REFERENCE_STRENGTH.high:g}, default {REFERENCE_STRENGTH.default:g}, or a project's "
+        "own)",
     )
     parser.add_argument(
         "--palette",
@@ -118,7 +118,8 @@ class ColorizeOptions:
     region_consistency: bool
     extract_lines: bool = False
     palette: Palette | None = None
-    reference_strength: float = REFERENCE_STRENGTH.default
+    reference_strength: float | None = None  # None: a project's own, else the default
+    reference_ignored: frozenset[str] = frozenset()  # a project's unticked reference parts
 
     def request(self, drawing: np.ndarray) -> ColorizeRequest:
         if self.extract_lines:
@@ -136,7 +137,12 @@ class ColorizeOptions:
             region_consistency=self.region_consistency,
             hint_image=self.hint_image,
             palette=self.palette,
-            reference_strength=self.reference_strength,
+            reference_strength=(
+                REFERENCE_STRENGTH.default
+                if self.reference_strength is None
+                else self.reference_strength
+            ),
+            reference_ignored=self.reference_ignored,
         )
 
 
@@ -155,7 +161,9 @@ def read_options(args: argparse.Namespace) -> ColorizeOptions:
         raise ColorizerError(
             f"--size {args.size}: the working size must be at least {WORKING_SIZE.low:g} pixels"
         )
-    if not REFERENCE_STRENGTH.admits(args.reference_strength):
+    if args.reference_strength is not None and not REFERENCE_STRENGTH.admits(
+        args.reference_strength
+    ):
         raise ColorizerError(
             f"--reference-strength {args.reference_strength:g}: must be between "
             f"{REFERENCE_STRENGTH.low:g} and {REFERENCE_STRENGTH.high:g}"

@@ -5,7 +5,8 @@ the command line gives combines with that, the same way for every option:
 
 - ``--tags`` add to the saved tags; a tag in both takes the command line's value;
 - ``--hints`` strokes and fills are drawn after the saved ones (a hint image, under them all);
-- ``--reference`` replaces the saved reference, ``--palette`` the saved palette.
+- ``--reference`` replaces the saved reference, ``--palette`` the saved palette,
+  ``--reference-strength`` the saved strength (the parts unticked in the app stay unticked).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from colorizer_app.imaging.hints import Hints
 PROJECT_INPUT_HELP = (
     "a project saved by the app (.ora) is colored as saved: --tags add to its tags (the "
     "command line's value wins), --hints are drawn after its strokes and fills, --reference "
-    "replaces its reference"
+    "and --reference-strength replace its own"
 )
 
 
@@ -50,4 +51,10 @@ def with_saved_document(options: ColorizeOptions, state: DocumentState) -> Color
         ),
         reference=options.reference if options.reference is not None else state.reference,
         palette=options.palette if options.palette is not None else state.palette,
+        reference_strength=(
+            options.reference_strength
+            if options.reference_strength is not None
+            else state.reference_strength
+        ),
+        reference_ignored=state.reference_ignored | options.reference_ignored,
     )

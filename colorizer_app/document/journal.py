@@ -46,7 +46,12 @@ from typing import IO, Any
 import numpy as np
 import platformdirs
 
-from colorizer_app.document.project import tags_from_json, tags_to_json
+from colorizer_app.document.project import (
+    reference_options_from_json,
+    reference_options_to_json,
+    tags_from_json,
+    tags_to_json,
+)
 from colorizer_app.document.state import DocumentState
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.atomic import atomic_write_bytes
@@ -138,6 +143,7 @@ def _describe(
         "fills": [f.to_json() for f in state.hints.fills[keep_fills:]],
         "parts": [p.to_json() for p in state.hints.parts[keep_parts:]],
         "palette": None if state.palette is None else state.palette.to_json(),
+        **reference_options_to_json(state),
     }
 
 
@@ -151,6 +157,8 @@ def _unchanged(a: DocumentState, b: DocumentState) -> bool:
         and a.reference_name == b.reference_name
         and a.project_path == b.project_path
         and a.palette == b.palette
+        and a.reference_strength == b.reference_strength
+        and a.reference_ignored == b.reference_ignored
     )
 
 
@@ -195,6 +203,7 @@ class _Replayer:
             None if line["reference"] is None else self._image("reference", line["reference"])
         )
         project_path = line["project_path"]
+        strength, ignored = reference_options_from_json(line, "journal line")
         self.state = DocumentState(
             drawing=self._image("drawing", line["drawing"]),
             drawing_name=str(line["drawing_name"]),
@@ -204,6 +213,8 @@ class _Replayer:
             reference_name=str(line["reference_name"]),
             project_path=Path(project_path) if project_path else None,
             palette=None if line.get("palette") is None else Palette.from_json(line["palette"]),
+            reference_strength=strength,
+            reference_ignored=ignored,
         )
 
 

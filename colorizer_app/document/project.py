@@ -5,7 +5,8 @@ The layers are for Krita, GIMP and MyPaint; the app never reads its state back f
 artist may have painted over them). Everything needed to reopen the document lives in extra
 entries under ``colorizer/``, which OpenRaster readers ignore:
 
-- ``colorizer/project.json``: format version, names, tag values (in the order ticked);
+- ``colorizer/project.json``: format version, names, tag values (in the order ticked), the
+  reference strength and the parts whose reference color is unticked;
 - ``colorizer/hints.json``: the strokes, fills and part marks in the docs/architecture.md §3
   format;
 - ``colorizer/palette.json``: the character palette applied, if any (``imaging/palette.py``);
@@ -82,6 +83,31 @@ def tags_from_json(obj: Any, where: str) -> tuple[tuple[str, float], ...]:
     return tuple(tags)
 
 
+def reference_options_to_json(state: DocumentState) -> dict[str, Any]:
+    """The reference strength (absent: the engine's default) and the unticked parts, sorted."""
+    options: dict[str, Any] = {"reference_ignored": sorted(state.reference_ignored)}
+    if state.reference_strength is not None:
+        options["reference_strength"] = state.reference_strength
+    return options
+
+
+def reference_options_from_json(
+    obj: dict[str, Any], where: str
+) -> tuple[float | None, frozenset[str]]:
+    """What ``reference_options_to_json`` wrote (either key may be missing: an older file);
+    whether the strength lies in range is the engine request's check, as for tag values."""
+    strength, ignored = obj.get("reference_strength"), obj.get("reference_ignored", [])
+    if strength is not None and (
+        isinstance(strength, bool)
+        or not isinstance(strength, (int, float))
+        or not math.isfinite(strength)
+    ):
+        raise ColorizerError(f"{where}: malformed reference strength {strength!r}")
+    if not isinstance(ignored, list) or not all(isinstance(part, str) for part in ignored):
+        raise ColorizerError(f"{where}: malformed list of unticked reference parts")
+    return (None if strength is None else float(strength)), frozenset(ignored)
+
+
 def save_project(
     path: str | Path,
     state: DocumentState,
@@ -107,6 +133,7 @@ def save_project(
         "drawing_name": state.drawing_name,
         "reference_name": state.reference_name,
         "tags": tags_to_json(state.tags),
+        **reference_options_to_json(state),
     }
     extra = {
         _META: json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"),
@@ -163,6 +190,7 @@ def open_project(path: str | Path) -> DocumentState:
     names = (meta.get("drawing_name", path.stem), meta.get("reference_name", ""))
     if not all(isinstance(name, str) for name in names):
         raise fail("colorizer/project.json has malformed names")
+    strength, ignored = reference_options_from_json(meta, f'cannot open "{path}"')
     return DocumentState(
         drawing=drawing,
         drawing_name=names[0],
@@ -172,4 +200,6 @@ def open_project(path: str | Path) -> DocumentState:
         reference_name=names[1] if reference is not None else "",
         project_path=path,
         palette=palette,
+        reference_strength=strength,
+        reference_ignored=ignored,
     )

@@ -25,6 +25,9 @@ class DocumentState:
     reference_name: str = ""
     project_path: Path | None = None  # the .ora it was opened from / saved to
     palette: Palette | None = None  # the character palette applied to the drawing
+    reference_strength: float | None = None  # how far the reference colors its parts (None:
+    # the engine's default); saved with the document because it changes its colors
+    reference_ignored: frozenset[str] = frozenset()  # parts the reference lends no color
 
     @property
     def tag_values(self) -> dict[str, float]:
@@ -57,9 +60,14 @@ class DocumentState:
     def with_palette(self, palette: Palette | None) -> DocumentState:
         return replace(self, palette=palette)
 
+    def with_reference_options(
+        self, strength: float | None, ignored: frozenset[str]
+    ) -> DocumentState:
+        return replace(self, reference_strength=strength, reference_ignored=frozenset(ignored))
+
     def same_content(self, other: DocumentState) -> bool:
-        """True when both hold the same drawing, hints, tags, reference and palette (for tests,
-        undo)."""
+        """True when both hold the same drawing, hints, tags, reference (and its options) and
+        palette (for tests, undo)."""
 
         def same_array(a: np.ndarray | None, b: np.ndarray | None) -> bool:
             return (a is None and b is None) or (
@@ -72,4 +80,6 @@ class DocumentState:
             and self.tags == other.tags
             and same_array(self.reference, other.reference)
             and self.palette == other.palette
+            and self.reference_strength == other.reference_strength
+            and self.reference_ignored == other.reference_ignored
         )

@@ -58,7 +58,13 @@ from colorizer_app.document.project import (
 )
 from colorizer_app.document.state import DocumentState
 from colorizer_app.engine.pipeline import Engine, ModelInfo
-from colorizer_app.engine.request import AUTO, FLAT, ColorizeRequest, ColorizeResult
+from colorizer_app.engine.request import (
+    AUTO,
+    FLAT,
+    REFERENCE_STRENGTH,
+    ColorizeRequest,
+    ColorizeResult,
+)
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.finished_picture import extract_lines, looks_finished
 from colorizer_app.imaging.hints import Fill, Hints, PartMark, Stroke
@@ -106,6 +112,13 @@ class PictureChoice(enum.Enum):
     CANCEL = "cancel"
 
 
+def _reference_strength(state: DocumentState) -> float:
+    """The document's reference strength; one never set is the engine's default."""
+    if state.reference_strength is None:
+        return REFERENCE_STRENGTH.default
+    return state.reference_strength
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -138,7 +151,7 @@ class MainWindow(QMainWindow):
         self._submitted: DocumentState | None = None
         # what the last request was sent with: the engine options, the reference strength and
         # the unticked reference parts
-        self._submitted_options: tuple[EngineOptions, tuple[float, frozenset[str]]] | None = None
+        self._submitted_options: EngineOptions | None = None
         self._errors_shown: set[str] = set()
 
         self.welcome = WelcomePanel()
@@ -512,7 +525,7 @@ class MainWindow(QMainWindow):
         )
         self.reference_panel.colorSampled.connect(self.tools.set_color)
         self.reference_parts = ReferencePartColors()
-        self.reference_parts.optionsChanged.connect(self.request_colors)
+        self.reference_parts.edited.connect(self.set_reference_options)
         reference_box = QWidget()
         reference_layout = QVBoxLayout(reference_box)
         reference_layout.setContentsMargins(0, 0, 0, 0)
@@ -756,6 +769,19 @@ class MainWindow(QMainWindow):
                 "Reference" if pixels is not None else "Clear reference",
             )
 
+    def set_reference_options(self, final: bool = True) -> None:
+        """The reference strength slider or a part's box changed (``final`` False while the
+        slider drags: colors follow live, the history records the drag once, on release)."""
+        if self.state is None:
+            return
+        parts = self.reference_parts
+        state = self.state.with_reference_options(parts.strength(), parts.ignored())
+        if final:
+            self._commit(state, "Reference strength and parts")
+        else:
+            self.history.preview(state)
+            self.request_colors()
+
     def set_palette(self, palette: Palette | None) -> None:
         """Applies a character palette (None removes it): an undoable edit."""
         if self.state is not None and palette != self.state.palette:
@@ -820,11 +846,12 @@ class MainWindow(QMainWindow):
         self._update_enabled()
 
     def _sync_panels(self, state: DocumentState) -> None:
-        """Panels show the document's tags and reference (after undo, open, restore)."""
+        """Panels show the document's tags, reference and palette (after undo, open, restore)."""
         if self.tag_panel.values() != state.tag_values:
             self.tag_panel.set_values(state.tag_values)
         self.reference_panel.set_reference(state.reference, state.reference_name)
         self.palette_panel.show_palette(state.palette)
+        self.reference_parts.set_options(_reference_strength(state), state.reference_ignored)
 
     def _update_title(self) -> None:
         state = self.state
@@ -941,11 +968,9 @@ class MainWindow(QMainWindow):
         """Sends the current document to the worker (the latest request wins)."""
         self._request_timer.stop()
         state, options = self.state, self.engine_controls.options()
-        reference_options = (self.reference_parts.strength(), self.reference_parts.ignored())
-        submitted = (options, reference_options)
-        if state is None or (state is self._submitted and submitted == self._submitted_options):
+        if state is None or (state is self._submitted and options == self._submitted_options):
             return
-        self._submitted, self._submitted_options = state, submitted
+        self._submitted, self._submitted_options = state, options
         try:
             request = ColorizeRequest(
                 drawing=state.drawing,
@@ -956,8 +981,8 @@ class MainWindow(QMainWindow):
                 size=options.size,
                 region_consistency=options.region_consistency,
                 palette=state.palette,
-                reference_strength=reference_options[0],
-                reference_ignored=reference_options[1],
+                reference_strength=_reference_strength(state),
+                reference_ignored=state.reference_ignored,
             )
         except ColorizerError as error:  # e.g. a project's tag value out of range
             self._request_failed(0, str(error), True)

@@ -3,8 +3,10 @@
 The engine finds the reference's parts and holds each part of the drawing to the same part's
 color (docs/architecture.md §7); this widget shows those colors as swatches by part, each with
 a box the artist can untick to leave that part to the model, and the reference strength slider
-(0: the model's own colors, 1: the reference's). Both are coloring options, like the model and
-the working size: they change the colors at once and are not edits of the document.
+(0: the model's own colors, 1: the reference's). Both belong to the document (they change its
+colors, so they are undone, saved and restored with it); ``edited(final)`` fires live while the
+slider drags (final False) and once per finished gesture or box (final True), as the tag panel's
+sliders do.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ COLUMNS = 2
 class ReferencePartColors(QWidget):
     """The reference strength slider and the reference's colors by part, each untickable."""
 
-    optionsChanged = Signal()
+    edited = Signal(bool)  # final: the gesture is over (the history records it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +44,7 @@ class ReferencePartColors(QWidget):
         self.slider.setToolTip(REFERENCE_STRENGTH.description.capitalize())
         self.value = QLabel()
         self.slider.valueChanged.connect(self._strength_moved)
+        self.slider.sliderReleased.connect(lambda: self.edited.emit(True))
         strength = QHBoxLayout()
         strength.addWidget(QLabel("Strength"))
         strength.addWidget(self.slider, 1)
@@ -56,7 +59,8 @@ class ReferencePartColors(QWidget):
         layout.addWidget(self.note)
         layout.addLayout(self.grid)
         self._ignored: set[str] = set()
-        self._strength_moved(self.slider.value())
+        self._quiet = False
+        self._show_strength()
         self.show_colors(None)
 
     def strength(self) -> float:
@@ -65,6 +69,18 @@ class ReferencePartColors(QWidget):
     def ignored(self) -> frozenset[str]:
         """The parts the artist unticked: the reference lends them no color."""
         return frozenset(self._ignored)
+
+    def set_options(self, strength: float, ignored: frozenset[str]) -> None:
+        """Shows the document's options (after undo, open, restore) without an edit."""
+        self._quiet = True
+        try:
+            self.slider.setValue(round(strength * SLIDER_STEPS))
+            self._ignored = set(ignored)
+            for part, box in self.boxes.items():
+                box.setChecked(part not in ignored)
+        finally:
+            self._quiet = False
+        self._show_strength()
 
     def show_colors(self, colors: Palette | None, has_reference: bool = False) -> None:
         """The colors the last result took from the reference, by part (None: none taken)."""
@@ -91,12 +107,18 @@ class ReferencePartColors(QWidget):
             self.boxes[part] = box
 
     def _toggled(self, part: str, on: bool) -> None:
+        if self._quiet:
+            return
         if on:
             self._ignored.discard(part)
         else:
             self._ignored.add(part)
-        self.optionsChanged.emit()
+        self.edited.emit(True)
 
-    def _strength_moved(self, value: int) -> None:
-        self.value.setText(f"{value / SLIDER_STEPS:.2f}")
-        self.optionsChanged.emit()
+    def _strength_moved(self) -> None:
+        self._show_strength()
+        if not self._quiet:
+            self.edited.emit(not self.slider.isSliderDown())
+
+    def _show_strength(self) -> None:
+        self.value.setText(f"{self.strength():.2f}")

@@ -40,6 +40,8 @@ def project(lineart, reference_png, tmp_path):
         tags=(("blue_hair", 1.5), ("red_eyes", 0.5)),
         reference=load_image(reference_png).pixels,
         reference_name=reference_png.name,
+        reference_strength=0.6,
+        reference_ignored=frozenset({"skin"}),
     )
     save_project(path, state)
     return path
@@ -106,6 +108,7 @@ def test_default_output_beside_the_project(models_env, project, reference_png, c
     assert request.hints == Hints((SAVED_STROKE,), (SAVED_FILL,))
     assert dict(request.tags) == {"blue_hair": 1.5, "red_eyes": 0.5}
     np.testing.assert_array_equal(request.reference, load_image(reference_png).pixels)
+    assert (request.reference_strength, request.reference_ignored) == (0.6, frozenset({"skin"}))
 
 
 def test_the_command_line_extends_and_overrides_the_saved_document(
@@ -128,6 +131,8 @@ def test_the_command_line_extends_and_overrides_the_saved_document(
         hints,
         "--reference",
         other_reference,
+        "--reference-strength",
+        "0.25",
         "-o",
         tmp_path / "out.png",
     )
@@ -136,8 +141,9 @@ def test_the_command_line_extends_and_overrides_the_saved_document(
     assert dict(request.tags) == {"blue_hair": 1.5, "red_eyes": 2.0, "white_shirt": 1.0}
     # --hints are drawn after the saved strokes and fills
     assert request.hints == Hints((SAVED_STROKE, ADDED_STROKE), (SAVED_FILL,))
-    # --reference replaces the saved one
+    # --reference and --reference-strength replace the saved ones; unticked parts stay unticked
     np.testing.assert_array_equal(request.reference, load_image(other_reference).pixels)
+    assert (request.reference_strength, request.reference_ignored) == (0.25, frozenset({"skin"}))
 
 
 def test_help_says_how_options_combine_with_a_project(capsys):
@@ -146,7 +152,7 @@ def test_help_says_how_options_combine_with_a_project(capsys):
     assert "(.ora) is colored as saved" in text
     assert "--tags add to its tags (the command line's value wins)" in text
     assert "--hints are drawn after its strokes and fills" in text
-    assert "--reference replaces its reference" in text
+    assert "--reference and --reference-strength replace its own" in text
 
 
 def one_line_error(capsys, *argv):

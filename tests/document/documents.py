@@ -47,12 +47,14 @@ def full_document() -> DocumentState:
         reference=reference(),
         reference_name="ref.jpg",
         palette=Palette("Aoi", {"hair": "#5a7fd0", "eyes": "#c03040"}),
+        reference_strength=0.35,
+        reference_ignored=frozenset({"skin", "background"}),
     )
 
 
 def next_edit(state: DocumentState, index: int) -> DocumentState:
     """The ``index``-th edit of a scripted session: strokes, fills, part marks, tag moves,
-    reference changes, undos and a clear, as an artist's session mixes them."""
+    reference changes and options, undos and a clear, as an artist's session mixes them."""
     if index % 11 == 10:
         return state.with_hints(type(state.hints)())  # clear
     if index % 7 == 6:
@@ -65,6 +67,8 @@ def next_edit(state: DocumentState, index: int) -> DocumentState:
         return state.with_fill(Fill("#00ff00", (float(index), 3.0)))
     if index % 19 == 18:
         return state.with_palette(Palette(f"c{index}", {"skin": "#f0d0c0"}))
+    if index % 17 == 16:
+        return state.with_reference_options(round(0.05 * (index % 20), 2), frozenset({"eyes"}))
     if index % 4 == 1:
         return state.with_part_mark(PartMark("eyes", (float(index), 7.0)))
     return state.with_stroke(stroke(index))

@@ -20,6 +20,10 @@ def test_save_then_open_round_trips_everything(tmp_path):
     assert reopened.same_content(state)
     assert reopened.tags == state.tags  # order kept: the order the tags were ticked
     assert reopened.hints == state.hints and reopened.palette == state.palette
+    assert (reopened.reference_strength, reopened.reference_ignored) == (
+        0.35,
+        frozenset({"skin", "background"}),
+    )
     assert (reopened.drawing_name, reopened.reference_name) == ("lines.png", "ref.jpg")
     assert reopened.project_path == path
 
@@ -29,6 +33,7 @@ def test_without_reference_or_hints(tmp_path):
     save_project(tmp_path / "a.ora", state)
     reopened = open_project(tmp_path / "a.ora")
     assert reopened.same_content(state) and reopened.reference is None and reopened.hints.is_empty
+    assert reopened.reference_strength is None  # never set: the engine's default
 
 
 def test_the_file_opens_as_layers_in_painting_programs(tmp_path):
@@ -85,6 +90,16 @@ def _rewrite_entry(path, name, data):
             "colorizer/project.json",
             b'{"format": "colorizer-project", "version": 1, "tags": [["a", -1]]}',
             "malformed tag",
+        ),
+        (
+            "colorizer/project.json",
+            b'{"format": "colorizer-project", "version": 1, "reference_strength": "strong"}',
+            "malformed reference strength",
+        ),
+        (
+            "colorizer/project.json",
+            b'{"format": "colorizer-project", "version": 1, "reference_ignored": "hair"}',
+            "unticked reference parts",
         ),
         ("colorizer/drawing.png", b"\x89PNG\r\n\x1a\nbroken", "drawing.png"),
     ],

@@ -137,5 +137,22 @@ def test_the_reference_shows_its_colors_by_part_and_a_part_can_be_unticked(
         wait_for_result(qtbot, window)
         assert window.result_request.reference_strength == 0.4
         assert parts.value.text() == "0.40" and not dialogs
+        # both are edits of the document: undone, saved and reopened with it
+        assert (window.state.reference_strength, window.state.reference_ignored) == (
+            0.4,
+            frozenset({part}),
+        )
+        window.undo_action.trigger()
+        assert parts.slider.value() == 100 and window.state.reference_ignored == {part}
+        window.undo_action.trigger()
+        assert parts.boxes[part].isChecked() and not window.state.reference_ignored
+        window.redo_action.trigger()
+        window.redo_action.trigger()
+        assert window.save_to(tmp_path / "work.ora")
+        assert window.open_file(tmp_path / "work.ora")
+        assert parts.slider.value() == 40
+        wait_for_result(qtbot, window)
+        assert window.result_request.reference_ignored == frozenset({part})
+        assert not parts.boxes[part].isChecked()
     finally:
         window.close()
