@@ -147,7 +147,7 @@ class ColorizeOptions:
 
 
 def read_options(args: argparse.Namespace) -> ColorizeOptions:
-    from colorizer_app.imaging.loader import load_image
+    from colorizer_app.imaging.loader import load_image, load_reference
 
     hints, hint_image = Hints(), None
     if args.hints:
@@ -156,7 +156,7 @@ def read_options(args: argparse.Namespace) -> ColorizeOptions:
             hint_image = load_image(path).pixels
         else:
             hints = Hints.load(path)
-    reference = load_image(args.reference).pixels if args.reference else None
+    reference = load_reference(args.reference).pixels if args.reference else None
     if args.size is not None and args.size < WORKING_SIZE.low:
         raise ColorizerError(
             f"--size {args.size}: the working size must be at least {WORKING_SIZE.low:g} pixels"

@@ -29,6 +29,10 @@ from colorizer_app.imaging.oserrors import describe_os_error
 
 # The one size limit, for loading and for coloring alike (decompression bombs; memory).
 MAX_PIXELS = 40_000_000
+# A reference lends only its colors, so a larger one is read and scaled down as it is read (a
+# JPEG is decoded at a reduced scale directly); still refused above this, as a bomb.
+REFERENCE_MAX_PIXELS = 160_000_000
+REFERENCE_SIDE = 4096  # the long side a larger reference is scaled down to on loading
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
 # The file suffixes of those formats: what the app offers to open and a folder's drawings are.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
@@ -65,8 +69,11 @@ class LoadedImage:
     has_alpha: bool  # some pixel is not fully opaque
 
 
-def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
-    """Reads and validates the image at ``path``; raises ImageLoadError with a one-line reason."""
+def load_image(
+    path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS, longest_side: int | None = None
+) -> LoadedImage:
+    """Reads and validates the image at ``path``; raises ImageLoadError with a one-line reason.
+    With ``longest_side``, a larger image comes back scaled down to it."""
     file = Path(path)
     if file.is_dir():
         raise _error(file, "it is a folder, not an image file")
@@ -74,17 +81,31 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
         with open(file, "rb") as stream:
             if os.fstat(stream.fileno()).st_size == 0:
                 raise _error(file, "the file is empty")
-            return _decode(stream, file, max_pixels)
+            return _decode(stream, file, max_pixels, longest_side)
     except OSError as error:
         raise _error(file, describe_os_error(error)) from error
 
 
-def decode_image_bytes(data: bytes, name: str, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+def decode_image_bytes(
+    data: bytes, name: str, *, max_pixels: int = MAX_PIXELS, longest_side: int | None = None
+) -> LoadedImage:
     """Like ``load_image`` for bytes already in memory (drag and drop, clipboard); ``name`` is
     what the messages call them."""
     if not data:
         raise _error(Path(name), "the file is empty")
-    return _decode(io.BytesIO(data), Path(name), max_pixels)
+    return _decode(io.BytesIO(data), Path(name), max_pixels, longest_side)
+
+
+def load_reference(path: str | os.PathLike[str]) -> LoadedImage:
+    """A reference illustration: up to REFERENCE_MAX_PIXELS, scaled to REFERENCE_SIDE."""
+    return load_image(path, max_pixels=REFERENCE_MAX_PIXELS, longest_side=REFERENCE_SIDE)
+
+
+def decode_reference_bytes(data: bytes, name: str) -> LoadedImage:
+    """``load_reference`` for bytes already in memory (a dropped or pasted reference)."""
+    return decode_image_bytes(
+        data, name, max_pixels=REFERENCE_MAX_PIXELS, longest_side=REFERENCE_SIDE
+    )
 
 
 def too_large(width: int, height: int, limit: int = MAX_PIXELS) -> str:
@@ -113,7 +134,9 @@ def _strict_pillow(max_pixels: int) -> Iterator[None]:
             ImageFile.LOAD_TRUNCATED_IMAGES, Image.MAX_IMAGE_PIXELS = tolerant, limit
 
 
-def _decode(stream: BinaryIO, file: Path, max_pixels: int) -> LoadedImage:
+def _decode(
+    stream: BinaryIO, file: Path, max_pixels: int, longest_side: int | None = None
+) -> LoadedImage:
     with _strict_pillow(max_pixels):
         try:
             image = _open_checked(stream, file, max_pixels)
@@ -122,9 +145,13 @@ def _decode(stream: BinaryIO, file: Path, max_pixels: int) -> LoadedImage:
                 image.verify()
                 stream.seek(0)
                 image = Image.open(stream, formats=FORMATS)
-            image.load()
             source_mode, source_format = image.mode, image.format or ""
+            if longest_side is not None:
+                image.draft(image.mode, (longest_side, longest_side))  # JPEG: decode smaller
+            image.load()
             pixels = _to_rgba(ImageOps.exif_transpose(image))
+            if longest_side is not None and max(pixels.shape[:2]) > longest_side:
+                pixels = _scaled_down(pixels, longest_side)
         except ImageLoadError:
             raise
         except UnidentifiedImageError as error:
@@ -186,6 +213,14 @@ def _damage_reason(error: Exception) -> str:
     if "too large" in message.lower():  # Pillow's limit on compressed PNG text chunks
         return "it holds metadata that would inflate beyond the safe limit (a decompression bomb)"
     return f"the image data is damaged ({message or type(error).__name__})"
+
+
+def _scaled_down(pixels: np.ndarray, longest_side: int) -> np.ndarray:
+    """RGBA ``pixels`` scaled (area-averaged) to ``longest_side`` on their long side."""
+    height, width = pixels.shape[:2]
+    scale = longest_side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX))
 
 
 def _to_rgba(image: Image.Image) -> np.ndarray:

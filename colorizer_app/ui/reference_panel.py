@@ -43,8 +43,8 @@ from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.loader import (
     IMAGE_SUFFIXES,
     LoadedImage,
-    decode_image_bytes,
-    load_image,
+    decode_reference_bytes,
+    load_reference,
 )
 from colorizer_app.imaging.palette import main_colors
 
@@ -178,7 +178,7 @@ class ReferencePanel(QWidget):
         """Loads ``path`` now (scripts, tests); False with ``loadFailed`` when it is unusable."""
         self._ticket += 1  # a background load still running must not replace this one
         try:
-            loaded = load_image(path)
+            loaded = load_reference(path)
         except ColorizerError as error:
             self._fail(str(error))
             return False
@@ -188,7 +188,7 @@ class ReferencePanel(QWidget):
     def open_bytes(self, data: bytes, name: str) -> bool:
         self._ticket += 1
         try:
-            loaded = decode_image_bytes(data, name)
+            loaded = decode_reference_bytes(data, name)
         except ColorizerError as error:
             self._fail(str(error))
             return False
@@ -219,7 +219,7 @@ class ReferencePanel(QWidget):
             self, "Open a reference illustration", "", IMAGE_FILTER
         )
         if path:
-            self.load_in_background(lambda: load_image(path))
+            self.load_in_background(lambda: load_reference(path))
 
     def clear(self) -> None:
         if self._pixels is not None:
@@ -263,11 +263,11 @@ class ReferencePanel(QWidget):
         mime = event.mimeData()
         local = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
         if local:
-            self.load_in_background(lambda: load_image(local[0]))
+            self.load_in_background(lambda: load_reference(local[0]))
         else:
             kind = next(kind for kind in _DROPPED_TYPES if mime.hasFormat(kind))
             data, name = bytes(mime.data(kind).data()), f"dropped {kind.split('/')[1]} image"
-            self.load_in_background(lambda: decode_image_bytes(data, name), name)
+            self.load_in_background(lambda: decode_reference_bytes(data, name), name)
         event.acceptProposedAction()
 
     @staticmethod

@@ -295,3 +295,23 @@ def test_truncated_files_stay_refused_when_pillow_is_told_to_tolerate_them(
         load_image(path)
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True
     assert Image.MAX_IMAGE_PIXELS != loader.MAX_PIXELS
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_a_huge_reference_is_read_scaled_down(tmp_path, suffix):
+    """A 50-megapixel illustration is too large to color but fine to lend its colors: as a
+    reference it comes back at REFERENCE_SIDE on its long side, its colors kept."""
+    from colorizer_app.imaging.loader import REFERENCE_SIDE, decode_reference_bytes, load_reference
+
+    pixels = np.zeros((6100, 8200, 3), np.uint8)
+    pixels[:, :4100] = (200, 40, 60)
+    pixels[:, 4100:] = (30, 90, 210)
+    path = tmp_path / f"huge{suffix}"
+    Image.fromarray(pixels).save(path, **({"compress_level": 1} if suffix == ".png" else {}))
+    with pytest.raises(ImageLoadError, match="megapixels"):
+        load_image(path)
+    for loaded in (load_reference(path), decode_reference_bytes(path.read_bytes(), path.name)):
+        height, width = loaded.pixels.shape[:2]
+        assert width == REFERENCE_SIDE and abs(height - round(6100 * REFERENCE_SIDE / 8200)) <= 1
+        assert np.abs(loaded.pixels[100, 100, :3].astype(int) - (200, 40, 60)).max() <= 6
+        assert np.abs(loaded.pixels[100, -100, :3].astype(int) - (30, 90, 210)).max() <= 6
