@@ -28,6 +28,7 @@ from training.data.synthetic_character import (
     PARTS,
     Character,
     Drawing,
+    anime_eyes,
     draw,
     sample_character,
     sample_pose,
@@ -93,6 +94,9 @@ class SyntheticConfig:
     )
     augment: LineArtAugment = field(default_factory=LineArtAugment)
     reference_warp: float = 0.05  # TPS control-point displacement, share of size
+    # Share of characters drawn with anime eyes (``anime_eyes``): most real line art draws
+    # them; the classic small round ones stay for the rest.
+    anime_eyes: float = 0.6
 
     def __post_init__(self) -> None:
         if not MIN_SIZE <= self.size <= MAX_SIZE:
@@ -141,6 +145,7 @@ _PRESETS = {
             jpeg=0.1,
         ),
         reference_warp=0.05,
+        anime_eyes=0.0,
     ),
 }
 
@@ -282,12 +287,13 @@ class Rendering:
         return flat(self.regions, self.part_colors)
 
 
-_IDENTITY, _COLORS, _POSE, _LINES, _REF_POSE, _REF_WARP = range(6)
+_IDENTITY, _COLORS, _POSE, _LINES, _REF_POSE, _REF_WARP, _EYES = range(7)
 
 
 def _streams(seed: int) -> list[np.random.Generator]:
-    """Independent random streams of one seed (identity, colors, pose, lines, reference ×2)."""
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    """Independent random streams of one seed (identity, colors, pose, lines, reference ×2,
+    eye style): a stream added last leaves the others' draws as they were."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
 
 
 def render(
@@ -304,6 +310,9 @@ def render(
     identity, colors = streams[_IDENTITY], streams[_COLORS]
     pose_rng = streams[_REF_POSE if reposed else _POSE]
     ch = sample_character(identity)
+    eyes = streams[_EYES]
+    if eyes.random() < config.anime_eyes:
+        ch = anime_eyes(eyes, ch)
     bg_style = _pick(colors, config.backgrounds)
     tags = _color_tags(colors, ch, vocab, bg_style)
     framing = "full" if pose_rng.random() < config.full_body else "bust"

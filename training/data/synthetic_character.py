@@ -13,7 +13,7 @@ painted with any tag values.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -76,6 +76,7 @@ class Character:
     neckwear: str | None  # "necktie" | "neck_ribbon" | None
     gloves: str | None  # "gloves" | "elbow_gloves" | None
     strand_seed: int  # fixes the hair strand lines and fold lines across poses
+    eye_style: str = "classic"  # "classic" (small round irises) | "anime" (see anime_eyes)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,18 @@ class Drawing:
     details: np.ndarray  # (S, S) uint8: inner strokes, value = the part they belong to
     solid: np.ndarray  # (S, S) uint8: 255 where solid ink (lashes) lies
     scale: float  # pixels per head unit
+
+
+def anime_eyes(rng: np.random.Generator, ch: Character) -> Character:
+    """``ch`` with the eyes of real anime line art, which the classic ones lack: large and
+    taller than wide, the iris filling the eye's height, highlights drawn as outlined ovals,
+    the iris top hatched, a heavy upper lash with spikes at the corner and a lower lash line."""
+    return replace(
+        ch,
+        eye_style="anime",
+        eye_size=(float(rng.uniform(0.2, 0.28)), float(rng.uniform(0.24, 0.33))),
+        iris_scale=float(rng.uniform(1.15, 1.4)),
+    )
 
 
 def sample_character(rng: np.random.Generator) -> Character:
@@ -566,6 +579,29 @@ def _neckwear(pen: _Pen, ch: Character) -> None:
         pen.part("neckwear", _ellipse(0, 0.85, 0.05, 0.045))
 
 
+def _anime_eye_details(
+    pen: _Pen,
+    iris: tuple[float, float, float, float],
+    shine: np.ndarray,
+    xs: np.ndarray,
+    upper: np.ndarray,
+    lower: np.ndarray,
+    side: float,
+) -> None:
+    """The lines real line art draws in and around an anime eye (``anime_eyes``)."""
+    ix, iy, irx, iry = iris
+    pen.stroke(pen.d.details, shine, PID["eyes"], 0.008, closed=True)
+    for k in range(5):  # hatching under the upper lid
+        x = ix + irx * (k - 2) * 0.3
+        top = iy - iry * (0.75 - 0.08 * abs(k - 2))
+        pen.stroke(pen.d.details, np.array([(x, top), (x, top + iry * 0.3)]), PID["eyes"], 0.007)
+    for k in (1, 2):  # spikes at the outer corner
+        end = (xs[-1] + 0.035 * k * side, upper[-1] - 0.02 * k)
+        pen.stroke(pen.d.solid, np.array([(xs[-2], upper[-2]), end]), 255, 0.02)
+    lower_lash = np.stack([xs[3:-1], lower[3:-1]], 1)
+    pen.stroke(pen.d.details, lower_lash, PID["skin"], 0.012)
+
+
 def _face(pen: _Pen, ch: Character, pose: Pose) -> float:
     """Face skin and features; returns the x offset of the features (the turn of the head)."""
     fw = 0.45 * ch.face_width
@@ -591,7 +627,8 @@ def _face(pen: _Pen, ch: Character, pose: Pose) -> float:
         lower = cy + h * 0.48 * np.sin(math.pi * tt) ** 1.3 - tilt * 0.5
         eye = np.concatenate([np.stack([xs, upper], 1), np.stack([xs, lower], 1)[::-1]])
         pen.part("eye_whites", eye)
-        irx, iry = w * 0.36 * ch.iris_scale, h * 0.55 * ch.iris_scale
+        anime = ch.eye_style == "anime"
+        irx, iry = w * (0.3 if anime else 0.36) * ch.iris_scale, h * 0.55 * ch.iris_scale
         ix, iy = cx + pose.gaze * w * 0.12, cy + h * 0.06
         iris = _ellipse(ix, iy, irx, iry, 0, 24)
         tmp = np.zeros_like(pen.d.labels)
@@ -622,7 +659,9 @@ def _face(pen: _Pen, ch: Character, pose: Pose) -> float:
         )
         lash = np.stack([xs, upper], 1)
         lash = np.concatenate([lash[1:], [[xs[-1] + 0.03 * side, upper[-1] - 0.04]]])
-        pen.stroke(pen.d.solid, lash, 255, 0.028)
+        pen.stroke(pen.d.solid, lash, 255, 0.045 if anime else 0.028)
+        if anime:
+            _anime_eye_details(pen, (ix, iy, irx, iry), shine, xs, upper, lower, side)
         brow_y = cy - h * 0.5 - 0.09
         pen.stroke(
             pen.d.details,
