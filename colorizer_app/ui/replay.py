@@ -13,6 +13,10 @@ The script is a JSON list; each item has one key::
     {"fill": {"color": "#rrggbb", "point": [x, y]}}
     {"tag": "blue_hair", "value": 1.0}              # value null unticks
     {"reference": "picture.png"}                    # null clears; relative to the script
+    {"part": {"part": "hair", "point": [x, y], "radius": null}}   # a part mark, as the
+                                                    # part tool's menu makes it
+    {"palette": "aoi.json"}   {"save_palette": "aoi.json"}   # apply (null removes) / save
+    {"open": "drawing.png"}                          # another drawing or project
     {"model": "flat"}   {"view": "side" | "overlay"}   {"layer": "flats", "visible": true}
     {"undo": 1}   {"redo": 1}   {"clear": true}
     {"wait": 60}                                     # seconds at most, until colors are in
@@ -33,7 +37,8 @@ from PySide6.QtCore import QObject, QPointF, QTimer
 from PySide6.QtGui import QColor
 
 from colorizer_app.errors import ColorizerError
-from colorizer_app.imaging.hints import Fill, Stroke
+from colorizer_app.imaging.hints import Fill, PartMark, Stroke
+from colorizer_app.imaging.palette import Palette
 from colorizer_app.ui.canvas import View
 from colorizer_app.ui.main_window import MainWindow
 from colorizer_app.ui.tools import ToolKind
@@ -46,6 +51,10 @@ ACTIONS = (
     "fill",
     "tag",
     "reference",
+    "part",
+    "palette",
+    "save_palette",
+    "open",
     "model",
     "view",
     "layer",
@@ -143,6 +152,14 @@ class Replay(QObject):
                 if value is not None
                 else window.set_reference(None)
             ),
+            "part": lambda: self._part(PartMark.from_json(value)),
+            "palette": lambda: window.set_palette(
+                None if value is None else Palette.load(self.base / value)
+            ),
+            "save_palette": lambda: self._succeeds(
+                window.save_palette(self.base / value), "the palette"
+            ),
+            "open": lambda: self._succeeds(window.open_file(self.base / value), value),
             "model": lambda: window.engine_controls.set_options(
                 replace(window.engine_controls.options(), model=str(value))
             ),
@@ -156,7 +173,15 @@ class Replay(QObject):
             "save": lambda: window.save_to(self.base / value),
             "quit": window.close,
         }
-        if window.state is None and action in ("stroke", "fill", "tag", "reference"):
+        if window.state is None and action in (
+            "stroke",
+            "fill",
+            "tag",
+            "reference",
+            "part",
+            "palette",
+            "save_palette",
+        ):
             raise ReplayError("no drawing is open")
         handlers[action]()
 
@@ -172,6 +197,17 @@ class Replay(QObject):
         for point, p in zip(points[1:], pressure[1:], strict=False):
             tools.move(point, p)
         tools.release(points[-1], pressure[-1])
+
+    def _part(self, mark: PartMark) -> None:
+        if mark.part not in load_vocabulary().parts:
+            raise ReplayError(f"'{mark.part}' is not a part (see the part tool's menu)")
+        self.window.mark_part(mark.part, ((mark.point, mark.radius),))
+
+    @staticmethod
+    def _succeeds(done: bool, what: object) -> None:
+        """The window reports a failure itself; the replay stops there."""
+        if not done:
+            raise ReplayError(f"could not use {what}")
 
     def _fill(self, fill: Fill) -> None:
         tools = self.window.tools

@@ -19,7 +19,9 @@ from tests.tiny_model import drawing
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_app(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def run_app(
+    tmp_path: Path, *args: str, models_dir: Path | None = None
+) -> subprocess.CompletedProcess:
     env = dict(
         os.environ,
         QT_QPA_PLATFORM="offscreen",
@@ -27,7 +29,7 @@ def run_app(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
         HOME=str(tmp_path / "home"),
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         XDG_DATA_HOME=str(tmp_path / "data"),
-        COLORIZER_MODELS_DIR=str(tmp_path / "none"),
+        COLORIZER_MODELS_DIR=str(models_dir or tmp_path / "none"),
     )
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],
@@ -92,3 +94,32 @@ def test_scripts_are_checked_before_the_app_starts(tmp_path):
     script.write_text("{not json")
     with pytest.raises(ReplayError, match="edits.json"):
         load_edits(script)
+
+
+def test_replay_marks_parts_saves_a_palette_and_applies_it_to_another_drawing(tmp_path):
+    from bench.stand_in import save_untrained_unified
+
+    models = tmp_path / "models"
+    save_untrained_unified(models / "parted.safetensors", resolution=32, region_hints=True)
+    Image.fromarray(drawing(160, 200)).save(tmp_path / "lines.png")
+    Image.fromarray(drawing(120, 150)).save(tmp_path / "other.png")
+    edits = [
+        {"model": "parted"},
+        {"part": {"part": "hair", "point": [100, 80]}},
+        {"wait": 60},
+        {"save": "first.ora"},
+        {"save_palette": "aoi.json"},
+        {"open": "other.png"},
+        {"palette": "aoi.json"},
+        {"wait": 60},
+        {"save": "second.ora"},
+        {"quit": True},
+    ]
+    (tmp_path / "edits.json").write_text(json.dumps(edits))
+    done = run_app(tmp_path, "--replay", "edits.json", "lines.png", models_dir=models)
+    assert done.returncode == 0, done.stderr
+    first, second = open_project(tmp_path / "first.ora"), open_project(tmp_path / "second.ora")
+    assert [(m.part, m.point) for m in first.hints.parts] == [("hair", (100.0, 80.0))]
+    assert second.drawing.shape[:2] == (120, 150)
+    assert second.palette is not None and second.palette.character == "aoi"
+    assert "hair" in second.palette.colors
