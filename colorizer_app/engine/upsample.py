@@ -106,7 +106,8 @@ class RegionConsistency:
 class HeldColor:
     """The color a part is held to, in CIELAB, and how far (0: the network's, 1: the color).
     A ``yielding`` hold (a tag's) leaves an area the network colors as another yielding hold's
-    part; a palette's or a reference's does not: their point is one color on every page."""
+    part, unless the artist marked the area's part; a palette's or a reference's never
+    yields: their point is one color on every page."""
 
     lab: tuple[float, float, float]
     share: float
@@ -439,6 +440,8 @@ def _consistent(
     # A part a stroke decides somewhere is left to the strokes: they say what its colors are.
     held = {p: c for p, c in rules.held.items() if not (decided_groups & (part_of == p)).any()}
     claimed = _claimed_by_others(centre, medians, part_of, held)
+    if rules.marked is not None:  # the artist said what these are: no network color overrules
+        claimed &= np.bincount(groups[rules.marked.ravel()], minlength=count) == 0
     for part, color in held.items():
         chosen = (part_of == part) & ~claimed
         target = np.asarray(color.lab, np.float64)

@@ -307,3 +307,14 @@ def test_an_area_the_network_colors_as_another_held_part_is_not_held_to_its_own(
         out = upsample_color(small, ink, regions, RegionConsistency(parts=parts, held=hold))
         assert delta_e(np.median(srgb_to_lab(out[arm].reshape(-1, 3)), axis=0), tan) < 3
         assert delta_e(np.median(srgb_to_lab(out[glove].reshape(-1, 3)), axis=0), glove_color) < 3
+    # the artist marked the glove's area skin: the skin tag holds it whatever the network says
+    marked = np.zeros((64, 64), bool)
+    marked[40:52, 40:52] = True  # the marked cells are inside the glove's area
+    hold = {
+        1: HeldColor(tuple(map(float, tan)), 1.0, True),
+        7: HeldColor(tuple(map(float, pink)), 1.0, True),
+    }
+    out = upsample_color(
+        small, ink, regions, RegionConsistency(parts=parts, held=hold, marked=marked)
+    )
+    assert delta_e(np.median(srgb_to_lab(out[glove].reshape(-1, 3)), axis=0), tan) < 3
