@@ -77,6 +77,7 @@ from colorizer_app.ui.color_picker import ColorPicker
 from colorizer_app.ui.engine_controls import EngineControls, EngineOptions
 from colorizer_app.ui.export_dialog import ExportDialog
 from colorizer_app.ui.palette_panel import PalettePanel
+from colorizer_app.ui.part_legend import PartLegend
 from colorizer_app.ui.part_tool import part_menu, part_under
 from colorizer_app.ui.reference_panel import IMAGE_FILTER, IMAGE_PATTERNS, ReferencePanel
 from colorizer_app.ui.reference_parts import ReferencePartColors
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         self.history = DocumentHistory(self)
         self.tools = ToolController(self)
         self.canvas = Canvas(self.tools)
+        self.part_legend = PartLegend(self.canvas)
         self.result: ColorizeResult | None = None
         self.part_menu: QMenu | None = None  # the part tool's menu, while it is open
         self.result_request: ColorizeRequest | None = None
@@ -829,8 +831,10 @@ class MainWindow(QMainWindow):
         shown = self.layer_actions["parts"].isChecked() and parts is not None
         if not shown:
             self.canvas.set_parts(None)
+            self.part_legend.show_parts(None)
         elif parts is not None and self.canvas.parts.image is None:
             self.canvas.set_parts(parts_layer(parts.parts, parts.names, parts.confidence))
+            self.part_legend.show_parts(parts)
 
     def _state_changed(self, state: DocumentState | None) -> None:
         if state is None:

@@ -1,7 +1,7 @@
 """The part tool's menu and the Parts view's words: which part an area is, in the artist's
 terms. Clicking an area with the part tool opens a menu of the vocabulary's parts, each with
-its color in the Parts view (the menu is the legend); the status bar names the part under the
-cursor while the Parts view is shown."""
+its color in the Parts view (as the view's legend shows them); the status bar names the part
+under the cursor while the Parts view is shown."""
 
 from __future__ import annotations
 

@@ -4,12 +4,14 @@ the colors follow."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QPointF
 
 from bench.stand_in import save_untrained_unified
 from colorizer_app.engine.pipeline import Engine
 from colorizer_app.engine.registry import ModelRegistry
 from colorizer_app.imaging.hints import PartMark
+from colorizer_app.ui.part_tool import part_title
 from colorizer_app.ui.tools import ToolKind
 from colorizer_app.vocabulary import load_vocabulary
 from tests.ui.main_windows import make_window, wait_for_result
@@ -41,8 +43,13 @@ def test_marking_an_area_is_an_undoable_hint_the_parts_view_shows(
         assert window.canvas.parts.image is None  # and is not drawn while hidden
         window.layer_actions["parts"].trigger()
         assert window.canvas.parts.image is not None
+        legend = window.part_legend.names()  # the legend names the drawing's parts, largest first
+        counts = np.bincount(window.result.parts.parts.ravel())
+        largest = window.result.parts.names[int(counts.argmax())]
+        assert not window.part_legend.isHidden() and legend[0] == part_title(largest)
+        assert len(legend) == np.count_nonzero(counts) and len(set(legend)) == len(legend)
         window.layer_actions["parts"].trigger()
-        assert window.canvas.parts.image is None
+        assert window.canvas.parts.image is None and window.part_legend.isHidden()
         window.tool_actions[ToolKind.PART].trigger()
         window.tools.press(QPointF(*POINT))
         window.tools.release(QPointF(*POINT))
@@ -58,6 +65,7 @@ def test_marking_an_area_is_an_undoable_hint_the_parts_view_shows(
         assert window.result.parts.parts[int(POINT[1]), int(POINT[0])] == hair
         window.canvas.cursorMoved.emit(QPointF(*POINT))
         assert window.position_label.text().endswith("· Hair")
+        assert "Hair" in window.part_legend.names()
         window.tools.set_size(10.0)
         window.tools.press(QPointF(60, 40))
         window.tools.move(QPointF(70, 40))
