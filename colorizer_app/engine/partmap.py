@@ -97,13 +97,16 @@ def full_size(
     cell_labels: np.ndarray,
     unsplit: frozenset[int],
     ready_parts: frozenset[int],
+    small_parts: frozenset[int] = frozenset(),
 ) -> PartMap:
     """The part map at the size of ``regions``: each closed area whose cells hold one part (as
     region consistency groups them) takes it whole; an area split among parts, and one with no
     cell, takes the nearest cell's part. Confidence is the cells' mean over the area. Made in
     bands of rows: a 36-megapixel drawing never holds more than two bytes per pixel here."""
     height, width = regions.shape
-    grouped = grouped_parts(cell_labels, cells.parts, unsplit, cells.marked, ready_parts)
+    grouped = grouped_parts(
+        cell_labels, cells.parts, unsplit, cells.marked, ready_parts, small_parts
+    )
     table = part_table(cell_labels.ravel(), grouped.ravel(), int(regions.max()) + 1)
     single = (table > 0).sum(axis=1) == 1
     region_part = table.argmax(axis=1).astype(np.uint8)

@@ -404,6 +404,7 @@ class Engine:
                 upsampler.cell_labels,
                 _unsplit_parts(),
                 _face_parts() if consistency is None else consistency.ready_parts,
+                _small_parts(),
             )
         )
         return layers, part_map, reference_colors if request.region_consistency else None
@@ -446,6 +447,7 @@ class Engine:
             held,
             cells.marked,
             _face_parts() | frozenset(held),
+            _small_parts(),
         )
 
     def _flat_layers(
@@ -657,6 +659,12 @@ def _face_parts() -> frozenset[int]:
     """The parts region consistency splits off a region most readily: skin and eyes."""
     parts = load_vocabulary().parts
     return frozenset({parts.index("skin"), parts.index("eyes")})
+
+
+def _small_parts() -> frozenset[int]:
+    """The parts region consistency splits off a region however small their share: the
+    irises."""
+    return frozenset({load_vocabulary().parts.index("eyes")})
 
 
 def _without(colors: Palette | None, request: ColorizeRequest) -> Palette | None:

@@ -2,6 +2,8 @@
 drawing's size, edges stay where the lines are, and bleeding at the original size is no worse
 than at the working size (where plain bilinear upsampling bleeds much more)."""
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -318,3 +320,29 @@ def test_an_area_the_network_colors_as_another_held_part_is_not_held_to_its_own(
         small, ink, regions, RegionConsistency(parts=parts, held=hold, marked=marked)
     )
     assert delta_e(np.median(srgb_to_lab(out[glove].reshape(-1, 3)), axis=0), tan) < 3
+
+
+def test_an_iris_split_off_however_small_its_share_of_the_face():
+    """An iris whose outline opens into the face is a small share of the face's region: a
+    ``small_parts`` part splits off at MIN_PART_CELLS, so its tag reaches it; a ready part at
+    READY_SPLIT_SHARE leaves it skin."""
+    ink = np.zeros((SIZE, SIZE), np.uint8)
+    cv2.rectangle(ink, (30, 30), (150, 150), 255, 4)
+    regions = segment_regions(ink)
+    painted = np.full((SIZE, SIZE, 3), 255, np.uint8)
+    painted[regions == regions[90, 90]] = (250, 215, 190)
+    small = generator_like(painted)
+    parts = np.zeros((WORKING, WORKING), np.int64)
+    parts[8:38, 8:38] = 1  # skin: the face's 900 cells
+    parts[10:14, 8:13] = 3  # eyes: 20 cells, 2 % of the face
+    blue = srgb_to_lab(np.array([60, 110, 220], np.uint8)).astype(float)
+    rules = RegionConsistency(
+        parts=parts,
+        held={3: HeldColor((blue[0], blue[1], blue[2]), 1.0)},
+        ready_parts=frozenset({1, 3}),
+    )
+    iris = (slice(44, 52), slice(36, 48))
+    merged = upsample_color(small, ink, regions, rules)
+    split = upsample_color(small, ink, regions, replace(rules, small_parts=frozenset({3})))
+    assert delta_e(np.median(srgb_to_lab(split[iris]).reshape(-1, 3), axis=0), blue) < 6
+    assert delta_e(np.median(srgb_to_lab(merged[iris]).reshape(-1, 3), axis=0), blue) > 30
