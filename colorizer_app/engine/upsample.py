@@ -110,9 +110,9 @@ class RegionConsistency:
 @dataclass(frozen=True)
 class HeldColor:
     """The color a part is held to, in CIELAB, and how far (0: the network's, 1: the color).
-    A ``yielding`` hold (a tag's) leaves an area the network colors as another yielding hold's
-    part, unless the artist marked the area's part; a palette's or a reference's never
-    yields: their point is one color on every page."""
+    A ``yielding`` hold (a tag's, a reference's) leaves an area the network colors as another
+    yielding hold's part, unless the artist marked the area's part; a character palette's never
+    yields: its point is one color on every page."""
 
     lab: tuple[float, float, float]
     share: float
