@@ -105,6 +105,10 @@ class RegionConsistency:
     marked: np.ndarray | None = None  # (h, w) bool: cells whose part the artist set
     ready_parts: frozenset[int] = frozenset()  # split off a region at READY_SPLIT_SHARE
     small_parts: frozenset[int] = frozenset()  # split off a region at MIN_PART_CELLS alone
+    # How far the areas no stroke reaches of a part a stroke decides somewhere move to the
+    # strokes' color in that part (a yielding hold, as a tag's): one stroke on a lock colors
+    # the hair.
+    stroke_hold: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -444,11 +448,16 @@ def _consistent(
         medians[decided_groups, 1:] = target[:, 1:]
     # A part a stroke decides somewhere is left to the strokes: they say what its colors are.
     held = {p: c for p, c in rules.held.items() if not (decided_groups & (part_of == p)).any()}
+    if rules.stroke_hold > 0:
+        sizes = np.bincount(groups, minlength=count)
+        lab_of = np.column_stack([centre, medians[:, 1:]])
+        skip = set(held) | set(rules.flat_parts)
+        held.update(_held_by_strokes(lab_of, sizes, decided_groups, part_of, skip, rules))
     claimed = _claimed_by_others(centre, medians, part_of, held)
     if rules.marked is not None:  # the artist said what these are: no network color overrules
         claimed &= np.bincount(groups[rules.marked.ravel()], minlength=count) == 0
     for part, color in held.items():
-        chosen = (part_of == part) & ~claimed
+        chosen = (part_of == part) & ~claimed & ~decided_groups
         target = np.asarray(color.lab, np.float64)
         centre[chosen] += color.share * (target[0] - centre[chosen])
         medians[chosen, 1:] += color.share * (target[1:] - medians[chosen, 1:])
@@ -461,6 +470,28 @@ def _consistent(
     lab[:, 0] = centre[groups] + shading[groups] * (lab[:, 0] - medians[groups, 0])
     lab[:, 1:] = medians[groups, 1:]
     return lab_to_srgb(lab).reshape(cells.shape).astype(np.float32)
+
+
+def _held_by_strokes(
+    lab_of: np.ndarray,
+    sizes: np.ndarray,
+    decided: np.ndarray,
+    part_of: np.ndarray,
+    skip: set[int],
+    rules: RegionConsistency,
+) -> dict[int, HeldColor]:
+    """A yielding hold, ``rules.stroke_hold`` of the way, for each part (not in ``skip``) a
+    stroke decides somewhere: to the median CIELAB color of its decided groups, each counted
+    by its cells (``lab_of`` and ``sizes`` per group)."""
+    held = {}
+    for part in np.unique(part_of[decided & (part_of >= 0)]):
+        if int(part) in skip:
+            continue
+        chosen = decided & (part_of == part)
+        cells = np.repeat(lab_of[chosen], sizes[chosen], axis=0)
+        lab = np.median(cells, axis=0)
+        held[int(part)] = HeldColor((lab[0], lab[1], lab[2]), rules.stroke_hold, True)
+    return held
 
 
 def _claimed_by_others(

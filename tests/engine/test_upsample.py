@@ -346,3 +346,28 @@ def test_an_iris_split_off_however_small_its_share_of_the_face():
     split = upsample_color(small, ink, regions, replace(rules, small_parts=frozenset({3})))
     assert delta_e(np.median(srgb_to_lab(split[iris]).reshape(-1, 3), axis=0), blue) < 6
     assert delta_e(np.median(srgb_to_lab(merged[iris]).reshape(-1, 3), axis=0), blue) > 30
+
+
+def test_a_stroke_holds_the_rest_of_its_part_to_its_color(synthetic):
+    """Two squares the part head calls hair, a stroke in one: with ``stroke_hold`` the other
+    moves that share of the way to the stroke's color (one stroke on a lock colors the hair),
+    the stroked one keeps its stroke; without it the other keeps the network's color."""
+    ink, regions, truth = synthetic
+    small = generator_like(truth)
+    stroked, other = int(regions[90, 90]), int(regions[90, 420])
+    nearest = cv2.INTER_NEAREST
+    cells = cv2.resize(regions.astype(np.int32), (WORKING, WORKING), interpolation=nearest)
+    parts = np.where(np.isin(cells, [stroked, other]), 2, 0)
+    blue = np.array([[40, 160, 220]], np.uint8)
+    decided = Decided(regions, np.array([stroked]), blue)
+    rules = RegionConsistency(decided, parts)
+    plain = upsample_color(small, ink, regions, rules)
+    held = upsample_color(small, ink, regions, replace(rules, stroke_hold=0.85))
+
+    def median(image, label):
+        return np.median(srgb_to_lab(image[(regions == label) & (ink == 0)]), axis=0)
+
+    target, before = srgb_to_lab(blue[0]), median(plain, other)
+    assert delta_e(median(held, stroked), target) < 3
+    assert delta_e(median(held, other), target) < 0.25 * delta_e(before, target)
+    assert delta_e(before, target) > 20
