@@ -96,8 +96,8 @@ REFERENCE_BY_AREA_NOTE = (
 # A character palette holds its parts all the way: the point is the same color on every page.
 PALETTE_HOLD = 1.0
 # How far the areas of a stroked part that no stroke reaches are held to the strokes' color, as
-# a tag holds its part (real dev set, 16 strokes rebuilding an illustration: ΔE76 10.1 -> 9.7;
-# synthetic through the engine: hints 0.872 -> 0.920, a tag among strokes 0.920 -> 0.870).
+# a tag holds its part (real dev set, 16 strokes rebuilding an illustration: ΔE76 10.1 -> 9.8;
+# synthetic through the engine: hints 0.872 -> 0.911, a tag among strokes 0.920 -> 0.890).
 STROKE_HOLD = TAG_HOLD
 
 

@@ -11,6 +11,7 @@ import pytest
 from colorizer_app.engine.flatfill import Decided
 from colorizer_app.engine.upsample import (
     DECIDED_SHADING,
+    STROKE_PART_SHARE,
     HeldColor,
     RegionConsistency,
     RegionUpsampler,
@@ -371,3 +372,21 @@ def test_a_stroke_holds_the_rest_of_its_part_to_its_color(synthetic):
     assert delta_e(median(held, stroked), target) < 3
     assert delta_e(median(held, other), target) < 0.25 * delta_e(before, target)
     assert delta_e(before, target) > 20
+
+
+def test_a_stroke_on_a_small_piece_of_a_part_leaves_the_rest_alone(synthetic):
+    """A stroke on an area under STROKE_PART_SHARE of its part (a tie the part head took for
+    skin) holds nothing else of the part: the face stays as the network colored it."""
+    ink, regions, truth = synthetic
+    small = generator_like(truth)
+    stroked, other = int(regions[90, 90]), int(regions[90, 420])
+    paper = int(regions[5, 5])  # the paper around the shapes, taken for the same part
+    nearest = cv2.INTER_NEAREST
+    cells = cv2.resize(regions.astype(np.int32), (WORKING, WORKING), interpolation=nearest)
+    parts = np.where(np.isin(cells, [stroked, other, paper]), 2, 0)
+    assert np.count_nonzero(cells == stroked) < STROKE_PART_SHARE * np.count_nonzero(parts == 2)
+    decided = Decided(regions, np.array([stroked]), np.array([[40, 160, 220]], np.uint8))
+    rules = RegionConsistency(decided, parts)
+    plain = upsample_color(small, ink, regions, rules)
+    held = upsample_color(small, ink, regions, replace(rules, stroke_hold=0.85))
+    np.testing.assert_array_equal(held[regions == other], plain[regions == other])
