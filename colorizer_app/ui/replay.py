@@ -46,14 +46,10 @@ from colorizer_app.vocabulary import CVT, load_vocabulary
 
 log = logging.getLogger(__name__)
 
+# The actions that edit or read the open drawing (an error before one is open).
+DRAWING_ACTIONS = ("stroke", "fill", "tag", "reference", "part", "palette", "save_palette")
 ACTIONS = (
-    "stroke",
-    "fill",
-    "tag",
-    "reference",
-    "part",
-    "palette",
-    "save_palette",
+    *DRAWING_ACTIONS,
     "open",
     "model",
     "view",
@@ -173,15 +169,7 @@ class Replay(QObject):
             "save": lambda: window.save_to(self.base / value),
             "quit": window.close,
         }
-        if window.state is None and action in (
-            "stroke",
-            "fill",
-            "tag",
-            "reference",
-            "part",
-            "palette",
-            "save_palette",
-        ):
+        if window.state is None and action in DRAWING_ACTIONS:
             raise ReplayError("no drawing is open")
         handlers[action]()
 
