@@ -37,8 +37,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--size", type=int, default=128, help="training resolution (pixels)")
     budget = parser.add_argument_group("budget (give one or both; the first reached ends the run)")
-    budget.add_argument("--steps", type=int, help="optimizer steps")
-    budget.add_argument("--minutes", type=float, help="wall-clock minutes of training")
+    budget.add_argument(
+        "--steps", type=int, help="optimizer steps (with --resume: in all, not more)"
+    )
+    budget.add_argument(
+        "--minutes",
+        type=float,
+        help="wall-clock minutes of training (with --resume: in all, the earlier chunks' "
+        "minutes included: 60 then --resume --minutes 105 trains 45 more)",
+    )
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument(
         "--out", type=Path, required=True, help="run folder (logs, checkpoint, models)"
