@@ -4,26 +4,45 @@
 from __future__ import annotations
 
 import colorsys
+import functools
 
 import numpy as np
 
+from colorizer_app.imaging.color import srgb_to_lab
 from colorizer_app.vocabulary import BACKGROUND
 
 # Confidence (0-255) below which the Parts view shows an area faded: the network is guessing.
 LOW_CONFIDENCE = 128
 
 
+@functools.lru_cache(maxsize=4)
 def part_colors(names: tuple[str, ...]) -> np.ndarray:
-    """(len(names), 3) uint8: distinct hues, evenly spread in the vocabulary's order; the
-    background white, so the drawing's parts stand out."""
+    """(len(names), 3) uint8: the background white, so the drawing's parts stand out, and each
+    other part, in the vocabulary's order, the candidate color farthest in CIELAB from every
+    color chosen before it (14 parts: at least ΔE76 44 apart; hues spread by the golden ratio
+    had put the bow and the eyes 18 apart). Candidates keep an HSV value of at least 0.6, so
+    the black lines stay readable over them."""
+    candidates = np.array(
+        [
+            colorsys.hsv_to_rgb(hue, saturation, value)
+            for hue in np.arange(36) / 36
+            for saturation in (0.4, 0.6, 0.8, 1.0)
+            for value in (0.6, 0.8, 0.95)
+        ]
+    )
+    candidates = np.rint(candidates * 255).astype(np.uint8)
+    lab = srgb_to_lab(candidates).astype(np.float64)
+    white = np.full(3, 255, np.uint8)
     colors = np.empty((len(names), 3), np.uint8)
+    nearest = np.linalg.norm(lab - srgb_to_lab(white).astype(np.float64), axis=1)
     for index, name in enumerate(names):
         if name == BACKGROUND:
-            colors[index] = 255
+            colors[index] = white
             continue
-        hue = (index * 0.618034) % 1.0  # the golden ratio keeps neighbours' hues apart
-        rgb = colorsys.hsv_to_rgb(hue, 0.65, 0.95)
-        colors[index] = np.rint(np.array(rgb) * 255).astype(np.uint8)
+        pick = int(nearest.argmax())
+        colors[index] = candidates[pick]
+        nearest = np.minimum(nearest, np.linalg.norm(lab - lab[pick], axis=1))
+    colors.setflags(write=False)  # cached: shared by every caller
     return colors
 
 

@@ -1,6 +1,8 @@
 """The part map: the result says what the engine took each area for, at the drawing's size;
 the artist's part mark corrects a whole closed area, and a color tag then colors it."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -103,6 +105,9 @@ def test_the_exports_carry_a_hidden_parts_layer_each_part_its_own_color(engine, 
     assert not layer.visible and layer.pixels.shape == ART.shape
     colors = part_colors(result.parts.names)
     assert len({tuple(c) for c in colors}) == len(colors)  # one color, one part
+    lab = srgb_to_lab(colors).astype(float)  # and no two an artist could confuse
+    closest = min(delta_e(a, b) for a, b in itertools.combinations(lab, 2))
+    assert closest > 40
     np.testing.assert_array_equal(layer.pixels[..., :3], colors[result.parts.parts])
     write_ora(tmp_path / "out.ora", result.stack(), merged=result.composite)
     assert "parts" in [layer.name for layer in read_ora(tmp_path / "out.ora").layers]
