@@ -703,7 +703,7 @@ def held_by_palette(
     wholly (``PALETTE_HOLD``, the same character alike on every page, never yielding), the
     reference's part colors by the reference strength, yielding as a tag's hold does (the part
     head's parts of a reference are a guess; synthetic reference accuracy through the engine
-    0.768 yielding, 0.735 not). A tag of the part wins over either."""
+    0.769 yielding, 0.735 not). A tag of the part wins over either."""
     if palette is None or share <= 0:
         return {}
     parts = load_vocabulary().parts

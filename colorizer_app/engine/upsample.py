@@ -456,8 +456,7 @@ def _consistent(
     if rules.stroke_hold > 0:
         sizes = np.bincount(groups, minlength=count)
         lab_of = np.column_stack([centre, medians[:, 1:]])
-        skip = set(held) | set(rules.flat_parts)
-        held.update(_held_by_strokes(lab_of, sizes, decided_groups, part_of, skip, rules))
+        held.update(_held_by_strokes(lab_of, sizes, decided_groups, part_of, rules))
     claimed = _claimed_by_others(centre, medians, part_of, held)
     if rules.marked is not None:  # the artist said what these are: no network color overrules
         claimed &= np.bincount(groups[rules.marked.ravel()], minlength=count) == 0
@@ -482,15 +481,15 @@ def _held_by_strokes(
     sizes: np.ndarray,
     decided: np.ndarray,
     part_of: np.ndarray,
-    skip: set[int],
     rules: RegionConsistency,
 ) -> dict[int, HeldColor]:
-    """A yielding hold, ``rules.stroke_hold`` of the way, for each part (not in ``skip``)
+    """A yielding hold, ``rules.stroke_hold`` of the way, for each part but the flat ones
     whose decided groups hold STROKE_PART_SHARE of its cells: to their median CIELAB color,
-    each counted by its cells (``lab_of`` and ``sizes`` per group)."""
+    each counted by its cells (``lab_of`` and ``sizes`` per group). No other hold names these
+    parts: a hold gives way to the strokes of its part."""
     held = {}
     for part in np.unique(part_of[decided & (part_of >= 0)]):
-        if int(part) in skip:
+        if int(part) in rules.flat_parts:
             continue
         chosen = decided & (part_of == part)
         if sizes[chosen].sum() < STROKE_PART_SHARE * sizes[part_of == part].sum():

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from colorizer_app.engine.request import PartMap
 from colorizer_app.imaging.parts import part_colors
-from colorizer_app.ui.part_tool import part_title
+from colorizer_app.ui.part_tool import part_swatch, part_title
 
 SWATCH = 12
 
@@ -59,13 +58,8 @@ class PartLegend(QFrame):
             return
         colors = dict(zip(parts.names, part_colors(parts.names), strict=True))
         for row, name in enumerate(parts_by_area(parts)):
-            swatch = QPixmap(SWATCH, SWATCH)
-            swatch.fill(QColor(120, 120, 120))  # an outline, so the white background shows
-            painter = QPainter(swatch)
-            painter.fillRect(1, 1, SWATCH - 2, SWATCH - 2, QColor(*(int(v) for v in colors[name])))
-            painter.end()
             icon = QLabel()
-            icon.setPixmap(swatch)
+            icon.setPixmap(part_swatch(colors[name], SWATCH))
             self._grid.addWidget(icon, row, 0)
             self._grid.addWidget(QLabel(part_title(name)), row, 1)
         self.move(8, 8)

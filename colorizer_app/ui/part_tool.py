@@ -5,9 +5,9 @@ under the cursor while the Parts view is shown."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QWidget
 
 from colorizer_app.engine.request import PartMap
@@ -20,15 +20,24 @@ def part_title(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def part_swatch(rgb: Sequence[int], side: int) -> QPixmap:
+    """A part's Parts-view color as a square swatch, outlined in gray so that the
+    background's white shows on a light menu or legend."""
+    swatch = QPixmap(side, side)
+    swatch.fill(QColor(120, 120, 120))
+    painter = QPainter(swatch)
+    painter.fillRect(1, 1, side - 2, side - 2, QColor(*(int(v) for v in rgb)))
+    painter.end()
+    return swatch
+
+
 def part_menu(parent: QWidget, choose: Callable[[str], None]) -> QMenu:
     """A menu of every part, each with its Parts-view swatch; choosing one calls ``choose``."""
     names = load_vocabulary().parts
     menu = QMenu("This area is…", parent)
     menu.setToolTipsVisible(True)
     for name, rgb in zip(names, part_colors(names), strict=True):
-        swatch = QPixmap(14, 14)
-        swatch.fill(QColor(*(int(v) for v in rgb)))
-        action = menu.addAction(QIcon(swatch), part_title(name))
+        action = menu.addAction(QIcon(part_swatch(rgb, 14)), part_title(name))
         action.setToolTip(f"Color this closed area as {part_title(name).lower()}")
         action.triggered.connect(lambda _=False, n=name: choose(n))
     return menu

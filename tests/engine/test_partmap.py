@@ -192,3 +192,28 @@ def test_a_reference_lends_its_part_colors_and_odd_references_say_why(engine):
     assert delta_e(np.median(srgb_to_lab(color[on_largest][:, :3]), 0), red) < 20
     with pytest.raises(ColorizerError, match="reference strength"):
         ColorizeRequest(ART, reference=swatch, reference_strength=1.5)
+
+
+def test_a_references_holds_yield_to_the_networks_colors_and_a_palettes_do_not(engine, monkeypatch):
+    """The reference's parts are the part head's guess, so the engine makes its holds give
+    way where the network colors an area as another held part, as a tag's do; a character
+    palette's never give way (one color on every page)."""
+    import colorizer_app.engine.pipeline as pipeline
+    from colorizer_app.imaging.palette import Palette
+
+    built, original = [], pipeline.RegionConsistency
+
+    def spy(*args, **kwargs):
+        built.append(original(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(pipeline, "RegionConsistency", spy)
+    swatch = np.zeros((16, 16, 3), np.uint8)
+    swatch[...] = (200, 40, 60)  # no character in it: its color goes to the largest part
+    palette = Palette("x", {"hair": "#3a9e48"})
+    engine.colorize(ColorizeRequest(ART, model="parted", reference=swatch, palette=palette))
+    held = built[-1].held
+    hair = load_vocabulary().parts.index("hair")
+    assert held[hair].share == 1.0 and not held[hair].yielding
+    by_reference = {part: hold for part, hold in held.items() if part != hair}
+    assert by_reference and all(hold.yielding for hold in by_reference.values())

@@ -8,21 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from colorizer_app.engine.pipeline import (
-    PALETTE_HOLD,
-    REAL_DRAWING_SIDE,
-    Engine,
-    held_by_palette,
-    working_side,
-)
+from colorizer_app.engine.pipeline import REAL_DRAWING_SIDE, Engine, working_side
 from colorizer_app.engine.registry import ModelRegistry
 from colorizer_app.engine.request import LAYER_NAMES, ColorizeRequest
 from colorizer_app.engine.scheduler import Cancelled, LatestWinsScheduler
 from colorizer_app.errors import ColorizerError
 from colorizer_app.imaging.hints import Hints, Stroke
 from colorizer_app.imaging.loader import too_large
-from colorizer_app.imaging.palette import Palette
-from colorizer_app.vocabulary import load_vocabulary
 from tests.tiny_model import drawing, make_tiny_model
 
 
@@ -305,17 +297,3 @@ def test_warm_loads_the_default_model_before_the_first_request(engine, tmp_path)
     empty = Engine(ModelRegistry(shipped_dir=None, user_dir=tmp_path), device="cpu", threads=1)
     empty.warm()
     assert empty.calls["warm"] == 0
-
-
-def test_a_references_holds_yield_to_the_networks_colors_and_a_palettes_do_not():
-    """The reference's parts are the part head's guess, so its holds give way where the
-    network colors an area as another held part, as a tag's do; a character palette's never
-    give way (one color on every page)."""
-    palette = Palette("aoi", {"hair": "#f59ac0", "skin": "#d5af9d"})
-    reference = held_by_palette(palette, 0.85, yielding=True)
-    character = held_by_palette(palette)
-    parts = load_vocabulary().parts
-    assert set(reference) == set(character) == {parts.index("hair"), parts.index("skin")}
-    assert all(hold.yielding and hold.share == 0.85 for hold in reference.values())
-    assert not any(hold.yielding for hold in character.values())
-    assert {hold.share for hold in character.values()} == {PALETTE_HOLD}
